@@ -1,0 +1,61 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Hot numeric code is built with whole-module optimisation in release builds
+// (SwiftPM's default for `-c release`); bounds checks stay on everywhere except
+// inside the kernels, which use unsafe pointers explicitly.
+let languageModes: [SwiftLanguageMode] = [.v5]
+
+let package = Package(
+    name: "Herd",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "herd", targets: ["herd"]),
+        .library(name: "HerdTensor", targets: ["HerdTensor"]),
+        .library(name: "HerdTraining", targets: ["HerdTraining"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        // MARK: System libraries (the only targets that touch C headers)
+        .systemLibrary(
+            name: "CZeroMQ",
+            pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"]), .brew(["zeromq"])]
+        ),
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
+        ),
+
+        // MARK: Libraries
+        .target(name: "HerdTensor", dependencies: ["COpenBLAS"]),
+        .target(name: "HerdTransport", dependencies: ["CZeroMQ"]),
+        .target(
+            name: "HerdTraining",
+            dependencies: [
+                "HerdTensor", "HerdTransport",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+
+        // MARK: Executable
+        .executableTarget(
+            name: "herd",
+            dependencies: [
+                "HerdTraining",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Tests
+        .target(name: "HerdTestSupport", dependencies: ["HerdTensor"], path: "Tests/HerdTestSupport"),
+        .testTarget(name: "HerdTensorTests", dependencies: ["HerdTensor", "HerdTestSupport"]),
+        .testTarget(name: "HerdTrainingTests", dependencies: ["HerdTraining", "HerdTestSupport"]),
+        .testTarget(name: "HerdCLITests", dependencies: ["HerdTestSupport"]),
+    ],
+    swiftLanguageModes: languageModes
+)

@@ -1,0 +1,143 @@
+import Foundation
+import HerdTensor
+
+/// `herd bench tensor`: the tensor backend's speed on the shapes Herd uses.
+///
+/// Each figure is the median of `repeats` timed runs after a warm-up (the
+/// matmul figures take the best of their runs, as GEMM benchmarks do, since
+/// only interference can make a run slower). Figures:
+/// - `matmul_1024_gflops`: `Tensor.matmul` of two 1024×1024 matrices;
+/// - `cblas_1024_gflops`: the same product straight through `cblas_sgemm`;
+/// - `mlp_step_us`: MLP 4→64→64→2 tanh, batch 256: forward, MSE loss,
+///   backward, Adam step;
+/// - `lstm_step_us`: one LSTM step, batch 64, input and hidden 128, forward
+///   and backward;
+/// - `op_overhead_ns`: one 1-element add with no tape active.
+public struct TensorBenchmark {
+    public struct Options {
+        public var repeats = 5
+        public var mlpIterations = 2000
+        public var lstmIterations = 300
+        public var overheadIterations = 200_000
+        public var matmulSize = 1024
+        public var seed: UInt64 = 0
+        public var device: Device = .cpu
+        public init() {}
+
+        /// A small configuration for tests (seconds, not a measurement).
+        public static var quick: Options {
+            var o = Options()
+            o.repeats = 1
+            o.mlpIterations = 20
+            o.lstmIterations = 5
+            o.overheadIterations = 1000
+            o.matmulSize = 128
+            return o
+        }
+    }
+
+    public var options: Options
+    public init(options: Options = Options()) { self.options = options }
+
+    /// Runs every benchmark; keys as in the type's documentation.
+    public func run() throws -> [String: Double] {
+        var rng = RandomGenerator(seed: options.seed)
+        var out: [String: Double] = [:]
+        let n = options.matmulSize
+        let a = Tensor.randomNormal([n, n], using: &rng), b = Tensor.randomNormal([n, n], using: &rng)
+        let flops = 2 * pow(Double(n), 3)
+        let tensorSeconds = Self.best(options.repeats) { _ = Tensor.matmul(a, b) }
+        let c = Tensor.zeros([n, n])
+        let cblasSeconds = Self.best(options.repeats) {
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        BLAS.sgemm(m: n, n: n, k: n, a: pa.baseAddress!, b: pb.baseAddress!, c: pc.baseAddress!)
+                    }
+                }
+            }
+        }
+        out["matmul_\(n)_gflops"] = flops / tensorSeconds / 1e9
+        out["cblas_\(n)_gflops"] = flops / cblasSeconds / 1e9
+        out["matmul_ratio"] = cblasSeconds / tensorSeconds
+        out["mlp_step_us"] = try mlpStepSeconds(&rng) * 1e6
+        out["lstm_step_us"] = lstmStepSeconds(&rng) * 1e6
+        out["op_overhead_ns"] = opOverheadSeconds() * 1e9
+        out["blas_threads"] = Double(BLAS.threads)
+        return out
+    }
+
+    func mlpStepSeconds(_ rng: inout RandomGenerator) throws -> Double {
+        let device = options.device
+        let model = MLP(sizes: [4, 64, 64, 2], activation: .tanh, using: &rng)
+        try model.move(to: device)
+        let optimizer = Adam(model.namedParameters, learningRate: 1e-3)
+        let x = try Tensor.randomNormal([256, 4], using: &rng).to(device)
+        let y = try Tensor.randomNormal([256, 2], using: &rng).to(device)
+        let parameters = model.parameters
+        func step() {
+            let tape = GradientTape()
+            let loss = tape.record { (model(x) - y).square().mean() }
+            optimizer.step(tape.gradients(of: loss, wrt: parameters))
+        }
+        let seconds = Self.medianPerIteration(options.repeats, iterations: options.mlpIterations, step)
+        try device.synchronize()
+        return seconds
+    }
+
+    func lstmStepSeconds(_ rng: inout RandomGenerator) -> Double {
+        let cell = LSTMCell(inputSize: 128, hiddenSize: 128, using: &rng)
+        let x = Tensor.randomNormal([64, 128], using: &rng)
+        let state = LSTMState(hidden: Tensor.randomNormal([64, 128], using: &rng), cell: Tensor.randomNormal([64, 128], using: &rng))
+        let parameters = cell.parameters
+        return Self.medianPerIteration(options.repeats, iterations: options.lstmIterations) {
+            let tape = GradientTape()
+            let loss = tape.record { cell(x, state: state).hidden.sum() }
+            _ = tape.gradients(of: loss, wrt: parameters)
+        }
+    }
+
+    func opOverheadSeconds() -> Double {
+        let a = Tensor([1]), b = Tensor([2])
+        var sink: Float = 0
+        let seconds = Self.medianPerIteration(options.repeats, iterations: options.overheadIterations) {
+            sink += (a + b).scalar
+        }
+        if sink == -1 { print(sink) }  // keeps the adds observable
+        return seconds
+    }
+
+    // MARK: Timing
+
+    static func now() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+    }
+
+    /// Fastest of `repeats` timed calls, after one warm-up call.
+    static func best(_ repeats: Int, _ body: () -> Void) -> Double {
+        body()
+        var best = Double.infinity
+        for _ in 0..<max(repeats, 1) {
+            let start = now()
+            body()
+            best = min(best, now() - start)
+        }
+        return best
+    }
+
+    /// Median over `repeats` runs of the mean time per iteration, after a
+    /// warm-up run of a tenth of the iterations.
+    static func medianPerIteration(_ repeats: Int, iterations: Int, _ body: () -> Void) -> Double {
+        for _ in 0..<max(iterations / 10, 1) { body() }
+        var samples: [Double] = []
+        for _ in 0..<max(repeats, 1) {
+            let start = now()
+            for _ in 0..<iterations { body() }
+            samples.append((now() - start) / Double(iterations))
+        }
+        samples.sort()
+        return samples[samples.count / 2]
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import HerdTensor
+import Yams
+
+/// Finds and loads device profiles: `cpu`, a profile name looked up in the
+/// profile directory (`configs/devices/NAME.yaml`), or a path to a YAML file.
+public struct DeviceCatalog {
+    /// Where named profiles live.
+    public var directory: URL
+
+    public init(directory: URL) { self.directory = directory }
+
+    /// `configs/devices` found from `HERD_DEVICES_DIR`, the working
+    /// directory, or next to the executable's checkout.
+    public static func standard() -> DeviceCatalog {
+        if let env = ProcessInfo.processInfo.environment["HERD_DEVICES_DIR"] {
+            return DeviceCatalog(directory: URL(fileURLWithPath: env))
+        }
+        let candidates = [
+            URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("configs/devices"),
+            // .build/<triple>/<config>/herd → repository root
+            URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+                .deletingLastPathComponent().appendingPathComponent("../../../configs/devices").standardized,
+        ]
+        let found = candidates.first { FileManager.default.fileExists(atPath: $0.path) }
+        return DeviceCatalog(directory: found ?? candidates[0])
+    }
+
+    /// Names of the profiles in the directory.
+    public func names() -> [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return files.filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    /// The device for `spec`: `cpu`, a profile name, or a YAML path;
+    /// `precision` overrides the profile's default.
+    public func device(_ spec: String, precision: Precision? = nil) throws -> Device {
+        if spec == "cpu" { return .cpu }
+        return .accelerator(try profile(spec), precision: precision)
+    }
+
+    /// Loads and validates a profile by name or path.
+    public func profile(_ spec: String) throws -> DeviceProfile {
+        let url = spec.hasSuffix(".yaml") || spec.contains("/")
+            ? URL(fileURLWithPath: spec)
+            : directory.appendingPathComponent("\(spec).yaml")
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            let known = (["cpu"] + names()).joined(separator: ", ")
+            throw DeviceError.invalidProfile("no device profile '\(spec)' (looked for \(url.path); known: \(known))")
+        }
+        return try Self.parse(text, source: url.path)
+    }
+
+    /// Parses profile YAML; errors name the file and the key.
+    public static func parse(_ text: String, source: String) throws -> DeviceProfile {
+        let profile: DeviceProfile
+        do {
+            profile = try YAMLDecoder().decode(DeviceProfile.self, from: text)
+        } catch let error as DecodingError {
+            throw DeviceError.invalidProfile("\(source): \(describe(error))")
+        } catch {
+            throw DeviceError.invalidProfile("\(source): \(error)")
+        }
+        try profile.validate()
+        return profile
+    }
+}
+
+/// One sentence for a decoding error, naming the key path.
+public func describe(_ error: DecodingError) -> String {
+    func path(_ keys: [CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+    switch error {
+    case let .keyNotFound(key, context):
+        return "missing key '\(path(context.codingPath + [key]))'"
+    case let .typeMismatch(_, context), let .valueNotFound(_, context):
+        return "wrong type for '\(path(context.codingPath))': \(context.debugDescription)"
+    case let .dataCorrupted(context):
+        return "invalid value at '\(path(context.codingPath))': \(context.debugDescription)"
+    @unknown default:
+        return "\(error)"
+    }
+}

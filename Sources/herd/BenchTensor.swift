@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import HerdTensor
+import HerdTraining
+
+struct BenchTensor: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tensor",
+        abstract: "Tensor backend speed: matmul against bare cblas_sgemm, an MLP training step, an LSTM step, per-op overhead."
+    )
+
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
+
+    @Flag(help: "A few iterations of each case, to check the command works (not a measurement).")
+    var quick = false
+
+    @Option(help: "Timed runs per case (the median is reported).")
+    var repeats: Int?
+
+    @Option(help: "Device for the MLP step: cpu, a profile name from configs/devices, or a profile path.")
+    var device = "cpu"
+
+    @Option(help: "OpenBLAS threads (default: HERD_BLAS_THREADS or 1).")
+    var blasThreads: Int?
+
+    func validate() throws {
+        if let repeats, repeats < 1 { throw ValidationError("--repeats must be at least 1") }
+        if let blasThreads, blasThreads < 1 { throw ValidationError("--blas-threads must be at least 1") }
+    }
+
+    func run() throws {
+        if let blasThreads { BLAS.setThreads(blasThreads) } else { BLAS.configureFromEnvironment() }
+        var options = quick ? TensorBenchmark.Options.quick : TensorBenchmark.Options()
+        if let repeats { options.repeats = repeats }
+        do {
+            options.device = try DeviceCatalog.standard().device(device)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let results = try TensorBenchmark(options: options).run()
+        if json {
+            print(try jsonLine(results))
+        } else {
+            for key in results.keys.sorted() { print(key.padding(toLength: 22, withPad: " ", startingAt: 0), format(results[key]!)) }
+        }
+    }
+}
+
+func format(_ value: Double) -> String {
+    value >= 100 ? String(format: "%.1f", value) : String(format: "%.3f", value)
+}
+
+/// A dictionary as one line of JSON with sorted keys.
+func jsonLine(_ object: [String: Any]) throws -> String {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    return String(decoding: data, as: UTF8.self)
+}

@@ -1,0 +1,20 @@
+import ArgumentParser
+import HerdTensor
+import HerdTraining
+
+@main
+struct Herd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "herd",
+        abstract: "Batched reinforcement learning: environments in processes over ZeroMQ, a central learner.",
+        version: HerdVersion.description,
+        subcommands: [Bench.self]
+    )
+}
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure Herd's speed; each benchmark prints its numbers (JSON with --json).",
+        subcommands: [BenchTensor.self]
+    )
+}
