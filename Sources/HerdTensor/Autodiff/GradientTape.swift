@@ -69,7 +69,7 @@ public final class GradientTape {
         defer { TapeContext.current = previous }
 
         var grads = [Tensor?](repeating: nil, count: slotCount)
-        if let slot = slot(of: output) { grads[slot] = seed }
+        if let slot = recordedSlot(of: output) { grads[slot] = seed }
         for entry in entries.reversed() {
             guard let outputGradient = grads[entry.outputSlot] else { continue }
             let inputGradients = entry.backward(outputGradient)
@@ -83,7 +83,7 @@ public final class GradientTape {
             }
         }
         return sources.map { source in
-            guard let slot = slot(of: source), let gradient = grads[slot] else { return source.filled(with: 0) }
+            guard let slot = recordedSlot(of: source), let gradient = grads[slot] else { return source.filled(with: 0) }
             precondition(gradient.shape == source.shape,
                          "internal: gradient shape \(gradient.shape) for tensor of shape \(source.shape)")
             return gradient
@@ -92,7 +92,14 @@ public final class GradientTape {
 
     // MARK: Recording (used by ops)
 
-    /// The slot holding `tensor`'s gradient on this tape, if it takes part.
+    /// The slot `tensor` already has on this tape; reading gradients must
+    /// not assign new ones.
+    private func recordedSlot(of tensor: Tensor) -> Int? {
+        tensor.tapeID == id && tensor.tapeSlot >= 0 ? tensor.tapeSlot : nil
+    }
+
+    /// The slot holding `tensor`'s gradient on this tape, if it takes part
+    /// (a parameter seen for the first time gets one).
     func slot(of tensor: Tensor) -> Int? {
         if tensor.tapeID == id, tensor.tapeSlot >= 0 { return tensor.tapeSlot }
         return tensor.requiresGradient ? leafSlot(tensor) : nil

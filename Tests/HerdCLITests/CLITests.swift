@@ -1,0 +1,46 @@
+import Foundation
+import HerdTestSupport
+import XCTest
+
+/// Runs the built `herd` executable as a user would.
+final class CLITests: XCTestCase {
+    var herd: String {
+        get throws {
+            // The test bundle sits next to the executable in .build/<config>/.
+            let bundle = CommandLine.arguments.first { $0.hasSuffix(".xctest") } ?? CommandLine.arguments[0]
+            let candidate = URL(fileURLWithPath: bundle).deletingLastPathComponent().appendingPathComponent("herd").path
+            guard FileManager.default.isExecutableFile(atPath: candidate) else {
+                throw XCTSkip("SKIPPED: herd executable not built next to the tests (\(candidate)); build with --build-tests")
+            }
+            return candidate
+        }
+    }
+
+    func testVersionAndHelp() throws {
+        let version = try runProcess(try herd, ["--version"])
+        XCTAssertEqual(version.status, 0)
+        XCTAssertTrue(version.stdout.hasPrefix("herd 0.1.0 (libzmq 4."), version.stdout)
+        let help = try runProcess(try herd, ["--help"])
+        XCTAssertEqual(help.status, 0)
+        XCTAssertTrue(help.stdout.contains("bench"), help.stdout)
+        XCTAssertEqual(try runProcess(try herd, ["bench", "tensor", "--help"]).status, 0)
+    }
+
+    func testBenchTensorJSON_hasEveryKey() throws {
+        let result = try runProcess(try herd, ["bench", "tensor", "--json", "--quick"], currentDirectory: repositoryRoot)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Double]
+        for key in ["matmul_ratio", "mlp_step_us", "lstm_step_us", "op_overhead_ns", "blas_threads"] {
+            XCTAssertNotNil(object?[key], "missing \(key) in \(result.stdout)")
+        }
+    }
+
+    func testBadArguments_clearErrors() throws {
+        let badDevice = try runProcess(try herd, ["bench", "tensor", "--quick", "--device", "nope"], currentDirectory: repositoryRoot)
+        XCTAssertNotEqual(badDevice.status, 0)
+        XCTAssertTrue(badDevice.stderr.contains("no device profile 'nope'"), badDevice.stderr)
+        let badRepeats = try runProcess(try herd, ["bench", "tensor", "--repeats", "0"])
+        XCTAssertNotEqual(badRepeats.status, 0)
+        XCTAssertTrue(badRepeats.stderr.contains("--repeats must be at least 1"), badRepeats.stderr)
+    }
+}
