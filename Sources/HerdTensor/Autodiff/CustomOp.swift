@@ -22,11 +22,11 @@ extension Tensor {
         if let tape = TapeContext.current {
             tape.record(inputs, output) { gradient in
                 let grads = backward(inputs, output, gradient)
-                precondition(grads.count == inputs.count,
+                require(grads.count == inputs.count,
                              "custom op backward returned \(grads.count) gradients for \(inputs.count) inputs")
                 for (g, input) in zip(grads, inputs) {
                     if let g {
-                        precondition(g.shape == input.shape,
+                        require(g.shape == input.shape,
                                      "custom op gradient of shape \(g.shape) for input of shape \(input.shape)")
                     }
                 }

@@ -56,14 +56,14 @@ public final class GradientTape {
     /// Gradients of the scalar `loss` with respect to each of `sources`, in
     /// order. A source the loss does not depend on gets zeros of its shape.
     public func gradients(of loss: Tensor, wrt sources: [Tensor]) -> [Tensor] {
-        precondition(loss.count == 1, "gradients(of:) needs a scalar loss, got shape \(loss.shape)")
+        require(loss.count == 1, "gradients(of:) needs a scalar loss, got shape \(loss.shape)")
         let seed = loss.filled(with: 1)
         return gradients(of: loss, seed: seed, wrt: sources)
     }
 
     /// Vector-Jacobian product: gradients of `Σ output · seed`.
     public func gradients(of output: Tensor, seed: Tensor, wrt sources: [Tensor]) -> [Tensor] {
-        precondition(seed.shape == output.shape, "seed shape \(seed.shape) != output shape \(output.shape)")
+        require(seed.shape == output.shape, "seed shape \(seed.shape) != output shape \(output.shape)")
         let previous = TapeContext.current
         TapeContext.current = nil
         defer { TapeContext.current = previous }
@@ -84,7 +84,7 @@ public final class GradientTape {
         }
         return sources.map { source in
             guard let slot = recordedSlot(of: source), let gradient = grads[slot] else { return source.filled(with: 0) }
-            precondition(gradient.shape == source.shape,
+            require(gradient.shape == source.shape,
                          "internal: gradient shape \(gradient.shape) for tensor of shape \(source.shape)")
             return gradient
         }

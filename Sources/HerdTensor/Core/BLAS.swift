@@ -7,7 +7,7 @@ public enum BLAS {
     /// with environment processes sharing the cores, and products of a few
     /// hundred rows, extra threads cost more than they give.
     public static func setThreads(_ count: Int) {
-        precondition(count >= 1, "BLAS threads must be at least 1, got \(count)")
+        require(count >= 1, "BLAS threads must be at least 1, got \(count)")
         openblas_set_num_threads(Int32(count))
     }
 

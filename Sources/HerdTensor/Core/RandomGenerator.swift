@@ -19,7 +19,7 @@ public struct RandomGenerator: RandomNumberGenerator, Codable, Equatable, Sendab
 
     /// Restores a saved state.
     public init(state: [UInt64]) {
-        precondition(state.count == 4 && state.contains { $0 != 0 }, "RandomGenerator needs four words, not all zero")
+        require(state.count == 4 && state.contains { $0 != 0 }, "RandomGenerator needs four words, not all zero")
         self.state = state
     }
 

@@ -48,8 +48,8 @@ public final class Tensor: CustomStringConvertible, @unchecked Sendable {
 
     /// A host tensor holding `scalars` in row-major order.
     public convenience init(_ scalars: [Float], shape: [Int]) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
-        precondition(shape.reduce(1, *) == scalars.count,
+        require(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
+        require(shape.reduce(1, *) == scalars.count,
                      "\(scalars.count) scalars do not fill shape \(shape)")
         self.init(uninitializedShape: shape, device: .cpu)
         scalars.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: scalars.count) }
@@ -103,7 +103,7 @@ public final class Tensor: CustomStringConvertible, @unchecked Sendable {
 
     /// The only element of a one-element host tensor.
     public var scalar: Float {
-        precondition(count == 1, "scalar of a tensor of shape \(shape)")
+        require(count == 1, "scalar of a tensor of shape \(shape)")
         requireHost("scalar")
         return base[0]
     }
@@ -111,10 +111,10 @@ public final class Tensor: CustomStringConvertible, @unchecked Sendable {
     /// Element at a multi-index (host only, for tests and debugging).
     public subscript(indices: Int...) -> Float {
         requireHost("subscript")
-        precondition(indices.count == rank, "\(indices.count) indices for rank \(rank)")
+        require(indices.count == rank, "\(indices.count) indices for rank \(rank)")
         var offset = 0
         for (axis, index) in indices.enumerated() {
-            precondition(index >= 0 && index < shape[axis], "index \(index) out of range for axis \(axis) of \(shape)")
+            require(index >= 0 && index < shape[axis], "index \(index) out of range for axis \(axis) of \(shape)")
             offset = offset * shape[axis] + index
         }
         return base[offset]
@@ -134,8 +134,8 @@ public final class Tensor: CustomStringConvertible, @unchecked Sendable {
 
     /// Overwrites this tensor's elements with `other`'s (same shape and device).
     public func assign(_ other: Tensor) {
-        precondition(other.shape == shape, "assign: shape \(other.shape) into \(shape)")
-        precondition(other.device === device, "assign: tensor on \(other.device) into one on \(device)")
+        require(other.shape == shape, "assign: shape \(other.shape) into \(shape)")
+        require(other.device === device, "assign: tensor on \(other.device) into one on \(device)")
         base.update(from: other.base, count: count)
     }
 
@@ -154,7 +154,7 @@ public final class Tensor: CustomStringConvertible, @unchecked Sendable {
     }
 
     func requireHost(_ what: String) {
-        precondition(device.isHost,
+        require(device.isHost,
                      "\(what) of a tensor on \(device): copy it to the host with `try tensor.to(.cpu)` first")
     }
 }
@@ -193,7 +193,7 @@ extension Tensor {
 @inline(__always)
 func commonDevice(_ op: StaticString, _ a: Tensor, _ b: Tensor) -> Device {
     if a.storage.device !== b.storage.device {
-        preconditionFailure(mixedDeviceMessage(op: op, a.device, b.device))
+        requirementFailure(mixedDeviceMessage(op: op, a.device, b.device))
     }
     return a.storage.device
 }

@@ -33,7 +33,7 @@ final class TensorStorage: @unchecked Sendable {
         do {
             return try TensorStorage(count: count, device: device)
         } catch {
-            preconditionFailure("host allocation of \(count) floats failed: \(error)")
+            requirementFailure("host allocation of \(count) floats failed: \(error)")
         }
     }
 

@@ -9,7 +9,7 @@ public struct Categorical {
     public let logProbabilities: Tensor
 
     public init(logits: Tensor) {
-        precondition(logits.rank == 2, "Categorical expects logits [B, n], got \(logits.shape)")
+        require(logits.rank == 2, "Categorical expects logits [B, n], got \(logits.shape)")
         self.logits = logits
         self.logProbabilities = logits.logSoftmax()
     }

@@ -10,8 +10,8 @@ public struct DiagonalGaussian {
     static let halfLogTwoPi = Float(0.5 * Foundation.log(2 * Double.pi))
 
     public init(mean: Tensor, logStd: Tensor) {
-        precondition(mean.rank == 2, "DiagonalGaussian expects mean [B, d], got \(mean.shape)")
-        precondition(logStd.shape == mean.shape || logStd.shape == [mean.shape[1]],
+        require(mean.rank == 2, "DiagonalGaussian expects mean [B, d], got \(mean.shape)")
+        require(logStd.shape == mean.shape || logStd.shape == [mean.shape[1]],
                      "DiagonalGaussian: logStd \(logStd.shape) does not fit mean \(mean.shape)")
         self.mean = mean
         self.logStd = logStd

@@ -50,7 +50,7 @@ public struct SafetensorsFile {
         }
         var hostTensors: [Tensor] = []
         for (name, tensor) in tensors {
-            precondition(name != "__metadata__" && names.insert(name).inserted, "safetensors: duplicate or reserved name '\(name)'")
+            require(name != "__metadata__" && names.insert(name).inserted, "safetensors: duplicate or reserved name '\(name)'")
             let host = try tensor.to(.cpu)
             hostTensors.append(host)
             let bytes = host.count * 4

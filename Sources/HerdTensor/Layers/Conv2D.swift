@@ -13,7 +13,7 @@ public final class Conv2D: Layer {
 
     public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 initializer: WeightInitializer = .glorotUniform(), using rng: inout RandomGenerator) {
-        precondition(kernelSize > 0 && stride > 0 && padding >= 0, "Conv2D: bad kernel \(kernelSize), stride \(stride), padding \(padding)")
+        require(kernelSize > 0 && stride > 0 && padding >= 0, "Conv2D: bad kernel \(kernelSize), stride \(stride), padding \(padding)")
         let fanIn = inChannels * kernelSize * kernelSize
         // Drawn as [fanIn, O] then laid out as [O, C, k, k].
         let w = initializer.matrix(fanIn: fanIn, fanOut: outChannels, using: &rng).transposed([1, 0])
@@ -69,11 +69,11 @@ extension Tensor {
     /// `dX = col2im(Wᵀ·dYₙ)`.
     public static func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor, stride: Int = 1, padding: Int = 0) -> Tensor {
         let device = commonDevice("conv2d", x, weight)
-        precondition(x.rank == 4 && weight.rank == 4 && x.shape[1] == weight.shape[1],
+        require(x.rank == 4 && weight.rank == 4 && x.shape[1] == weight.shape[1],
                      "conv2d: input \(x.shape) does not fit kernel \(weight.shape)")
-        precondition(bias.shape == [weight.shape[0]], "conv2d: bias \(bias.shape) for \(weight.shape[0]) channels")
+        require(bias.shape == [weight.shape[0]], "conv2d: bias \(bias.shape) for \(weight.shape[0]) channels")
         let (h, w, kh, kw) = (x.shape[2], x.shape[3], weight.shape[2], weight.shape[3])
-        precondition(h + 2 * padding >= kh && w + 2 * padding >= kw, "conv2d: kernel \(kh)×\(kw) larger than padded input \(h)×\(w)")
+        require(h + 2 * padding >= kh && w + 2 * padding >= kw, "conv2d: kernel \(kh)×\(kw) larger than padded input \(h)×\(w)")
         let geo = ConvGeometry(n: x.shape[0], c: x.shape[1], h: h, w: w, o: weight.shape[0], kh: kh, kw: kw,
                                stride: stride, padding: padding,
                                outH: (h + 2 * padding - kh) / stride + 1, outW: (w + 2 * padding - kw) / stride + 1)

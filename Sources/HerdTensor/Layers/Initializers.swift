@@ -37,7 +37,7 @@ public enum WeightInitializer: Equatable, Sendable {
 /// modified Gram–Schmidt applied twice, in Double; Gram–Schmidt's R has the
 /// column norms on its diagonal, so that sign condition holds by construction.
 func orthonormalColumns(rows: Int, columns: Int, using rng: inout RandomGenerator) -> [Double] {
-    precondition(rows >= columns)
+    require(rows >= columns, "orthonormalColumns needs rows ≥ columns, got \(rows) × \(columns)")
     var a = (0..<(rows * columns)).map { _ in rng.nextNormal() }
     for c in 0..<columns {
         for _ in 0..<2 {
@@ -49,7 +49,7 @@ func orthonormalColumns(rows: Int, columns: Int, using rng: inout RandomGenerato
             var norm = 0.0
             for r in 0..<rows { norm += a[r * columns + c] * a[r * columns + c] }
             norm = norm.squareRoot()
-            precondition(norm > 1e-12, "orthogonal init: degenerate Gaussian draw")
+            require(norm > 1e-12, "orthogonal init: degenerate Gaussian draw")
             for r in 0..<rows { a[r * columns + c] /= norm }
         }
     }

@@ -4,7 +4,7 @@ public struct LSTMState {
     public var cell: Tensor
 
     public init(hidden: Tensor, cell: Tensor) {
-        precondition(hidden.shape == cell.shape, "LSTMState: hidden \(hidden.shape) vs cell \(cell.shape)")
+        require(hidden.shape == cell.shape, "LSTMState: hidden \(hidden.shape) vs cell \(cell.shape)")
         self.hidden = hidden
         self.cell = cell
     }
@@ -77,9 +77,9 @@ public final class LSTM: Layer {
     }
 
     public func callAsFunction(_ sequence: Tensor, state: LSTMState, resets: Tensor? = nil) -> (outputs: Tensor, state: LSTMState) {
-        precondition(sequence.rank == 3, "LSTM expects [T, B, in], got \(sequence.shape)")
+        require(sequence.rank == 3, "LSTM expects [T, B, in], got \(sequence.shape)")
         let (steps, batch) = (sequence.shape[0], sequence.shape[1])
-        if let resets { precondition(resets.shape == [steps, batch], "LSTM resets \(resets.shape) for [T, B] = [\(steps), \(batch)]") }
+        if let resets { require(resets.shape == [steps, batch], "LSTM resets \(resets.shape) for [T, B] = [\(steps), \(batch)]") }
         let projected = Tensor.linear(sequence, cell.inputWeight, cell.bias)  // [T, B, 4H]
         var state = state
         var outputs: [Tensor] = []

@@ -39,7 +39,7 @@ public final class MLP: Layer {
     public init(sizes: [Int], activation: Activation = .tanh, outputActivation: Activation = .identity,
                 initializer: WeightInitializer = .glorotUniform(), outputInitializer: WeightInitializer? = nil,
                 using rng: inout RandomGenerator) {
-        precondition(sizes.count >= 2, "MLP needs at least input and output sizes, got \(sizes)")
+        require(sizes.count >= 2, "MLP needs at least input and output sizes, got \(sizes)")
         var layers: [Linear] = []
         for i in 0..<(sizes.count - 1) {
             let isLast = i == sizes.count - 2

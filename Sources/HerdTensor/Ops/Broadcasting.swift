@@ -82,7 +82,7 @@ extension Tensor {
     /// This tensor repeated along broadcast axes to `target`.
     public func broadcasted(to target: [Int]) -> Tensor {
         if shape == target { return self }
-        precondition(broadcastShape(shape, target) == target, "cannot broadcast \(shape) to \(target)")
+        require(broadcastShape(shape, target) == target, "cannot broadcast \(shape) to \(target)")
         let out = Tensor(uninitializedShape: target, device: device)
         let strides = broadcastStrides(shape, to: target)
         let src = base, dst = out.base

@@ -16,7 +16,7 @@ extension Tensor {
     /// `f(self[i], other[i])` for two tensors of one shape.
     @inline(__always)
     func zipped(_ other: Tensor, flops: Double = 1, _ f: (Float, Float) -> Float) -> Tensor {
-        precondition(shape == other.shape, "internal: zipped shapes \(shape) and \(other.shape)")
+        require(shape == other.shape, "internal: zipped shapes \(shape) and \(other.shape)")
         _ = commonDevice("elementwise op", self, other)
         let out = Tensor(uninitializedShape: shape, device: device)
         let a = base, b = other.base, dst = out.base
@@ -28,7 +28,7 @@ extension Tensor {
     /// `f(self[i], y[i], z[i])` for three tensors of one shape.
     @inline(__always)
     func zipped(_ y: Tensor, _ z: Tensor, flops: Double = 2, _ f: (Float, Float, Float) -> Float) -> Tensor {
-        precondition(shape == y.shape && shape == z.shape, "internal: zipped shapes \(shape), \(y.shape), \(z.shape)")
+        require(shape == y.shape && shape == z.shape, "internal: zipped shapes \(shape), \(y.shape), \(z.shape)")
         _ = commonDevice("elementwise op", self, y)
         _ = commonDevice("elementwise op", self, z)
         let out = Tensor(uninitializedShape: shape, device: device)
@@ -46,7 +46,7 @@ extension Tensor {
         let device = commonDevice(op, a, b)
         if a.shape == b.shape { return a.zipped(b, flops: flops, f) }
         guard let shape = broadcastShape(a.shape, b.shape) else {
-            preconditionFailure("\(op): shapes \(a.shape) and \(b.shape) do not broadcast")
+            requirementFailure("\(op): shapes \(a.shape) and \(b.shape) do not broadcast")
         }
         let out = Tensor(uninitializedShape: shape, device: device)
         let pa = a.base, pb = b.base, dst = out.base

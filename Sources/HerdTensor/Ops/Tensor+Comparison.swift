@@ -23,7 +23,7 @@ extension Tensor {
     /// one shape. Gradients go to the side that was picked.
     public static func `where`(_ mask: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
         guard let ab = broadcastShape(a.shape, b.shape), let shape = broadcastShape(ab, mask.shape) else {
-            preconditionFailure("where: shapes \(mask.shape), \(a.shape), \(b.shape) do not broadcast")
+            requirementFailure("where: shapes \(mask.shape), \(a.shape), \(b.shape) do not broadcast")
         }
         let m = mask.stopGradient().broadcasted(to: shape)
         let x = withoutGradients { a.broadcasted(to: shape) }

@@ -54,7 +54,7 @@ extension Tensor {
     /// x clipped to `[low, high]`; d/dx = 1 inside, 0 outside (as in
     /// TensorFlow: the gradient passes at the bounds themselves).
     public func clamped(_ low: Float, _ high: Float) -> Tensor {
-        precondition(low <= high, "clamped: low \(low) > high \(high)")
+        require(low <= high, "clamped: low \(low) > high \(high)")
         return unary({ Swift.min(Swift.max($0, low), high) }) { g, x, _ in
             g.zipped(x) { g, x in x >= low && x <= high ? g : 0 }
         }

@@ -18,15 +18,15 @@ extension Tensor {
             let out = matmul(flat, b, transposeB: transposeB)
             return out.reshaped(Array(a.shape.dropLast()) + [out.shape[1]])
         }
-        precondition(a.rank == b.rank && (a.rank == 2 || a.rank == 3),
+        require(a.rank == b.rank && (a.rank == 2 || a.rank == 3),
                      "matmul: shapes \(a.shape) and \(b.shape) are not two matrices or two batches of them")
         let batch = a.rank == 3 ? a.shape[0] : 1
-        precondition(a.rank == 2 || b.shape[0] == batch, "matmul: batch sizes \(a.shape[0]) and \(b.shape[0]) differ")
+        require(a.rank == 2 || b.shape[0] == batch, "matmul: batch sizes \(a.shape[0]) and \(b.shape[0]) differ")
         let (ar, ac) = (a.shape[a.rank - 2], a.shape[a.rank - 1])
         let (br, bc) = (b.shape[b.rank - 2], b.shape[b.rank - 1])
         let (m, k) = transposeA ? (ac, ar) : (ar, ac)
         let (k2, n) = transposeB ? (bc, br) : (br, bc)
-        precondition(k == k2, "matmul: inner sizes differ: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "")")
+        require(k == k2, "matmul: inner sizes differ: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "")")
         let out = Tensor(uninitializedShape: a.rank == 3 ? [batch, m, n] : [m, n], device: device)
         gemm(a, b, into: out, m: m, n: n, k: k, batch: batch, transposeA: transposeA, transposeB: transposeB,
              beta: 0, precision: device.precision)
@@ -47,13 +47,13 @@ extension Tensor {
             let flat = x.reshaped([-1, x.shape[x.rank - 1]])
             return linear(flat, weight, bias).reshaped(Array(x.shape.dropLast()) + [weight.shape[1]])
         }
-        precondition(weight.rank == 2 && x.shape[1] == weight.shape[0],
+        require(weight.rank == 2 && x.shape[1] == weight.shape[0],
                      "linear: input \(x.shape) does not fit weight \(weight.shape)")
         let (m, k, n) = (x.shape[0], x.shape[1], weight.shape[1])
         let out = Tensor(uninitializedShape: [m, n], device: device)
         if let bias {
             _ = commonDevice("linear", x, bias)
-            precondition(bias.shape == [n], "linear: bias \(bias.shape) for \(n) outputs")
+            require(bias.shape == [n], "linear: bias \(bias.shape) for \(n) outputs")
             for r in 0..<m { (out.base + r * n).update(from: bias.base, count: n) }
         }
         gemm(x, weight, into: out, m: m, n: n, k: k, batch: 1, transposeA: false, transposeB: false,

@@ -7,7 +7,7 @@ extension Tensor {
     /// around `axis`.
     func axisView(_ axis: Int) -> (outer: Int, length: Int, inner: Int, axis: Int) {
         let a = axis < 0 ? axis + rank : axis
-        precondition(a >= 0 && a < rank, "axis \(axis) out of range for shape \(shape)")
+        require(a >= 0 && a < rank, "axis \(axis) out of range for shape \(shape)")
         let outer = shape[..<a].reduce(1, *)
         let inner = shape[(a + 1)...].reduce(1, *)
         return (outer, shape[a], inner, a)

@@ -6,10 +6,10 @@ extension Tensor {
         var target = newShape
         if let unknown = newShape.firstIndex(of: -1) {
             let known = newShape.enumerated().filter { $0.offset != unknown }.map(\.element).reduce(1, *)
-            precondition(known > 0 && count % known == 0, "cannot reshape \(shape) to \(newShape)")
+            require(known > 0 && count % known == 0, "cannot reshape \(shape) to \(newShape)")
             target[unknown] = count / known
         }
-        precondition(target.allSatisfy { $0 >= 0 } && target.reduce(1, *) == count,
+        require(target.allSatisfy { $0 >= 0 } && target.reduce(1, *) == count,
                      "cannot reshape \(shape) (\(count) elements) to \(newShape)")
         if target == shape { return self }
         let out = Tensor(shape: target, storage: storage)
@@ -25,7 +25,7 @@ extension Tensor {
 
     /// Axes permuted: output axis `i` is input axis `permutation[i]`.
     public func transposed(_ permutation: [Int]) -> Tensor {
-        precondition(permutation.sorted() == Array(0..<rank), "bad permutation \(permutation) for rank \(rank)")
+        require(permutation.sorted() == Array(0..<rank), "bad permutation \(permutation) for rank \(rank)")
         let outShape = permutation.map { shape[$0] }
         let out = Tensor(uninitializedShape: outShape, device: device)
         var inStrides = [Int](repeating: 1, count: rank)
@@ -47,14 +47,14 @@ extension Tensor {
     /// The transpose of a matrix (materialised; `matmul` folds transposes
     /// into the BLAS call instead).
     public var T: Tensor {
-        precondition(rank == 2, "T needs a matrix, got shape \(shape)")
+        require(rank == 2, "T needs a matrix, got shape \(shape)")
         return transposed([1, 0])
     }
 
     /// Elements `range` along `axis`.
     public func slice(axis: Int, _ range: Range<Int>) -> Tensor {
         let (outer, length, inner, a) = axisView(axis)
-        precondition(range.lowerBound >= 0 && range.upperBound <= length,
+        require(range.lowerBound >= 0 && range.upperBound <= length,
                      "slice \(range) out of bounds for axis \(a) of size \(length)")
         var outShape = shape
         outShape[a] = range.count
@@ -80,14 +80,14 @@ extension Tensor {
 
     /// Tensors joined along an existing axis; other sizes must agree.
     public static func concat(_ tensors: [Tensor], axis: Int) -> Tensor {
-        precondition(!tensors.isEmpty, "concat of no tensors")
+        require(!tensors.isEmpty, "concat of no tensors")
         let first = tensors[0]
         let a = axis < 0 ? axis + first.rank : axis
         var outShape = first.shape
         outShape[a] = 0
         for t in tensors {
             _ = commonDevice("concat", first, t)
-            precondition(t.rank == first.rank && t.shape.enumerated().allSatisfy { $0.offset == a || $0.element == first.shape[$0.offset] },
+            require(t.rank == first.rank && t.shape.enumerated().allSatisfy { $0.offset == a || $0.element == first.shape[$0.offset] },
                          "concat: shape \(t.shape) does not match \(first.shape) off axis \(a)")
             outShape[a] += t.shape[a]
         }
@@ -116,13 +116,13 @@ extension Tensor {
 
     /// Tensors of one shape stacked along a new axis.
     public static func stack(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
-        precondition(!tensors.isEmpty, "stack of no tensors")
+        require(!tensors.isEmpty, "stack of no tensors")
         let shape = tensors[0].shape
         let a = axis < 0 ? axis + shape.count + 1 : axis
         var expanded = shape
         expanded.insert(1, at: a)
         return concat(tensors.map { t in
-            precondition(t.shape == shape, "stack: shape \(t.shape) differs from \(shape)")
+            require(t.shape == shape, "stack: shape \(t.shape) differs from \(shape)")
             return t.reshaped(expanded)
         }, axis: a)
     }
@@ -131,13 +131,13 @@ extension Tensor {
     /// `[..., n]` and `indices` with one entry per row (`count / n`),
     /// returns shape `[...]`. Typical use: log-probabilities of taken actions.
     public func gather(lastAxis indices: [Int]) -> Tensor {
-        precondition(rank >= 1, "gather needs rank ≥ 1")
+        require(rank >= 1, "gather needs rank ≥ 1")
         let n = shape[rank - 1]
         let rows = count / Swift.max(n, 1)
-        precondition(indices.count == rows, "gather: \(indices.count) indices for \(rows) rows of \(shape)")
+        require(indices.count == rows, "gather: \(indices.count) indices for \(rows) rows of \(shape)")
         let out = Tensor(uninitializedShape: Array(shape.dropLast()), device: device)
         for (r, index) in indices.enumerated() {
-            precondition(index >= 0 && index < n, "gather: index \(index) out of range 0..<\(n)")
+            require(index >= 0 && index < n, "gather: index \(index) out of range 0..<\(n)")
             out.base[r] = base[r * n + index]
         }
         device.charge(.vector(elements: rows, flopsPerElement: 0, bytes: 8 * rows))
@@ -158,7 +158,7 @@ extension Tensor {
         let out = Tensor(uninitializedShape: [indices.count, depth], device: device)
         out.base.initialize(repeating: 0, count: out.count)
         for (r, index) in indices.enumerated() {
-            precondition(index >= 0 && index < depth, "oneHot: index \(index) out of range 0..<\(depth)")
+            require(index >= 0 && index < depth, "oneHot: index \(index) out of range 0..<\(depth)")
             out.base[r * depth + index] = 1
         }
         device.charge(.vector(elements: out.count, flopsPerElement: 0, bytes: 4 * out.count))

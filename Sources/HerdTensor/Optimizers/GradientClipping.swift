@@ -11,7 +11,7 @@ public func globalNorm(_ gradients: [Tensor]) -> Float {
 /// TensorFlow's `clip_by_global_norm`: `gᵢ · maxNorm / max(norm, maxNorm)`.
 /// Returns the clipped gradients and the norm before clipping (log it).
 public func clipByGlobalNorm(_ gradients: [Tensor], maxNorm: Float) -> (gradients: [Tensor], norm: Float) {
-    precondition(maxNorm > 0, "clipByGlobalNorm: maxNorm \(maxNorm) must be positive")
+    require(maxNorm > 0, "clipByGlobalNorm: maxNorm \(maxNorm) must be positive")
     let norm = globalNorm(gradients)
     guard norm > maxNorm, norm.isFinite else { return (gradients, norm) }
     let scale = maxNorm / norm

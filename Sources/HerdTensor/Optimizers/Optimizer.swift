@@ -28,7 +28,7 @@ public class OptimizerBase {
     var slots: [(name: String, tensors: [Tensor])] = []
 
     init(_ parameters: [(name: String, tensor: Tensor)], learningRate: Float) {
-        precondition(learningRate >= 0, "learning rate \(learningRate) < 0")
+        require(learningRate >= 0, "learning rate \(learningRate) < 0")
         self.parameters = parameters
         self.learningRate = learningRate
     }
@@ -41,9 +41,9 @@ public class OptimizerBase {
     }
 
     func checkGradients(_ gradients: [Tensor]) {
-        precondition(gradients.count == parameters.count, "\(gradients.count) gradients for \(parameters.count) parameters")
+        require(gradients.count == parameters.count, "\(gradients.count) gradients for \(parameters.count) parameters")
         for (g, p) in zip(gradients, parameters) {
-            precondition(g.shape == p.tensor.shape, "gradient \(g.shape) for parameter \(p.name) \(p.tensor.shape)")
+            require(g.shape == p.tensor.shape, "gradient \(g.shape) for parameter \(p.name) \(p.tensor.shape)")
             _ = commonDevice("optimizer step", g, p.tensor)
         }
     }

@@ -5,7 +5,7 @@ import HerdTensor
 ///
 /// Each figure is the median of `repeats` timed runs after a warm-up (the
 /// matmul figures take the best of their runs, as GEMM benchmarks do, since
-/// only interference can make a run slower). Figures:
+/// only interference can make a run slower, alternating the two products). Figures:
 /// - `matmul_1024_gflops`: `Tensor.matmul` of two 1024×1024 matrices;
 /// - `cblas_1024_gflops`: the same product straight through `cblas_sgemm`;
 /// - `mlp_step_us`: MLP 4→64→64→2 tanh, batch 256: forward, MSE loss,
@@ -15,7 +15,7 @@ import HerdTensor
 /// - `op_overhead_ns`: one 1-element add with no tape active.
 public struct TensorBenchmark {
     public struct Options {
-        public var repeats = 5
+        public var repeats = 7
         public var mlpIterations = 2000
         public var lstmIterations = 300
         public var overheadIterations = 200_000
@@ -46,9 +46,8 @@ public struct TensorBenchmark {
         let n = options.matmulSize
         let a = Tensor.randomNormal([n, n], using: &rng), b = Tensor.randomNormal([n, n], using: &rng)
         let flops = 2 * pow(Double(n), 3)
-        let tensorSeconds = Self.best(options.repeats) { _ = Tensor.matmul(a, b) }
         let c = Tensor.zeros([n, n])
-        let cblasSeconds = Self.best(options.repeats) {
+        let (tensorSeconds, cblasSeconds) = Self.bestInterleaved(options.repeats, { _ = Tensor.matmul(a, b) }, {
             a.withUnsafeBufferPointer { pa in
                 b.withUnsafeBufferPointer { pb in
                     c.withUnsafeMutableBufferPointer { pc in
@@ -56,7 +55,7 @@ public struct TensorBenchmark {
                     }
                 }
             }
-        }
+        })
         out["matmul_\(n)_gflops"] = flops / tensorSeconds / 1e9
         out["cblas_\(n)_gflops"] = flops / cblasSeconds / 1e9
         out["matmul_ratio"] = cblasSeconds / tensorSeconds
@@ -115,14 +114,20 @@ public struct TensorBenchmark {
         return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
     }
 
-    /// Fastest of `repeats` timed calls, after one warm-up call.
-    static func best(_ repeats: Int, _ body: () -> Void) -> Double {
-        body()
-        var best = Double.infinity
+    /// Fastest of `repeats` timed calls of each of two bodies, run
+    /// alternately (after one warm-up call each) so that clock-frequency
+    /// drift and interference fall on both alike.
+    static func bestInterleaved(_ repeats: Int, _ first: () -> Void, _ second: () -> Void) -> (Double, Double) {
+        first()
+        second()
+        var best = (Double.infinity, Double.infinity)
         for _ in 0..<max(repeats, 1) {
-            let start = now()
-            body()
-            best = min(best, now() - start)
+            var start = now()
+            first()
+            best.0 = min(best.0, now() - start)
+            start = now()
+            second()
+            best.1 = min(best.1, now() - start)
         }
         return best
     }

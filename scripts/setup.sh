@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Prepares a fresh Debian/Ubuntu machine for Herd: the native libraries
+# (ZeroMQ, OpenBLAS, pkg-config) from apt when missing, and — with
+# --python — the Python packages the interoperability tests use.
+# Swift itself (6.x) must already be installed.
+set -euo pipefail
+
+need_apt=()
+pkg-config --exists libzmq 2>/dev/null || need_apt+=(libzmq3-dev)
+pkg-config --exists openblas 2>/dev/null || need_apt+=(libopenblas-dev)
+command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    echo "setup: installing ${need_apt[*]} with apt" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}" pkg-config >/dev/null
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+    echo "setup: Swift 6 is required (https://www.swift.org/install/linux/)" >&2
+    exit 1
+fi
+
+if [ "${1:-}" = "--python" ]; then
+    python="${HERD_PYTHON:-python3}"
+    if ! "$python" -c "import safetensors, numpy" 2>/dev/null; then
+        echo "setup: installing safetensors and numpy for $python" >&2
+        "$python" -m pip install --quiet --disable-pip-version-check safetensors numpy \
+            || echo "setup: pip install failed; the Python interoperability tests will be skipped" >&2
+    fi
+fi
