@@ -69,6 +69,7 @@ let package = Package(
         // MARK: Tests
         .target(name: "HerdTestSupport", dependencies: ["HerdTensor"], path: "Tests/HerdTestSupport"),
         .testTarget(name: "HerdTensorTests", dependencies: ["HerdTensor", "HerdTestSupport"]),
+        .testTarget(name: "HerdTransportTests", dependencies: ["HerdTransport", "HerdTestSupport"]),
         .testTarget(name: "HerdTrainingTests", dependencies: ["HerdTraining", "HerdTestSupport"]),
         .testTarget(name: "HerdCLITests", dependencies: ["HerdTestSupport"]),
     ],

@@ -17,8 +17,7 @@ final class TensorStorage: @unchecked Sendable {
     init(count: Int, device: Device, checked: Bool = false) throws {
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
         if checked { try device.reserve(bytes: bytes) } else { device.reserveForKernel(bytes: bytes) }
-        var raw: UnsafeMutableRawPointer?
-        guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
+        guard let raw = BufferPool.shared.allocate(bytes: bytes) else {
             device.release(bytes: bytes)
             throw DeviceError.outOfMemory(device: "host", requestedBytes: bytes, freeBytes: 0, capacityBytes: 0)
         }
@@ -38,7 +37,8 @@ final class TensorStorage: @unchecked Sendable {
     }
 
     deinit {
-        device.release(bytes: max(count, 1) * MemoryLayout<Float>.stride)
-        free(base)
+        let bytes = max(count, 1) * MemoryLayout<Float>.stride
+        device.release(bytes: bytes)
+        BufferPool.shared.release(UnsafeMutableRawPointer(base), bytes: bytes)
     }
 }

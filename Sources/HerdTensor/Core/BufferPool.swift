@@ -1,0 +1,50 @@
+import Foundation
+
+/// A bounded cache of large freed buffers, reused by later tensors of the
+/// same size.
+///
+/// glibc serves allocations of ≥128 KiB with `mmap`, so without reuse each
+/// large op output costs a page fault per 4 KiB and the kernel's zeroing
+/// (about 5% of a 1024×1024 product). Small buffers go straight to malloc,
+/// which recycles them well. The pool keeps at most `capacityBytes` and
+/// returns memory to the system beyond that.
+final class BufferPool: @unchecked Sendable {
+    static let shared = BufferPool(capacityBytes: 256 << 20)
+    /// Buffers at least this large are pooled.
+    static let minimumBytes = 128 << 10
+
+    private let lock = NSLock()
+    private var free: [Int: [UnsafeMutableRawPointer]] = [:]
+    private var cachedBytes = 0
+    let capacityBytes: Int
+
+    init(capacityBytes: Int) { self.capacityBytes = capacityBytes }
+
+    /// A 64-byte-aligned buffer of `bytes`, reused when one is cached.
+    func allocate(bytes: Int) -> UnsafeMutableRawPointer? {
+        if bytes >= Self.minimumBytes {
+            let reused: UnsafeMutableRawPointer? = lock.withLock {
+                guard let buffer = free[bytes]?.popLast() else { return nil }
+                cachedBytes -= bytes
+                return buffer
+            }
+            if let reused { return reused }
+        }
+        var raw: UnsafeMutableRawPointer?
+        return posix_memalign(&raw, 64, bytes) == 0 ? raw : nil
+    }
+
+    /// Takes a buffer back: cached if large and room remains, else freed.
+    func release(_ buffer: UnsafeMutableRawPointer, bytes: Int) {
+        if bytes >= Self.minimumBytes {
+            let kept: Bool = lock.withLock {
+                guard cachedBytes + bytes <= capacityBytes else { return false }
+                free[bytes, default: []].append(buffer)
+                cachedBytes += bytes
+                return true
+            }
+            if kept { return }
+        }
+        Foundation.free(buffer)
+    }
+}

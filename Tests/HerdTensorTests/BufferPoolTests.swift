@@ -1,0 +1,29 @@
+@testable import HerdTensor
+import XCTest
+
+final class BufferPoolTests: XCTestCase {
+    func testLargeBuffersAreReused_smallOnesAndOverflowAreFreed() {
+        let pool = BufferPool(capacityBytes: 1 << 20)
+        let large = BufferPool.minimumBytes
+        let a = pool.allocate(bytes: large)!
+        XCTAssertEqual(Int(bitPattern: a) % 64, 0, "64-byte aligned")
+        pool.release(a, bytes: large)
+        XCTAssertEqual(pool.allocate(bytes: large), a, "a cached buffer of the same size is handed out again")
+        XCTAssertNotEqual(pool.allocate(bytes: large), a, "and only once")
+        // Past the capacity, buffers are freed rather than cached.
+        let buffers = (0..<10).map { _ in pool.allocate(bytes: large)! }
+        for b in buffers { pool.release(b, bytes: large) }
+        var reused = 0
+        for _ in 0..<10 where buffers.contains(pool.allocate(bytes: large)!) { reused += 1 }
+        XCTAssertEqual(reused, (1 << 20) / large, "only capacity / size buffers were kept")
+    }
+
+    func testTensorsOverPooledBuffersKeepTheirValues() {
+        let n = 256 * 256  // 256 KiB: pooled
+        do { _ = Tensor.full([n], 7) }
+        let t = Tensor.full([n], 3)
+        let u = t + 1
+        XCTAssertEqual(u.scalars.allSatisfy { $0 == 4 }, true)
+        XCTAssertEqual(t.scalars.allSatisfy { $0 == 3 }, true)
+    }
+}
