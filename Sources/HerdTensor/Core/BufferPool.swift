@@ -15,8 +15,11 @@ final class BufferPool: @unchecked Sendable {
 
     private let lock = NSLock()
     private var free: [Int: [UnsafeMutableRawPointer]] = [:]
-    private var cachedBytes = 0
+    private var _cachedBytes = 0
     let capacityBytes: Int
+
+    /// Bytes held in the cache now.
+    var cachedBytes: Int { lock.withLock { _cachedBytes } }
 
     init(capacityBytes: Int) { self.capacityBytes = capacityBytes }
 
@@ -25,7 +28,7 @@ final class BufferPool: @unchecked Sendable {
         if bytes >= Self.minimumBytes {
             let reused: UnsafeMutableRawPointer? = lock.withLock {
                 guard let buffer = free[bytes]?.popLast() else { return nil }
-                cachedBytes -= bytes
+                _cachedBytes -= bytes
                 return buffer
             }
             if let reused { return reused }
@@ -38,9 +41,9 @@ final class BufferPool: @unchecked Sendable {
     func release(_ buffer: UnsafeMutableRawPointer, bytes: Int) {
         if bytes >= Self.minimumBytes {
             let kept: Bool = lock.withLock {
-                guard cachedBytes + bytes <= capacityBytes else { return false }
+                guard _cachedBytes + bytes <= capacityBytes else { return false }
                 free[bytes, default: []].append(buffer)
-                cachedBytes += bytes
+                _cachedBytes += bytes
                 return true
             }
             if kept { return }
