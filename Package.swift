@@ -27,6 +27,7 @@ let package = Package(
     products: [
         .executable(name: "herd", targets: ["herd"]),
         .library(name: "HerdTensor", targets: ["HerdTensor"]),
+        .library(name: "HerdEnvironments", targets: ["HerdEnvironments"]),
         .library(name: "HerdTraining", targets: ["HerdTraining"]),
     ],
     dependencies: [
@@ -47,12 +48,14 @@ let package = Package(
         ),
 
         // MARK: Libraries
-        .target(name: "HerdTensor", dependencies: ["COpenBLAS"], swiftSettings: kernelFlags),
+        .target(name: "HerdCore"),
+        .target(name: "HerdTensor", dependencies: ["COpenBLAS", "HerdCore"], swiftSettings: kernelFlags),
+        .target(name: "HerdEnvironments", dependencies: ["HerdCore"], swiftSettings: kernelFlags),
         .target(name: "HerdTransport", dependencies: ["CZeroMQ"]),
         .target(
             name: "HerdTraining",
             dependencies: [
-                "HerdTensor", "HerdTransport",
+                "HerdTensor", "HerdTransport", "HerdEnvironments",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -67,8 +70,10 @@ let package = Package(
         ),
 
         // MARK: Tests
-        .target(name: "HerdTestSupport", dependencies: ["HerdTensor"], path: "Tests/HerdTestSupport"),
+        .target(name: "HerdTestSupport", dependencies: ["HerdTensor", "HerdEnvironments"], path: "Tests/HerdTestSupport"),
         .testTarget(name: "HerdTensorTests", dependencies: ["HerdTensor", "HerdTestSupport"]),
+        .testTarget(name: "HerdEnvironmentsTests", dependencies: ["HerdEnvironments", "HerdTestSupport"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "HerdTransportTests", dependencies: ["HerdTransport", "HerdTestSupport"]),
         .testTarget(name: "HerdTrainingTests", dependencies: ["HerdTraining", "HerdTestSupport"]),
         .testTarget(name: "HerdCLITests", dependencies: ["HerdTestSupport"]),
