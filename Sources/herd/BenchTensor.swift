@@ -36,7 +36,7 @@ struct BenchTensor: ParsableCommand {
         do {
             options.device = try DeviceCatalog.standard().device(device)
         } catch {
-            throw ValidationError("\(error)")
+            throw CommandError("\(error)")
         }
         let results = try TensorBenchmark(options: options).run()
         if json {

@@ -8,13 +8,13 @@ struct Herd: ParsableCommand {
         commandName: "herd",
         abstract: "Batched reinforcement learning: environments in processes over ZeroMQ, a central learner.",
         version: HerdVersion.description,
-        subcommands: [Bench.self]
+        subcommands: [Envs.self, Bench.self]
     )
 }
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure Herd's speed; each benchmark prints its numbers (JSON with --json).",
-        subcommands: [BenchTensor.self]
+        subcommands: [BenchTensor.self, BenchEnvs.self]
     )
 }

@@ -4,17 +4,7 @@ import XCTest
 
 /// Runs the built `herd` executable as a user would.
 final class CLITests: XCTestCase {
-    var herd: String {
-        get throws {
-            // The test bundle sits next to the executable in .build/<config>/.
-            let bundle = CommandLine.arguments.first { $0.hasSuffix(".xctest") } ?? CommandLine.arguments[0]
-            let candidate = URL(fileURLWithPath: bundle).deletingLastPathComponent().appendingPathComponent("herd").path
-            guard FileManager.default.isExecutableFile(atPath: candidate) else {
-                throw XCTSkip("SKIPPED: herd executable not built next to the tests (\(candidate)); build with --build-tests")
-            }
-            return candidate
-        }
-    }
+    var herd: String { get throws { try herdExecutable() } }
 
     func testVersionAndHelp() throws {
         let version = try runProcess(try herd, ["--version"])

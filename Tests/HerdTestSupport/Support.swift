@@ -116,6 +116,17 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
                          stderr: String(decoding: errData, as: UTF8.self))
 }
 
+/// The `herd` executable built beside the test bundle (`.build/<config>/herd`),
+/// or a skip saying it is missing.
+public func herdExecutable() throws -> String {
+    let bundle = CommandLine.arguments.first { $0.hasSuffix(".xctest") } ?? CommandLine.arguments[0]
+    let candidate = URL(fileURLWithPath: bundle).deletingLastPathComponent().appendingPathComponent("herd").path
+    guard FileManager.default.isExecutableFile(atPath: candidate) else {
+        throw XCTSkip("SKIPPED: herd executable not built next to the tests (\(candidate)); build with --build-tests")
+    }
+    return candidate
+}
+
 /// The repository root (found from this file's path).
 public let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -1,0 +1,94 @@
+import Foundation
+import HerdTestSupport
+import XCTest
+
+final class EnvsCommandTests: XCTestCase {
+    var herd: String { get throws { try herdExecutable() } }
+
+    func testList_jsonHasEveryEnvironment() throws {
+        let result = try runProcess(try herd, ["envs", "list", "--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let rows = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        XCTAssertEqual(rows.map { $0["name"] as? String }, ["CartPole-v1", "CartPoleNoVelocity-v1", "Acrobot-v1", "MountainCar-v0",
+                                                             "MountainCarContinuous-v0", "Pendulum-v1", "MemoryChain-v0", "Catch-v0"])
+        XCTAssertEqual(rows[0]["action_space"] as? String, "Discrete(2)")
+        XCTAssertEqual(rows[0]["max_episode_steps"] as? Int, 500)
+        XCTAssertTrue(rows[6]["max_episode_steps"] is NSNull)
+        let table = try runProcess(try herd, ["envs", "list"])
+        XCTAssertTrue(table.stdout.contains("Pendulum-v1") && table.stdout.contains("Box(-2.0, 2.0, (1,), float32)"), table.stdout)
+    }
+
+    /// The trace of a state and actions, against Gymnasium itself run on the same
+    /// state and actions (when Python's gymnasium is installed; `.ci/run` installs it).
+    func testTrace_matchesGymnasiumFromAState() throws {
+        let python = try pythonWith(["gymnasium", "numpy"])
+        let cases: [(env: String, state: String, actions: String)] = [
+            ("CartPole-v1", "0.1,-0.2,0.15,0.3", "1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1"),
+            ("Acrobot-v1", "0.5,-1,2,-3", "0,2,1,2,0"),
+            ("MountainCar-v0", "0.45,0.03", "2,2,2,2,2"),
+            ("Pendulum-v1", "3,1", "0.5,-2.5,1.75"),
+            ("MountainCarContinuous-v0", "0.4,0.04", "1,0.5,-0.2"),
+        ]
+        let script = """
+        import sys, json
+        import gymnasium as gym, numpy as np
+        name, state, actions = sys.argv[1], [float(x) for x in sys.argv[2].split(',')], sys.argv[3].split(',')
+        env = gym.make(name); env.reset(seed=0); env.unwrapped.state = np.array(state)
+        for a in actions:
+            a = int(a) if isinstance(env.action_space, gym.spaces.Discrete) else np.array([float(a)], dtype=np.float32)
+            o, r, te, tr, _ = env.step(a)
+            print(json.dumps({"obs": [float(x) for x in o], "reward": float(r), "terminated": te, "truncated": tr}))
+            if te or tr: break
+        """
+        for (env, state, actions) in cases {
+            let ours = try runProcess(try herd, ["envs", "trace", env, "--state", state, "--actions", actions, "--json"])
+            XCTAssertEqual(ours.status, 0, ours.stderr)
+            let theirs = try runPython(python, script, [env, state, actions])
+            XCTAssertEqual(theirs.status, 0, theirs.stderr)
+            let a = ours.stdout.split(separator: "\n"), b = theirs.stdout.split(separator: "\n")
+            XCTAssertEqual(a.count, b.count, "\(env): same number of steps (stops at the end)")
+            for (x, y) in zip(a, b) {
+                let p = try JSONSerialization.jsonObject(with: Data(x.utf8)) as! [String: Any]
+                let q = try JSONSerialization.jsonObject(with: Data(y.utf8)) as! [String: Any]
+                XCTAssertEqual(p["reward"] as? Double, q["reward"] as? Double, env)
+                XCTAssertEqual(p["terminated"] as? Bool, q["terminated"] as? Bool, env)
+                XCTAssertEqual(p["truncated"] as? Bool, q["truncated"] as? Bool, env)
+                let po = (p["obs"] as! [Double]).map(Float.init), qo = (q["obs"] as! [Double]).map(Float.init)
+                XCTAssertEqual(po, qo, "\(env): observations print and parse to the same Float32 values")
+            }
+        }
+    }
+
+    func testTrace_stopsAtTheEnd_andReportsErrors() throws {
+        let trace = try runProcess(try herd, ["envs", "trace", "MemoryChain-v0", "--set", "length=1", "--actions", "0,0,1,1,1", "--json"])
+        XCTAssertEqual(trace.status, 0, trace.stderr)
+        let lines = trace.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 3, "stops at the terminating step")
+        XCTAssertTrue(lines[2].contains("\"terminated\": true"), String(lines[2]))
+        let vector = try runProcess(try herd, ["envs", "trace", "Pendulum-v1", "--actions", "0.5;1", "--json"])
+        XCTAssertEqual(vector.stdout.split(separator: "\n").count, 2, vector.stderr)
+        for (arguments, message) in [
+            (["envs", "trace", "CartPole-v1", "--actions", "3"], "Error: CartPole-v1: action [3.0] is not in the action space Discrete(2)"),
+            (["envs", "trace", "Catch-v0", "--actions", "1", "--state", "1"], "Error: Catch-v0 has no settable physical state; omit --state"),
+            (["envs", "trace", "CartPole-v1", "--actions", "1", "--state", "1,2"], "a state needs 4 finite numbers [x, x_dot, theta, theta_dot]"),
+            (["envs", "trace", "Nope-v0", "--actions", "1"], "unknown environment 'Nope-v0'; known: CartPole-v1"),
+            (["envs", "trace", "MemoryChain-v0", "--set", "size=3", "--actions", "1"], "unknown setting 'size' (known: length, max_episode_steps)"),
+            (["envs", "trace", "CartPole-v1", "--actions", "1,x"], "--actions: 'x' is not a number"),
+        ] {
+            let result = try runProcess(try herd, arguments)
+            XCTAssertNotEqual(result.status, 0, "\(arguments)")
+            XCTAssertTrue(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+    }
+
+    func testBenchEnvsInProcess_json() throws {
+        let result = try runProcess(try herd, ["bench", "envs", "--in-process", "--env", "Acrobot-v1", "--steps", "2000", "--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(object["steps"] as? Int, 2000)
+        XCTAssertGreaterThan(object["steps_per_second"] as? Double ?? 0, 0)
+        let pool = try runProcess(try herd, ["bench", "envs", "--env", "CartPole-v1"])
+        XCTAssertNotEqual(pool.status, 0)
+        XCTAssertTrue(pool.stderr.contains("only --in-process is available yet"), pool.stderr)
+    }
+}
