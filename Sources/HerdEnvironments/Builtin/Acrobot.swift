@@ -35,7 +35,10 @@ public final class Acrobot: EnvironmentBase, Environment, PhysicalStateAccess {
     }
 
     public let stateNames = ["theta1", "theta2", "dtheta1", "dtheta2"]
-    public private(set) var physicalState = [0.0, 0.0, 0.0, 0.0]
+    public var physicalState: [Double] { [state[0], state[1], state[2], state[3]] }
+    /// `[θ₁, θ₂, θ̇₁, θ̇₂]`; SIMD lanes keep RK4 free of allocations, and each
+    /// lane does exactly the scalar operations Gymnasium does.
+    private var state = SIMD4<Double>()
 
     public init(name: String = "Acrobot-v1") {
         let high: [Float] = [1, 1, 1, 1, Float(Constants.maxVelocity1), Float(Constants.maxVelocity2)]
@@ -45,61 +48,65 @@ public final class Acrobot: EnvironmentBase, Environment, PhysicalStateAccess {
     public func reset(seed: UInt64?, into observation: UnsafeMutableBufferPointer<Float>) {
         beginReset(seed: seed)
         let b = Constants.resetBound
-        physicalState = (0..<4).map { _ in Double(Float(-b + 2 * b * rng.nextUniform())) }
+        for i in 0..<4 { state[i] = Double(Float(-b + 2 * b * rng.nextUniform())) }
         write(observation)
     }
 
     public func setPhysicalState(_ state: [Double]) throws {
         try checkState(state, names: stateNames)
-        physicalState = state
+        self.state = SIMD4(state)
         needsReset = false
     }
 
     public func step(_ action: UnsafeBufferPointer<Float>, into observation: UnsafeMutableBufferPointer<Float>) throws -> StepOutcome {
         try beginStep()
         let torque = Constants.torques[try discreteAction(action, count: 3)]
-        var s = rungeKutta4(physicalState, torque: torque, dt: Constants.dt)
+        var s = rungeKutta4(state, torque: torque, dt: Constants.dt)
         s[0] = wrap(s[0], -Double.pi, Double.pi)
         s[1] = wrap(s[1], -Double.pi, Double.pi)
         s[2] = min(max(s[2], -Constants.maxVelocity1), Constants.maxVelocity1)
         s[3] = min(max(s[3], -Constants.maxVelocity2), Constants.maxVelocity2)
-        physicalState = s
+        state = s
         write(observation)
         let terminated = -Foundation.cos(s[0]) - Foundation.cos(s[1] + s[0]) > 1.0
         return finish(StepOutcome(reward: terminated ? 0 : -1, terminated: terminated, truncated: false))
     }
 
+    private static let lc1Squared = pythonSquare(Constants.linkCenterOfMass1)
+    private static let l1Squared = pythonSquare(Constants.linkLength1)
+    private static let lc2Squared = pythonSquare(Constants.linkCenterOfMass2)
+
     /// Time derivative of the state under `torque` (the book's equations).
-    func derivative(_ s: [Double], torque a: Double) -> [Double] {
+    func derivative(_ s: SIMD4<Double>, torque a: Double) -> SIMD4<Double> {
         typealias C = Constants
         let (m1, m2, l1, lc1, lc2) = (C.linkMass1, C.linkMass2, C.linkLength1, C.linkCenterOfMass1, C.linkCenterOfMass2)
         let (i1, i2, g) = (C.linkMomentOfInertia, C.linkMomentOfInertia, C.gravity)
         let (theta1, theta2, dtheta1, dtheta2) = (s[0], s[1], s[2], s[3])
         // Grouped as Gymnasium evaluates them, with its `**2` as `pow` (pythonSquare),
-        // so every rounding agrees.
+        // so every rounding agrees. The constants' squares are computed once.
         let sq = pythonSquare as (Double) -> Double
-        let d1 = m1 * sq(lc1) + m2 * (sq(l1) + sq(lc2) + 2 * l1 * lc2 * Foundation.cos(theta2)) + i1 + i2
-        let d2 = m2 * (sq(lc2) + l1 * lc2 * Foundation.cos(theta2)) + i2
+        let (lc1Squared, l1Squared, lc2Squared) = (Self.lc1Squared, Self.l1Squared, Self.lc2Squared)
+        let d1 = m1 * lc1Squared + m2 * (l1Squared + lc2Squared + 2 * l1 * lc2 * Foundation.cos(theta2)) + i1 + i2
+        let d2 = m2 * (lc2Squared + l1 * lc2 * Foundation.cos(theta2)) + i2
         let phi2 = m2 * lc2 * g * Foundation.cos(theta1 + theta2 - Double.pi / 2.0)
         let phi1 = -m2 * l1 * lc2 * sq(dtheta2) * Foundation.sin(theta2)
             - 2 * m2 * l1 * lc2 * dtheta2 * dtheta1 * Foundation.sin(theta2)
             + (m1 * lc1 + m2 * l1) * g * Foundation.cos(theta1 - Double.pi / 2)
             + phi2
         let ddtheta2 = (a + d2 / d1 * phi1 - m2 * l1 * lc2 * sq(dtheta1) * Foundation.sin(theta2) - phi2)
-            / (m2 * sq(lc2) + i2 - sq(d2) / d1)
+            / (m2 * lc2Squared + i2 - sq(d2) / d1)
         let ddtheta1 = -(d2 * ddtheta2 + phi1) / d1
-        return [dtheta1, dtheta2, ddtheta1, ddtheta2]
+        return SIMD4(dtheta1, dtheta2, ddtheta1, ddtheta2)
     }
 
     /// One classical fourth-order Runge–Kutta step of length `dt`.
-    func rungeKutta4(_ y: [Double], torque: Double, dt: Double) -> [Double] {
-        func add(_ a: [Double], _ b: [Double], _ scale: Double) -> [Double] { (0..<4).map { a[$0] + scale * b[$0] } }
+    func rungeKutta4(_ y: SIMD4<Double>, torque: Double, dt: Double) -> SIMD4<Double> {
         let half = dt / 2.0
         let k1 = derivative(y, torque: torque)
-        let k2 = derivative(add(y, k1, half), torque: torque)
-        let k3 = derivative(add(y, k2, half), torque: torque)
-        let k4 = derivative(add(y, k3, dt), torque: torque)
-        return (0..<4).map { y[$0] + dt / 6.0 * (k1[$0] + 2 * k2[$0] + 2 * k3[$0] + k4[$0]) }
+        let k2 = derivative(y + half * k1, torque: torque)
+        let k3 = derivative(y + half * k2, torque: torque)
+        let k4 = derivative(y + dt * k3, torque: torque)
+        return y + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
     }
 
     /// `x` shifted by whole periods into `[low, high]`.
@@ -112,7 +119,7 @@ public final class Acrobot: EnvironmentBase, Environment, PhysicalStateAccess {
     }
 
     private func write(_ observation: UnsafeMutableBufferPointer<Float>) {
-        let s = physicalState
+        let s = state
         observation[0] = Float(Foundation.cos(s[0]))
         observation[1] = Float(Foundation.sin(s[0]))
         observation[2] = Float(Foundation.cos(s[1]))

@@ -7,9 +7,12 @@ import Foundation
 /// Gymnasium writes `**2` in Pendulum's cost and Acrobot's dynamics and
 /// `np.square` (a true `x * x`) in CartPole; Herd follows each, so that
 /// rewards agree to the last bit.
-@inline(__always)
+///
+/// Optimisation is off for these two functions: LLVM otherwise rewrites
+/// `pow(x, 2.0)` into `x * x`, which is the very difference to keep.
+@_optimize(none) @inline(never)
 func pythonSquare(_ x: Double) -> Double { Foundation.pow(x, 2) }
 
-/// NumPy's `x ** 2` on a float32 scalar: `powf(x, 2)`.
-@inline(__always)
+/// NumPy's `x ** 2` on a float32 scalar: `powf(x, 2)` (not optimised, as above).
+@_optimize(none) @inline(never)
 func pythonSquare(_ x: Float) -> Float { Foundation.pow(x, 2) }
