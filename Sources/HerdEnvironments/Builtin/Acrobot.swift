@@ -53,9 +53,7 @@ public final class Acrobot: EnvironmentBase, Environment, PhysicalStateAccess {
     }
 
     public func setPhysicalState(_ state: [Double]) throws {
-        try checkState(state, names: stateNames)
-        self.state = SIMD4(state)
-        needsReset = false
+        try startEpisode(from: state, names: stateNames) { self.state = SIMD4($0) }
     }
 
     public func step(_ action: UnsafeBufferPointer<Float>, into observation: UnsafeMutableBufferPointer<Float>) throws -> StepOutcome {

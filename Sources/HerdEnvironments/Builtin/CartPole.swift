@@ -57,9 +57,7 @@ public final class CartPole: EnvironmentBase, Environment, PhysicalStateAccess {
     }
 
     public func setPhysicalState(_ state: [Double]) throws {
-        try checkState(state, names: stateNames)
-        physicalState = state
-        needsReset = false
+        try startEpisode(from: state, names: stateNames) { physicalState = $0 }
     }
 
     public func step(_ action: UnsafeBufferPointer<Float>, into observation: UnsafeMutableBufferPointer<Float>) throws -> StepOutcome {

@@ -11,19 +11,12 @@ import Foundation
 ///   `goal_velocity` (default 0). The registry adds a 200-step limit.
 /// - Reset: position U(−0.6, −0.4), velocity 0.
 public final class MountainCar: EnvironmentBase, Environment, PhysicalStateAccess {
+    /// This car's engine and goal; the track is ``MountainCarTrack``.
     public struct Constants {
-        /// Track bounds, m.
-        public static let minPosition = -1.2, maxPosition = 0.6
-        /// Speed bound, m/step.
-        public static let maxSpeed = 0.07
         /// Goal position, m.
         public static let goalPosition = 0.5
         /// Engine force per step.
         public static let force = 0.001
-        /// Gravity term per step.
-        public static let gravity = 0.0025
-        /// Reset position range, m.
-        public static let resetLow = -0.6, resetHigh = -0.4
     }
 
     public let stateNames = ["position", "velocity"]
@@ -33,42 +26,31 @@ public final class MountainCar: EnvironmentBase, Environment, PhysicalStateAcces
 
     public init(name: String = "MountainCar-v0", goalVelocity: Double = 0) {
         self.goalVelocity = goalVelocity
-        typealias C = Constants
-        super.init(name: name,
-                   observationSpace: .box(low: [Float(C.minPosition), Float(-C.maxSpeed)],
-                                          high: [Float(C.maxPosition), Float(C.maxSpeed)], shape: [2]),
-                   actionSpace: .discrete(3))
+        super.init(name: name, observationSpace: MountainCarTrack.observationSpace, actionSpace: .discrete(3))
     }
 
     public func reset(seed: UInt64?, into observation: UnsafeMutableBufferPointer<Float>) {
         beginReset(seed: seed)
-        position = Constants.resetLow + (Constants.resetHigh - Constants.resetLow) * rng.nextUniform()
+        position = MountainCarTrack.resetPosition(using: &rng)
         velocity = 0
-        write(observation)
+        MountainCarTrack.write(position: position, velocity: velocity, to: observation)
     }
 
     public func setPhysicalState(_ state: [Double]) throws {
-        try checkState(state, names: stateNames)
-        (position, velocity) = (state[0], state[1])
-        needsReset = false
+        try startEpisode(from: state, names: stateNames) { (position, velocity) = ($0[0], $0[1]) }
     }
 
     public func step(_ action: UnsafeBufferPointer<Float>, into observation: UnsafeMutableBufferPointer<Float>) throws -> StepOutcome {
         try beginStep()
-        typealias C = Constants
+        typealias T = MountainCarTrack
         let push = try discreteAction(action, count: 3)
-        velocity += Double(push - 1) * C.force + Foundation.cos(3 * position) * -C.gravity
-        velocity = min(max(velocity, -C.maxSpeed), C.maxSpeed)
+        velocity += Double(push - 1) * Constants.force + Foundation.cos(3 * position) * -T.gravity
+        velocity = min(max(velocity, -T.maxSpeed), T.maxSpeed)
         position += velocity
-        position = min(max(position, C.minPosition), C.maxPosition)
-        if position == C.minPosition && velocity < 0 { velocity = 0 }
-        write(observation)
-        let terminated = position >= C.goalPosition && velocity >= goalVelocity
+        position = min(max(position, T.minPosition), T.maxPosition)
+        if position == T.minPosition && velocity < 0 { velocity = 0 }
+        T.write(position: position, velocity: velocity, to: observation)
+        let terminated = position >= Constants.goalPosition && velocity >= goalVelocity
         return finish(StepOutcome(reward: -1, terminated: terminated, truncated: false))
-    }
-
-    private func write(_ observation: UnsafeMutableBufferPointer<Float>) {
-        observation[0] = Float(position)
-        observation[1] = Float(velocity)
     }
 }

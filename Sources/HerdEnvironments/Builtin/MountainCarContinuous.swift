@@ -15,23 +15,16 @@ import Foundation
 /// promotion rules, computes the force term in Float32 (a Python float times a
 /// Float32 scalar stays Float32); both are reproduced so trajectories agree.
 public final class MountainCarContinuous: EnvironmentBase, Environment, PhysicalStateAccess {
+    /// This car's engine, goal and reward; the track is ``MountainCarTrack``.
     public struct Constants {
-        /// Track bounds, m.
-        public static let minPosition = -1.2, maxPosition = 0.6
-        /// Speed bound, m/step.
-        public static let maxSpeed = 0.07
         /// Goal position, m (0.45 here, 0.5 in the discrete version).
         public static let goalPosition = 0.45
         /// Engine power per unit action.
         public static let power = 0.0015
-        /// Gravity term per step.
-        public static let gravity = 0.0025
         /// Action bounds.
         public static let minAction: Float = -1, maxAction: Float = 1
         /// Reward on reaching the goal.
         public static let goalReward = 100.0
-        /// Reset position range, m.
-        public static let resetLow = -0.6, resetHigh = -0.4
     }
 
     public let stateNames = ["position", "velocity"]
@@ -45,31 +38,27 @@ public final class MountainCarContinuous: EnvironmentBase, Environment, Physical
 
     public init(name: String = "MountainCarContinuous-v0", goalVelocity: Double = 0) {
         self.goalVelocity = goalVelocity
-        typealias C = Constants
-        super.init(name: name,
-                   observationSpace: .box(low: [Float(C.minPosition), Float(-C.maxSpeed)],
-                                          high: [Float(C.maxPosition), Float(C.maxSpeed)], shape: [2]),
-                   actionSpace: .box(low: C.minAction, high: C.maxAction, shape: [1]))
+        super.init(name: name, observationSpace: MountainCarTrack.observationSpace,
+                   actionSpace: .box(low: Constants.minAction, high: Constants.maxAction, shape: [1]))
     }
 
     public func reset(seed: UInt64?, into observation: UnsafeMutableBufferPointer<Float>) {
         beginReset(seed: seed)
-        position = Constants.resetLow + (Constants.resetHigh - Constants.resetLow) * rng.nextUniform()
+        position = MountainCarTrack.resetPosition(using: &rng)
         velocity = 0
         stateIsFloat32 = false
-        write(observation)
+        MountainCarTrack.write(position: position, velocity: velocity, to: observation)
     }
 
     public func setPhysicalState(_ state: [Double]) throws {
-        try checkState(state, names: stateNames)
-        (position, velocity) = (state[0], state[1])
+        try startEpisode(from: state, names: stateNames) { (position, velocity) = ($0[0], $0[1]) }
         stateIsFloat32 = false
-        needsReset = false
     }
 
     public func step(_ action: UnsafeBufferPointer<Float>, into observation: UnsafeMutableBufferPointer<Float>) throws -> StepOutcome {
         try beginStep()
         typealias C = Constants
+        typealias T = MountainCarTrack
         let a = try continuousAction(action)[0]
         let force = min(max(a, C.minAction), C.maxAction)
         // Float32 arithmetic where NumPy 2 uses it: `force * power - 0.0025 * cos(3 * position)`
@@ -78,29 +67,24 @@ public final class MountainCarContinuous: EnvironmentBase, Environment, Physical
         // Python's min/max return the Python float bound when they clip, and then
         // the force term is a Double.
         let threePosition = stateIsFloat32 ? Double(3 * Float(position)) : 3 * position
-        let gravityTerm = C.gravity * Foundation.cos(threePosition)
+        let gravityTerm = T.gravity * Foundation.cos(threePosition)
         let clipped = a < C.minAction || a > C.maxAction
         let acceleration = clipped ? Double(force) * C.power - gravityTerm : Double(force * Float(C.power) - Float(gravityTerm))
         velocity = stateIsFloat32 ? Double(Float(velocity) + Float(acceleration)) : velocity + acceleration
-        if velocity > C.maxSpeed { velocity = C.maxSpeed }
-        if velocity < -C.maxSpeed { velocity = -C.maxSpeed }
+        if velocity > T.maxSpeed { velocity = T.maxSpeed }
+        if velocity < -T.maxSpeed { velocity = -T.maxSpeed }
         position += velocity
-        if position > C.maxPosition { position = C.maxPosition }
-        if position < C.minPosition { position = C.minPosition }
-        if position == C.minPosition && velocity < 0 { velocity = 0 }
+        if position > T.maxPosition { position = T.maxPosition }
+        if position < T.minPosition { position = T.minPosition }
+        if position == T.minPosition && velocity < 0 { velocity = 0 }
         let terminated = position >= C.goalPosition && velocity >= goalVelocity
         // Gymnasium stores the new state as a Float32 array.
         position = Double(Float(position))
         velocity = Double(Float(velocity))
         stateIsFloat32 = true
-        write(observation)
+        T.write(position: position, velocity: velocity, to: observation)
         // Gymnasium: reward -= math.pow(action[0], 2) * 0.1
         let reward = (terminated ? C.goalReward : 0) - pythonSquare(Double(a)) * 0.1
         return finish(StepOutcome(reward: reward, terminated: terminated, truncated: false))
-    }
-
-    private func write(_ observation: UnsafeMutableBufferPointer<Float>) {
-        observation[0] = Float(position)
-        observation[1] = Float(velocity)
     }
 }

@@ -50,9 +50,7 @@ public final class Pendulum: EnvironmentBase, Environment, PhysicalStateAccess {
     }
 
     public func setPhysicalState(_ state: [Double]) throws {
-        try checkState(state, names: stateNames)
-        (theta, thetaDot) = (state[0], state[1])
-        needsReset = false
+        try startEpisode(from: state, names: stateNames) { (theta, thetaDot) = ($0[0], $0[1]) }
     }
 
     public func step(_ action: UnsafeBufferPointer<Float>, into observation: UnsafeMutableBufferPointer<Float>) throws -> StepOutcome {

@@ -63,12 +63,15 @@ public class EnvironmentBase {
         throw EnvironmentError.invalidAction(environment: name, action: Array(action), space: actionSpace.description)
     }
 
-    /// Validates a state vector's length for `setPhysicalState`.
-    func checkState(_ state: [Double], names: [String]) throws {
+    /// `setPhysicalState`'s common part: checks the state (one finite number
+    /// per name), lets `apply` store it, and starts an episode from it.
+    func startEpisode(from state: [Double], names: [String], _ apply: ([Double]) -> Void) throws {
         guard state.count == names.count, state.allSatisfy({ $0.isFinite }) else {
             throw EnvironmentError.invalidState(
                 environment: name,
                 message: "a state needs \(names.count) finite numbers [\(names.joined(separator: ", "))], got \(state)")
         }
+        apply(state)
+        needsReset = false
     }
 }
