@@ -52,10 +52,11 @@ let package = Package(
         .target(name: "HerdTensor", dependencies: ["COpenBLAS", "HerdCore"], swiftSettings: kernelFlags),
         .target(name: "HerdEnvironments", dependencies: ["HerdCore"], swiftSettings: kernelFlags),
         .target(name: "HerdTransport", dependencies: ["CZeroMQ"]),
+        .target(name: "HerdRuntime", dependencies: ["HerdTransport", "HerdEnvironments", "HerdTensor"]),
         .target(
             name: "HerdTraining",
             dependencies: [
-                "HerdTensor", "HerdTransport", "HerdEnvironments",
+                "HerdTensor", "HerdTransport", "HerdEnvironments", "HerdRuntime",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -74,6 +75,7 @@ let package = Package(
         .testTarget(name: "HerdTensorTests", dependencies: ["HerdTensor", "HerdTestSupport"]),
         .testTarget(name: "HerdEnvironmentsTests", dependencies: ["HerdEnvironments", "HerdTestSupport"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "HerdRuntimeTests", dependencies: ["HerdRuntime", "HerdTransport", "HerdTestSupport"]),
         .testTarget(name: "HerdTransportTests", dependencies: ["HerdTransport", "HerdTestSupport"]),
         .testTarget(name: "HerdTrainingTests", dependencies: ["HerdTraining", "HerdTestSupport"]),
         .testTarget(name: "HerdCLITests", dependencies: ["HerdTestSupport"]),

@@ -44,7 +44,7 @@ public struct SafetensorsFile {
         var offset = 0
         var first = true
         if !metadata.isEmpty {
-            let entries = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
+            let entries = metadata.keys.sorted().map { "\(jsonQuoted($0)):\(jsonQuoted(metadata[$0]!))" }
             header += "\"__metadata__\":{\(entries.joined(separator: ","))}"
             first = false
         }
@@ -55,7 +55,7 @@ public struct SafetensorsFile {
             hostTensors.append(host)
             let bytes = host.count * 4
             header += (first ? "" : ",") +
-                "\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(host.shape.map(String.init).joined(separator: ","))]," +
+                "\(jsonQuoted(name)):{\"dtype\":\"F32\",\"shape\":[\(host.shape.map(String.init).joined(separator: ","))]," +
                 "\"data_offsets\":[\(offset),\(offset + bytes)]}"
             first = false
             offset += bytes
@@ -166,21 +166,4 @@ private func exactInt(_ value: Any) -> Int? {
     let d = number.doubleValue
     guard d.rounded() == d, Swift.abs(d) < 9e15 else { return nil }
     return Int(d)
-}
-
-/// `s` as a JSON string literal.
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-        }
-    }
-    return out + "\""
 }

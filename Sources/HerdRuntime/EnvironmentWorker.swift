@@ -1,0 +1,139 @@
+import Foundation
+import HerdEnvironments
+import HerdTransport
+
+/// The worker side of protocol v1 (`herd env-worker`): connects a DEALER to
+/// the learner, says hello, builds what it is assigned, answers `reset` and
+/// `actions` with `results`, heartbeats while idle, and exits on `goodbye`,
+/// when the learner has been silent past `learnerTimeout`, or when its
+/// parent process (a local pool) goes away.
+///
+/// Malformed frames are dropped and counted, and logged once.
+public final class EnvironmentWorker {
+    public struct Options: Sendable {
+        public var endpoint: String
+        /// ROUTER-side identity; the pool passes one so it can tell workers apart.
+        public var identity: String?
+        public var capacity: UInt32 = 65_536
+        public var label: String
+        public var heartbeatInterval: Double = 1
+        public var learnerTimeout: Double = 30
+        /// Exit when the parent process changes (the spawning pool died).
+        public var exitWithParent = false
+        public var limits = WireLimits.standard
+
+        public init(endpoint: String, identity: String? = nil, label: String) {
+            self.endpoint = endpoint
+            self.identity = identity
+            self.label = label
+        }
+    }
+
+    public let options: Options
+    /// Frames rejected so far.
+    public private(set) var badFrames = 0
+    private var loggedBadFrame = false
+    private var group: EnvironmentGroup?
+
+    public init(options: Options) { self.options = options }
+
+    /// Why the loop ended.
+    public enum Exit: Equatable, Sendable {
+        case goodbye, learnerSilent, parentGone
+    }
+
+    /// Runs until goodbye, silence or orphaning. Throws only for socket
+    /// failures it cannot go on from (a bad endpoint).
+    public func run() throws -> Exit {
+        let context = ZMQContext()
+        let socket = try ZMQSocket(context, .dealer)
+        if let identity = options.identity { try socket.setRoutingID(Array(identity.utf8)) }
+        try socket.setMaximumMessageSize(options.limits.maxMessageBytes)
+        try socket.setHighWaterMarks(send: 1000, receive: 1000)
+        try socket.connect(options.endpoint)
+        let parent = getppid()
+        try send(socket, .hello(Hello(capacity: options.capacity, pid: UInt32(getpid()), label: options.label)), sequence: 0)
+        var lastHeard = Date()
+        let slice = Int(min(options.heartbeatInterval, 0.25) * 1000)
+        var lastSent = Date()
+        while true {
+            guard let frames = try socket.receive(timeoutMilliseconds: slice) else {
+                if options.exitWithParent, getppid() != parent { return .parentGone }
+                if Date().timeIntervalSince(lastHeard) > options.learnerTimeout { return .learnerSilent }
+                if Date().timeIntervalSince(lastSent) >= options.heartbeatInterval {
+                    try send(socket, .heartbeat, sequence: 0)
+                    lastSent = Date()
+                }
+                continue
+            }
+            lastHeard = Date()
+            guard frames.count == 1 else {
+                reject("a message of \(frames.count) frames (expected 1)")
+                continue
+            }
+            let decoded: (message: WireMessage, sequence: UInt64)
+            do {
+                decoded = try WireCodec.decode(frames[0].bytes, limits: options.limits)
+            } catch {
+                reject("\(error)")
+                continue
+            }
+            if let reply = handle(decoded.message) {
+                try send(socket, reply, sequence: decoded.sequence)
+                lastSent = Date()
+            }
+            if case .goodbye = decoded.message { return .goodbye }
+        }
+    }
+
+    /// The reply to one message, if it has one.
+    func handle(_ message: WireMessage) -> WireMessage? {
+        switch message {
+        case let .assign(assign):
+            do {
+                let settings = try SettingsJSON.decode(assign.settingsJSON)
+                let built = try EnvironmentGroup(environment: assign.environment, settings: settings, seeds: assign.seeds)
+                group = built
+                return .ready(built.ready)
+            } catch {
+                return .error(WireError(code: .buildFailed, message: "\(error)"))
+            }
+        case .reset:
+            guard let group else { return .error(WireError(code: .badMessage, message: "reset before assign")) }
+            return .results(group.reset())
+        case let .actions(actions):
+            guard let group else { return .error(WireError(code: .badMessage, message: "actions before assign")) }
+            guard actions.environmentCount == group.count, actions.actionSize == group.actionSpace.flatCount else {
+                reject("actions for \(actions.environmentCount) × \(actions.actionSize), this worker hosts \(group.count) × \(group.actionSpace.flatCount)")
+                return .error(WireError(code: .badMessage, message: "actions of the wrong shape"))
+            }
+            do {
+                return .results(try group.step(actions.values))
+            } catch {
+                return .error(WireError(code: .invalidAction, message: "\(error)"))
+            }
+        case .heartbeat, .goodbye:
+            return nil
+        case .hello, .ready, .results, .error:
+            reject("unexpected \(message.kind) from the learner")
+            return nil
+        }
+    }
+
+    private func send(_ socket: ZMQSocket, _ message: WireMessage, sequence: UInt64) throws {
+        let frame = WireCodec.encode(message, sequence: sequence)
+        try frame.withUnsafeBytes { try socket.send([$0]) }
+    }
+
+    private func reject(_ reason: String) {
+        badFrames += 1
+        if !loggedBadFrame {
+            loggedBadFrame = true
+            log("dropped a bad frame from the learner (further ones are counted, not logged): \(reason)")
+        }
+    }
+
+    public func log(_ line: String) {
+        FileHandle.standardError.write(Data("herd env-worker \(options.label): \(line)\n".utf8))
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import HerdEnvironments
+import HerdTransport
+
+/// How a ``ProcessPool`` is laid out and supervised.
+public struct PoolConfiguration: Sendable {
+    /// Environment name: a built-in (`CartPole-v1`) or `gymnasium:ID` for a
+    /// Python Gymnasium environment served by `envs/gymnasium_worker.py`.
+    public var environment: String
+    /// Environment settings (for Gymnasium: keyword arguments of `gym.make`).
+    public var settings: [String: SettingValue] = [:]
+    /// Worker processes.
+    public var workers: Int
+    /// Environments per worker.
+    public var environmentsPerWorker: Int
+    /// Run seed: environment `i` is reset first with `environmentSeed(runSeed: seed, index: i)`.
+    public var seed: UInt64 = 0
+    /// The `herd` executable whose `env-worker` subcommand serves built-ins.
+    public var herdExecutable: String
+    /// Python for Gymnasium workers.
+    public var pythonExecutable = "python3"
+    /// Path of `envs/gymnasium_worker.py`.
+    public var gymnasiumWorkerScript: String?
+    /// Seconds to wait for a worker's hello and ready.
+    public var startTimeout = 30.0
+    /// A worker that has not answered a request within this many seconds is
+    /// considered hung: killed and replaced.
+    public var stepTimeout = 1.5
+    /// Seconds between heartbeats to idle workers and supervision passes.
+    public var heartbeatInterval = 0.25
+    /// Seconds of learner silence after which a worker exits.
+    public var workerLearnerTimeout = 10.0
+    /// The ROUTER endpoint; default a fresh `ipc://` path under /tmp.
+    public var endpoint: String?
+    public var limits = WireLimits.standard
+    /// Write one line per supervision event to standard error.
+    public var logEvents = true
+
+    public init(environment: String, workers: Int, environmentsPerWorker: Int, herdExecutable: String) {
+        self.environment = environment
+        self.workers = workers
+        self.environmentsPerWorker = environmentsPerWorker
+        self.herdExecutable = herdExecutable
+    }
+
+    /// Total environments.
+    public var environmentCount: Int { workers * environmentsPerWorker }
+
+    /// The `herd` executable beside the running one, or `HERD_EXECUTABLE`.
+    public static func defaultHerdExecutable() -> String {
+        if let path = ProcessInfo.processInfo.environment["HERD_EXECUTABLE"] { return path }
+        let own = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        return own.deletingLastPathComponent().appendingPathComponent("herd").path
+    }
+
+    /// `envs/gymnasium_worker.py` from `HERD_ENVS_DIR`, the working directory,
+    /// or the checkout the executable was built in.
+    public static func defaultGymnasiumWorker() -> String? {
+        var candidates: [URL] = []
+        if let dir = ProcessInfo.processInfo.environment["HERD_ENVS_DIR"] { candidates.append(URL(fileURLWithPath: dir)) }
+        candidates.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("envs"))
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        candidates.append(executable.appendingPathComponent("../../../envs").standardized)
+        candidates.append(executable.appendingPathComponent("../../envs").standardized)
+        return candidates.map { $0.appendingPathComponent("gymnasium_worker.py").path }
+            .first { FileManager.default.fileExists(atPath: $0) }
+    }
+}
+
+/// One batch from the pool, in environment-id order within each worker.
+/// Shapes: `observations [B, observationSize]`, `rewards [B]`,
+/// `terminated [B]`, `truncated [B]`, `environmentIDs [B]`.
+public struct Batch: Equatable, Sendable {
+    public var environmentIDs: [Int] = []
+    public var observations: [Float] = []
+    public var rewards: [Double] = []
+    public var terminated: [Bool] = []
+    public var truncated: [Bool] = []
+    /// The last observation of each episode that ended in this batch, by
+    /// environment id (the observation row then holds the next episode's first).
+    public var finalObservations: [Int: [Float]] = [:]
+
+    public var count: Int { environmentIDs.count }
+}

@@ -1,0 +1,285 @@
+import Foundation
+import HerdEnvironments
+import HerdTransport
+
+/// The pool's view of one worker process.
+final class WorkerSlot {
+    enum Phase: Equatable {
+        /// Spawned; waiting for hello, then ready.
+        case starting
+        /// Ready and not working on anything.
+        case idle
+        /// Working on the request with this sequence number since `since`.
+        case awaiting(sequence: UInt64, since: Date, isReset: Bool)
+    }
+
+    let index: Int
+    let firstEnvironment: Int
+    let count: Int
+    var incarnation = 0
+    var process: ChildProcess?
+    var phase = Phase.starting
+    /// Results received and not yet handed out.
+    var completed: Results?
+    /// Results to hand out instead of stepping, after a replacement while idle.
+    var interruptedResults: Results?
+    /// The latest observation the pool has seen for each environment.
+    var lastObservations: [Float] = []
+    /// A request's failure reported by the worker (`error` message).
+    var failure: String?
+
+    init(index: Int, firstEnvironment: Int, count: Int) {
+        self.index = index
+        self.firstEnvironment = firstEnvironment
+        self.count = count
+    }
+
+    var identity: [UInt8] { Array("w\(index).\(incarnation)".utf8) }
+    var name: String { "\(index) (pid \(process.map { "\($0.pid)" } ?? "-"))" }
+    var environmentIDs: Range<Int> { firstEnvironment..<(firstEnvironment + count) }
+    var isAwaiting: Bool { if case .awaiting = phase { return true } else { return false } }
+}
+
+extension ProcessPool {
+    // MARK: Spawning
+
+    func spawn(_ slot: WorkerSlot) throws {
+        let c = configuration
+        let identity = String(decoding: slot.identity, as: UTF8.self)
+        let common = ["--connect", endpoint, "--identity", identity, "--learner-timeout", "\(c.workerLearnerTimeout)", "--exit-with-parent"]
+        if c.environment.hasPrefix("gymnasium:") {
+            guard let script = c.gymnasiumWorkerScript ?? PoolConfiguration.defaultGymnasiumWorker() else {
+                throw RuntimeError.spawnFailed(executable: "envs/gymnasium_worker.py",
+                                               message: "not found; set HERD_ENVS_DIR to the repository's envs/ directory")
+            }
+            slot.process = try ChildProcess(executable: try resolve(c.pythonExecutable), arguments: [script] + common)
+        } else {
+            slot.process = try ChildProcess(executable: c.herdExecutable, arguments: ["env-worker"] + common)
+        }
+        slot.phase = .starting
+    }
+
+    /// An executable name resolved against PATH (posix_spawn needs a path).
+    private func resolve(_ name: String) throws -> String {
+        if name.contains("/") { return name }
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
+            let path = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        throw RuntimeError.spawnFailed(executable: name, message: "not found on PATH")
+    }
+
+    func nextSequence() -> UInt64 {
+        sequence += 1
+        return sequence
+    }
+
+    func sendFrame(_ slot: WorkerSlot, _ message: WireMessage, sequence: UInt64) throws {
+        let frame = WireCodec.encode(message, sequence: sequence)
+        let identity = slot.identity
+        try identity.withUnsafeBytes { id in
+            try frame.withUnsafeBytes { payload in try router.send([id, payload]) }
+        }
+    }
+
+    /// Sends a reset or actions request; a worker that cannot be reached is
+    /// replaced and the request answered for it.
+    func request(_ slot: WorkerSlot, _ message: WireMessage) throws {
+        let isReset = message == .reset
+        let seq = nextSequence()
+        slot.failure = nil
+        do {
+            try sendFrame(slot, message, sequence: seq)
+            slot.phase = .awaiting(sequence: seq, since: Date(), isReset: isReset)
+        } catch {
+            slot.phase = .awaiting(sequence: seq, since: .distantPast, isReset: isReset)
+            try replace(slot, reason: "unreachable (\(error))")
+        }
+    }
+
+    // MARK: Pumping
+
+    /// Dispatches incoming messages and supervises until `done()` holds or
+    /// `timeout` passes (then throws `onTimeout()`). A worker's reported
+    /// failure is thrown.
+    func pump(until done: () -> Bool, timeout: Double, onTimeout: () -> Error) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !done() {
+            if Date() >= deadline { throw onTimeout() }
+            if let frames = try router.receive(timeoutMilliseconds: 20) { dispatch(frames) }
+            while let frames = try router.receive(timeoutMilliseconds: 0) { dispatch(frames) }
+            if let failed = slots.first(where: { $0.failure != nil }) {
+                let message = failed.failure!
+                failed.failure = nil
+                failed.phase = .idle
+                throw RuntimeError.workerFailed(worker: failed.name, message: message)
+            }
+            try supervise()
+        }
+    }
+
+    /// One incoming message: validated, then applied to its worker's slot.
+    func dispatch(_ frames: [Frame]) {
+        guard frames.count == 2 else { return reject(frames.first.map { Array($0.data) } ?? [], "a message of \(frames.count) frames") }
+        let identity = Array(frames[0].data)
+        guard let slot = slots.first(where: { $0.identity == identity }) else {
+            return reject(identity, "a message from an unknown peer")
+        }
+        let decoded: (message: WireMessage, sequence: UInt64)
+        do {
+            decoded = try WireCodec.decode(frames[1].bytes, limits: configuration.limits)
+        } catch {
+            return reject(identity, "\(error)")
+        }
+        switch (decoded.message, slot.phase) {
+        case (.hello, .starting):
+            let seeds = slot.environmentIDs.map { seedFor(environment: $0, incarnation: slot.incarnation) }
+            let assign = Assign(workerIndex: UInt32(slot.index), firstEnvironmentID: UInt32(slot.firstEnvironment),
+                                environment: configuration.environment, settingsJSON: SettingsJSON.encode(configuration.settings), seeds: seeds)
+            do { try sendFrame(slot, .assign(assign), sequence: 0) } catch { reject(identity, "cannot answer hello: \(error)") }
+        case let (.ready(ready), .starting):
+            if let problem = readyProblem(ready, slot) {
+                slot.failure = problem
+                return
+            }
+            if observationSize == 0 { setShapes(from: ready) }
+            slot.phase = .idle
+        case let (.results(results), .awaiting(sequence, _, _)) where decoded.sequence == sequence:
+            guard results.environmentCount == slot.count, results.observationSize == observationSize else {
+                return reject(identity, "results for \(results.environmentCount) × \(results.observationSize), expected \(slot.count) × \(observationSize)")
+            }
+            complete(slot, results)
+        case let (.error(error), _):
+            slot.failure = "\(error.code): \(error.message)"
+        case (.heartbeat, _):
+            break
+        case (.goodbye, _):
+            slot.process?.send(SIGKILL)
+        default:
+            reject(identity, "unexpected \(decoded.message.kind) (sequence \(decoded.sequence)) while \(slot.phase)")
+        }
+    }
+
+    func complete(_ slot: WorkerSlot, _ results: Results) {
+        slot.completed = results
+        slot.lastObservations = results.observations
+        slot.phase = .idle
+        completionOrder.append(slot.index)
+    }
+
+    private func readyProblem(_ ready: Ready, _ slot: WorkerSlot) -> String? {
+        guard Int(ready.environmentCount) == slot.count else { return "built \(ready.environmentCount) environments, asked for \(slot.count)" }
+        guard observationSize == 0 || (Int(ready.observationSize) == observationSize && Int(ready.actionSize) == actionSize) else {
+            return "reports observation size \(ready.observationSize) and action size \(ready.actionSize); others \(observationSize), \(actionSize)"
+        }
+        return nil
+    }
+
+    func reject(_ peer: [UInt8], _ reason: String) {
+        badFrames += 1
+        if loggedPeers.insert(peer).inserted {
+            log("dropped a bad frame from \(String(decoding: peer, as: UTF8.self)) (further ones from this peer are counted, not logged): \(reason)")
+        }
+    }
+
+    func seedFor(environment id: Int, incarnation: Int) -> UInt64 {
+        let runSeed = configuration.seed &+ UInt64(incarnation) &* 0x9E37_79B9_7F4A_7C15
+        return environmentSeed(runSeed: runSeed, index: id)
+    }
+
+    // MARK: Supervision
+
+    /// Replaces workers that died or have not answered within `stepTimeout`.
+    func supervise() throws {
+        for slot in slots {
+            guard let process = slot.process else { continue }
+            if !process.isRunning {
+                try replace(slot, reason: "exited (status \(process.status.map(String.init) ?? "?"))")
+            } else if case let .awaiting(_, since, _) = slot.phase, Date().timeIntervalSince(since) > configuration.stepTimeout {
+                try replace(slot, reason: "did not answer within \(configuration.stepTimeout) s")
+            }
+        }
+    }
+
+    /// Kills `slot`'s process, starts a new one, resets its environments and
+    /// answers any interrupted request with truncated episodes.
+    func replace(_ slot: WorkerSlot, reason: String) throws {
+        let old = slot.name
+        let interrupted = slot.phase
+        slot.process?.terminate()
+        slot.incarnation += 1
+        slot.completed = nil
+        try spawn(slot)
+        try pump(until: { slot.phase == .idle }, timeout: configuration.startTimeout) {
+            RuntimeError.workerStartTimeout(worker: slot.name, seconds: configuration.startTimeout)
+        }
+        let seq = nextSequence()
+        try sendFrame(slot, .reset, sequence: seq)
+        slot.phase = .awaiting(sequence: seq, since: Date(), isReset: true)
+        completionOrder.removeAll { $0 == slot.index }
+        try pump(until: { slot.completed != nil }, timeout: configuration.startTimeout) {
+            RuntimeError.workerStartTimeout(worker: slot.name, seconds: configuration.startTimeout)
+        }
+        completionOrder.removeAll { $0 == slot.index }
+        let fresh = slot.completed!
+        slot.completed = nil
+        workersReplaced += 1
+        let truncated = truncation(slot, after: fresh)
+        switch interrupted {
+        case .awaiting(_, _, isReset: true):
+            complete(slot, fresh)
+        case .awaiting:
+            complete(slot, truncated)
+        case .idle, .starting:
+            slot.interruptedResults = truncated
+            slot.lastObservations = fresh.observations
+        }
+        log("worker \(old) \(reason); replaced by worker \(slot.name), its \(slot.count) environments reset, interrupted episodes reported as truncated")
+    }
+
+    /// Results saying every environment of `slot` was truncated: the rows hold
+    /// the new episodes' first observations, the finals the last ones seen.
+    private func truncation(_ slot: WorkerSlot, after fresh: Results) -> Results {
+        let size = observationSize
+        var finals: [FinalObservation] = []
+        if slot.lastObservations.count == slot.count * size {
+            finals = (0..<slot.count).map { j in
+                FinalObservation(index: UInt32(j), observation: Array(slot.lastObservations[(j * size)..<((j + 1) * size)]))
+            }
+        }
+        return Results(environmentCount: UInt32(slot.count), observationSize: UInt32(size), observations: fresh.observations,
+                       rewards: [Double](repeating: 0, count: slot.count), terminated: [Bool](repeating: false, count: slot.count),
+                       truncated: [Bool](repeating: true, count: slot.count), finalObservations: finals)
+    }
+
+    /// Background work: heartbeats to idle workers and a supervision pass.
+    /// Returns false once the pool is closed.
+    func heartbeatTick() -> Bool {
+        guard lock.try() else { return true }
+        defer { lock.unlock() }
+        if closed { return false }
+        do {
+            while let frames = try router.receive(timeoutMilliseconds: 0) { dispatch(frames) }
+            for slot in slots where slot.phase == .idle { try? sendFrame(slot, .heartbeat, sequence: 0) }
+            if slots.allSatisfy({ $0.phase != .starting }) { try supervise() }
+        } catch {
+            log("supervision failed: \(error)")
+        }
+        return true
+    }
+
+    func shutDownLocked() {
+        guard !closed else { return }
+        closed = true
+        for slot in slots { try? sendFrame(slot, .goodbye, sequence: 0) }
+        for slot in slots {
+            if let process = slot.process, !process.waitForExit(timeout: 2) { process.terminate() }
+        }
+        if endpoint.hasPrefix("ipc://") { unlink(String(endpoint.dropFirst("ipc://".count))) }
+    }
+
+    func log(_ line: String) {
+        guard configuration.logEvents else { return }
+        FileHandle.standardError.write(Data("herd pool: \(line)\n".utf8))
+    }
+}

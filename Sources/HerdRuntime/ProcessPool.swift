@@ -1,0 +1,275 @@
+import Foundation
+import HerdEnvironments
+import HerdTransport
+
+/// Environments in worker processes, stepped over ZeroMQ.
+///
+/// The pool binds a ROUTER, spawns `workers` processes hosting
+/// `environmentsPerWorker` environments each, and offers:
+///
+/// - synchronous stepping (BatchPPO's mode): ``reset()`` and ``step(_:)``
+///   over every environment in lockstep;
+/// - asynchronous stepping (EnvPool's, for SEED-style inference):
+///   ``send(_:environmentIDs:)`` for whole workers and ``receive(batchSize:)``,
+///   which returns as soon as `batchSize` environments have results.
+///
+/// Supervision: a worker that exits or is killed is noticed within a
+/// heartbeat interval, and one that does not answer a request within
+/// `stepTimeout` (a hung or stopped process) is killed; either is replaced
+/// by a new process whose environments are reset. Episodes it interrupted are
+/// reported as truncated, with the last observation the pool saw as their
+/// final observation; nothing is silently lost and no call waits forever.
+///
+/// Thread-safe: calls are serialised by a lock, which a background thread
+/// also takes to send heartbeats and supervise while the learner computes.
+public final class ProcessPool: @unchecked Sendable {
+    public let configuration: PoolConfiguration
+    let lock = NSLock()
+    let context = ZMQContext()
+    let router: ZMQSocket
+    public let endpoint: String
+    var slots: [WorkerSlot] = []
+    var completionOrder: [Int] = []
+    var sequence: UInt64 = 0
+    var closed = false
+    private var heartbeatThread: Thread?
+
+    /// Shapes agreed by the workers' `ready`.
+    public private(set) var observationSize = 0
+    public private(set) var observationShape: [Int] = []
+    public private(set) var actionSize = 0
+    /// Discrete action count, or `nil` for Box actions.
+    public private(set) var discreteActions: Int?
+
+    /// Workers replaced so far.
+    public internal(set) var workersReplaced = 0
+    /// Incoming frames dropped as malformed or unexpected.
+    public internal(set) var badFrames = 0
+    var loggedPeers: Set<[UInt8]> = []
+
+    public var environmentCount: Int { configuration.environmentCount }
+
+    public init(_ configuration: PoolConfiguration) throws {
+        require(configuration.workers > 0 && configuration.environmentsPerWorker > 0,
+                "a pool needs at least one worker and one environment per worker")
+        self.configuration = configuration
+        router = try ZMQSocket(context, .router)
+        try router.setRouterMandatory(true)
+        try router.setMaximumMessageSize(configuration.limits.maxMessageBytes)
+        try router.setHighWaterMarks(send: 10_000, receive: 10_000)
+        endpoint = configuration.endpoint ?? Self.freshIPCEndpoint()
+        try router.bind(endpoint)
+        let k = configuration.environmentsPerWorker
+        slots = (0..<configuration.workers).map { WorkerSlot(index: $0, firstEnvironment: $0 * k, count: k) }
+        lock.lock()
+        defer { lock.unlock() }
+        do {
+            for slot in slots { try spawn(slot) }
+            try pump(until: { self.slots.allSatisfy { $0.phase == .idle } }, timeout: configuration.startTimeout) {
+                let waiting = self.slots.filter { $0.phase != .idle }.map(\.name).joined(separator: ", ")
+                return RuntimeError.workerStartTimeout(worker: waiting, seconds: configuration.startTimeout)
+            }
+        } catch {
+            shutDownLocked()
+            throw error
+        }
+        startHeartbeats()
+    }
+
+    deinit { close() }
+
+    // MARK: Synchronous stepping
+
+    /// Resets every environment; the batch holds all of them in id order.
+    public func reset() throws -> Batch {
+        try locked {
+            try requireAllIdle("reset")
+            for slot in slots { try request(slot, .reset) }
+            return try collect(all: true)
+        }
+    }
+
+    /// Steps every environment with `actions` (`[environmentCount, actionSize]`)
+    /// and returns every result in id order.
+    public func step(_ actions: [Float]) throws -> Batch {
+        try locked {
+            require(actions.count == environmentCount * actionSize,
+                    "step: \(actions.count) action values for \(environmentCount) environments × \(actionSize)")
+            try requireAllIdle("step")
+            try validate(actions)
+            for slot in slots { try sendActions(slot, actions, offset: slot.firstEnvironment) }
+            return try collect(all: true)
+        }
+    }
+
+    // MARK: Asynchronous stepping
+
+    /// Sends actions to the workers hosting `environmentIDs`, which must be
+    /// whole workers' environments (as ``receive(batchSize:)`` returns them),
+    /// each worker idle. `actions` is `[environmentIDs.count, actionSize]` in
+    /// the order of `environmentIDs`.
+    public func send(_ actions: [Float], environmentIDs: [Int]) throws {
+        try locked {
+            require(actions.count == environmentIDs.count * actionSize,
+                    "send: \(actions.count) action values for \(environmentIDs.count) environments × \(actionSize)")
+            try validate(actions)
+            var offset = 0
+            while offset < environmentIDs.count {
+                let id = environmentIDs[offset]
+                guard id >= 0, id < environmentCount else { throw RuntimeError.invalidRequest("send: no environment \(id)") }
+                let slot = slots[id / configuration.environmentsPerWorker]
+                guard Array(environmentIDs[offset..<min(offset + slot.count, environmentIDs.count)]) == Array(slot.environmentIDs) else {
+                    throw RuntimeError.invalidRequest("send: environment ids must cover whole workers in order; worker \(slot.index) hosts \(slot.environmentIDs)")
+                }
+                guard slot.phase == .idle, slot.completed == nil else {
+                    throw RuntimeError.invalidRequest("send: worker \(slot.index) already has a step in flight or results waiting")
+                }
+                try sendActions(slot, Array(actions[(offset * actionSize)..<((offset + slot.count) * actionSize)]), offset: 0)
+                offset += slot.count
+            }
+        }
+    }
+
+    /// Returns results of at least `batchSize` environments (whole workers,
+    /// in the order they finished), waiting as long as needed.
+    public func receive(batchSize: Int) throws -> Batch {
+        try locked {
+            require(batchSize > 0 && batchSize <= environmentCount, "receive: batch size \(batchSize) out of 1...\(environmentCount)")
+            let inFlight = slots.filter { $0.completed != nil || $0.isAwaiting }.reduce(0) { $0 + $1.count }
+            guard inFlight >= batchSize else {
+                throw RuntimeError.invalidRequest("receive: \(batchSize) results asked for, only \(inFlight) environments have steps in flight")
+            }
+            try pump(until: { self.readyCount >= batchSize }, timeout: .infinity) { RuntimeError.closed }
+            var batch = Batch()
+            var taken = 0
+            while taken < batchSize, !completionOrder.isEmpty {
+                let slot = slots[completionOrder.removeFirst()]
+                append(slot, to: &batch)
+                taken += slot.count
+            }
+            return batch
+        }
+    }
+
+    // MARK: Closing
+
+    /// Says goodbye to every worker and waits briefly for them to exit.
+    public func close() {
+        lock.lock()
+        defer { lock.unlock() }
+        shutDownLocked()
+    }
+
+    /// The worker processes' ids, in worker order (for tests and logs).
+    public var workerProcessIDs: [pid_t] { lock.withLock { slots.compactMap { $0.process?.pid } } }
+
+    // MARK: Internals shared with the extension
+
+    func locked<T>(_ body: () throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !closed else { throw RuntimeError.closed }
+        return try body()
+    }
+
+    var readyCount: Int { completionOrder.reduce(0) { $0 + slots[$1].count } }
+
+    func requireAllIdle(_ what: String) throws {
+        guard slots.allSatisfy({ $0.phase == .idle && $0.completed == nil }) else {
+            throw RuntimeError.invalidRequest("\(what): asynchronous steps are still in flight; receive them first")
+        }
+    }
+
+    func sendActions(_ slot: WorkerSlot, _ actions: [Float], offset: Int) throws {
+        let values = Array(actions[(offset * actionSize)..<((offset + slot.count) * actionSize)])
+        if let interrupted = slot.interruptedResults {
+            // The worker was replaced while idle: these actions were chosen for
+            // episodes that no longer exist. Report their end instead.
+            slot.interruptedResults = nil
+            complete(slot, interrupted)
+            return
+        }
+        try request(slot, .actions(Actions(environmentCount: UInt32(slot.count), actionSize: UInt32(actionSize), values: values)))
+    }
+
+    /// Checks every action before any worker moves: a discrete action must be
+    /// a whole number in range, a continuous one finite (its bounds are the
+    /// environment's to clip).
+    func validate(_ actions: [Float]) throws {
+        for start in stride(from: 0, to: actions.count, by: max(actionSize, 1)) {
+            let action = Array(actions[start..<(start + actionSize)])
+            let valid: Bool
+            if let n = discreteActions {
+                valid = Space.discrete(n).contains(action)
+            } else {
+                valid = action.allSatisfy(\.isFinite)
+            }
+            if !valid {
+                let space = discreteActions.map { Space.discrete($0).description } ?? "a Box of \(actionSize) finite values"
+                throw EnvironmentError.invalidAction(environment: configuration.environment, action: action, space: space)
+            }
+        }
+    }
+
+    /// Every slot's completed results as one batch, in id order. If a worker
+    /// reports a failure, the others' replies are drained and dropped before
+    /// the error is thrown, so the pool stays usable.
+    func collect(all: Bool) throws -> Batch {
+        do {
+            try pump(until: { self.slots.allSatisfy { $0.completed != nil } }, timeout: .infinity) { RuntimeError.closed }
+        } catch let error as RuntimeError {
+            guard case .workerFailed = error else { throw error }
+            try? pump(until: { !self.slots.contains { $0.isAwaiting } }, timeout: configuration.stepTimeout * 2) { error }
+            for slot in slots { slot.completed = nil }
+            completionOrder.removeAll()
+            throw error
+        }
+        var batch = Batch()
+        for slot in slots { append(slot, to: &batch) }
+        completionOrder.removeAll()
+        return batch
+    }
+
+    func append(_ slot: WorkerSlot, to batch: inout Batch) {
+        guard let results = slot.completed else { return }
+        slot.completed = nil
+        batch.environmentIDs.append(contentsOf: slot.environmentIDs)
+        batch.observations.append(contentsOf: results.observations)
+        batch.rewards.append(contentsOf: results.rewards)
+        batch.terminated.append(contentsOf: results.terminated)
+        batch.truncated.append(contentsOf: results.truncated)
+        for final in results.finalObservations { batch.finalObservations[slot.firstEnvironment + Int(final.index)] = final.observation }
+    }
+
+    func setShapes(from ready: Ready) {
+        observationSize = Int(ready.observationSize)
+        observationShape = ready.observationShape.map(Int.init)
+        actionSize = Int(ready.actionSize)
+        discreteActions = ready.actionKind == 0 ? Int(ready.discreteActions) : nil
+    }
+
+    private static let endpointCounter = NSLock()
+    nonisolated(unsafe) private static var endpoints = 0
+
+    static func freshIPCEndpoint() -> String {
+        let n = endpointCounter.withLock {
+            endpoints += 1
+            return endpoints
+        }
+        return "ipc:///tmp/herd-\(getpid())-\(n)-\(UInt32.random(in: 0...UInt32.max)).sock"
+    }
+
+    private func startHeartbeats() {
+        let interval = configuration.heartbeatInterval
+        let thread = Thread { [weak self] in
+            while true {
+                Thread.sleep(forTimeInterval: interval)
+                guard let pool = self else { return }
+                if !pool.heartbeatTick() { return }
+            }
+        }
+        thread.name = "herd-pool-heartbeat"
+        thread.start()
+        heartbeatThread = thread
+    }
+}

@@ -1,0 +1,178 @@
+/// Messages of Herd's environment protocol, version 1 (see `envs/PROTOCOL.md`,
+/// the normative description; this file follows it).
+///
+/// A worker hosts `k` environments. The conversation is: worker `hello` →
+/// learner `assign` → worker `ready` → learner `reset` → worker `results` →
+/// (learner `actions` → worker `results`)* → learner `goodbye`. Either side
+/// may send `heartbeat` at any time; a worker reports failures with `error`.
+public enum WireMessage: Equatable, Sendable {
+    case hello(Hello)
+    case assign(Assign)
+    case ready(Ready)
+    case reset
+    case actions(Actions)
+    case results(Results)
+    case heartbeat
+    case goodbye
+    case error(WireError)
+
+    public var kind: MessageKind {
+        switch self {
+        case .hello: return .hello
+        case .assign: return .assign
+        case .ready: return .ready
+        case .reset: return .reset
+        case .actions: return .actions
+        case .results: return .results
+        case .heartbeat: return .heartbeat
+        case .goodbye: return .goodbye
+        case .error: return .error
+        }
+    }
+}
+
+/// The `kind` byte of the header.
+public enum MessageKind: UInt8, Sendable, CaseIterable {
+    case hello = 1, assign, ready, reset, actions, results, heartbeat, goodbye, error
+}
+
+/// Worker → learner, first message: how many environments it can host.
+public struct Hello: Equatable, Sendable {
+    /// Most environments this worker will host.
+    public var capacity: UInt32
+    /// The worker's process id (for logs).
+    public var pid: UInt32
+    /// A free-form label, e.g. `host:pid` (≤ 256 bytes of UTF-8).
+    public var label: String
+
+    public init(capacity: UInt32, pid: UInt32, label: String) {
+        self.capacity = capacity
+        self.pid = pid
+        self.label = label
+    }
+}
+
+/// Learner → worker: what to build.
+public struct Assign: Equatable, Sendable {
+    /// The worker's index in the pool (for logs).
+    public var workerIndex: UInt32
+    /// Global id of the worker's first environment; its `k` environments are
+    /// `firstEnvironmentID ..< firstEnvironmentID + k`.
+    public var firstEnvironmentID: UInt32
+    /// Environment name, e.g. `CartPole-v1` or `gymnasium:Acrobot-v1`.
+    public var environment: String
+    /// Settings as a JSON object of string keys to numbers, booleans or
+    /// strings (`{}` for none).
+    public var settingsJSON: String
+    /// One reset seed per environment; `k = seeds.count`.
+    public var seeds: [UInt64]
+
+    public init(workerIndex: UInt32, firstEnvironmentID: UInt32, environment: String, settingsJSON: String, seeds: [UInt64]) {
+        self.workerIndex = workerIndex
+        self.firstEnvironmentID = firstEnvironmentID
+        self.environment = environment
+        self.settingsJSON = settingsJSON
+        self.seeds = seeds
+    }
+}
+
+/// Worker → learner: the environments are built; their shapes.
+public struct Ready: Equatable, Sendable {
+    public var environmentCount: UInt32
+    /// Floats per observation.
+    public var observationSize: UInt32
+    /// Floats per action (1 for discrete).
+    public var actionSize: UInt32
+    /// 0 for discrete actions (then `discreteActions` is their count), 1 for box.
+    public var actionKind: UInt8
+    public var discreteActions: UInt32
+    /// The observation's shape (its product is `observationSize`).
+    public var observationShape: [UInt32]
+
+    public init(environmentCount: UInt32, observationSize: UInt32, actionSize: UInt32, actionKind: UInt8,
+                discreteActions: UInt32, observationShape: [UInt32]) {
+        self.environmentCount = environmentCount
+        self.observationSize = observationSize
+        self.actionSize = actionSize
+        self.actionKind = actionKind
+        self.discreteActions = discreteActions
+        self.observationShape = observationShape
+    }
+}
+
+/// Learner → worker: one action per environment, `[k, actionSize]` float32.
+public struct Actions: Equatable, Sendable {
+    public var environmentCount: UInt32
+    public var actionSize: UInt32
+    public var values: [Float]
+
+    public init(environmentCount: UInt32, actionSize: UInt32, values: [Float]) {
+        self.environmentCount = environmentCount
+        self.actionSize = actionSize
+        self.values = values
+    }
+}
+
+/// Worker → learner: the outcome of a reset or a step for all `k`
+/// environments. Where an episode ended, the environment was already reset:
+/// `observations` holds the new episode's first observation, the flags and
+/// reward are the ended episode's, and the ended episode's last observation
+/// is in `finalObservations`.
+public struct Results: Equatable, Sendable {
+    public var environmentCount: UInt32
+    public var observationSize: UInt32
+    /// `[k, observationSize]`.
+    public var observations: [Float]
+    /// `[k]`, float64.
+    public var rewards: [Double]
+    /// `[k]`.
+    public var terminated: [Bool]
+    /// `[k]`.
+    public var truncated: [Bool]
+    /// For each environment whose episode ended: its index in `0..<k` and
+    /// the episode's last observation.
+    public var finalObservations: [FinalObservation]
+
+    public init(environmentCount: UInt32, observationSize: UInt32, observations: [Float], rewards: [Double],
+                terminated: [Bool], truncated: [Bool], finalObservations: [FinalObservation]) {
+        self.environmentCount = environmentCount
+        self.observationSize = observationSize
+        self.observations = observations
+        self.rewards = rewards
+        self.terminated = terminated
+        self.truncated = truncated
+        self.finalObservations = finalObservations
+    }
+}
+
+public struct FinalObservation: Equatable, Sendable {
+    public var index: UInt32
+    public var observation: [Float]
+
+    public init(index: UInt32, observation: [Float]) {
+        self.index = index
+        self.observation = observation
+    }
+}
+
+/// Worker → learner: something went wrong (the worker goes on if it can).
+public struct WireError: Equatable, Sendable {
+    public var code: ErrorCode
+    public var message: String
+
+    public init(code: ErrorCode, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public enum ErrorCode: UInt16, Sendable {
+        /// The assigned environment could not be built (name, settings).
+        case buildFailed = 1
+        /// An action was outside its environment's action space.
+        case invalidAction = 2
+        /// A message arrived that the worker could not use.
+        case badMessage = 3
+        /// Anything else.
+        case internalError = 4
+    }
+}

@@ -1,0 +1,195 @@
+import CZeroMQ
+import Foundation
+
+/// A ZeroMQ context. Sockets keep it alive; it is terminated when the last
+/// reference goes. Sockets are closed with linger 0 by default, so
+/// termination never blocks on unsent messages.
+public final class ZMQContext: @unchecked Sendable {
+    let handle: UnsafeMutableRawPointer
+
+    public init() {
+        handle = zmq_ctx_new()
+    }
+
+    deinit { zmq_ctx_term(handle) }
+}
+
+/// Socket types Herd uses.
+public enum SocketType: Int32, Sendable {
+    /// The learner's side: many peers, messages carry the peer's routing id.
+    case router = 6
+    /// A worker's side: one conversation with the learner.
+    case dealer = 5
+}
+
+/// One received frame, owned until released: the bytes are zmq's own buffer,
+/// read in place without a copy.
+public final class Frame {
+    var message = zmq_msg_t()
+
+    init() { zmq_msg_init(&message) }
+    deinit { zmq_msg_close(&message) }
+
+    /// The frame's bytes, valid while the frame lives.
+    public var bytes: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: zmq_msg_data(&message), count: zmq_msg_size(&message))
+    }
+
+    public var count: Int { zmq_msg_size(&message) }
+
+    /// A copy as `Data` (for identities and tests).
+    public var data: Data { Data(bytes) }
+}
+
+/// A ZeroMQ socket that closes itself. Not thread-safe: use it from one
+/// thread at a time (a lock around it is enough to share it).
+public final class ZMQSocket: @unchecked Sendable {
+    let handle: UnsafeMutableRawPointer
+    public let type: SocketType
+    private let context: ZMQContext
+    /// The endpoint last bound or connected, for error messages.
+    public private(set) var endpoint: String?
+
+    public init(_ context: ZMQContext, _ type: SocketType) throws {
+        guard let handle = zmq_socket(context.handle, type.rawValue) else {
+            throw TransportError.zmq(operation: "socket", message: lastError(), endpoint: nil)
+        }
+        self.handle = handle
+        self.type = type
+        self.context = context
+        try setOption(ZMQ_LINGER, Int32(0))
+    }
+
+    deinit { zmq_close(handle) }
+
+    // MARK: Endpoints
+
+    public func bind(_ endpoint: String) throws {
+        self.endpoint = endpoint
+        guard zmq_bind(handle, endpoint) == 0 else { throw TransportError.zmq(operation: "bind", message: lastError(), endpoint: endpoint) }
+    }
+
+    public func connect(_ endpoint: String) throws {
+        self.endpoint = endpoint
+        guard zmq_connect(handle, endpoint) == 0 else {
+            throw TransportError.zmq(operation: "connect", message: lastError(), endpoint: endpoint)
+        }
+    }
+
+    // MARK: Options
+
+    func setOption(_ option: Int32, _ value: Int32) throws {
+        var v = value
+        guard zmq_setsockopt(handle, option, &v, MemoryLayout<Int32>.size) == 0 else {
+            throw TransportError.zmq(operation: "setsockopt(\(option))", message: lastError(), endpoint: endpoint)
+        }
+    }
+
+    func setOption(_ option: Int32, _ value: Int64) throws {
+        var v = value
+        guard zmq_setsockopt(handle, option, &v, MemoryLayout<Int64>.size) == 0 else {
+            throw TransportError.zmq(operation: "setsockopt(\(option))", message: lastError(), endpoint: endpoint)
+        }
+    }
+
+    func setOption(_ option: Int32, bytes: [UInt8]) throws {
+        guard zmq_setsockopt(handle, option, bytes, bytes.count) == 0 else {
+            throw TransportError.zmq(operation: "setsockopt(\(option))", message: lastError(), endpoint: endpoint)
+        }
+    }
+
+    /// Milliseconds to keep unsent messages after close (default 0).
+    public func setLinger(milliseconds: Int) throws { try setOption(ZMQ_LINGER, Int32(milliseconds)) }
+
+    /// High-water marks: messages queued per peer before sends block or drop.
+    public func setHighWaterMarks(send: Int, receive: Int) throws {
+        try setOption(ZMQ_SNDHWM, Int32(send))
+        try setOption(ZMQ_RCVHWM, Int32(receive))
+    }
+
+    /// The identity a ROUTER peer sees for this socket (set before connect).
+    public func setRoutingID(_ id: [UInt8]) throws { try setOption(ZMQ_ROUTING_ID, bytes: id) }
+
+    /// Largest incoming message accepted; a peer sending more is disconnected
+    /// by libzmq before the bytes reach Herd.
+    public func setMaximumMessageSize(_ bytes: Int) throws { try setOption(ZMQ_MAXMSGSIZE, Int64(bytes)) }
+
+    /// ZMTP heartbeats: a PING every `interval`; the connection is dropped when
+    /// no traffic arrives within `timeout`.
+    public func setHeartbeat(intervalMilliseconds: Int, timeoutMilliseconds: Int) throws {
+        try setOption(ZMQ_HEARTBEAT_IVL, Int32(intervalMilliseconds))
+        try setOption(ZMQ_HEARTBEAT_TIMEOUT, Int32(timeoutMilliseconds))
+        try setOption(ZMQ_HEARTBEAT_TTL, Int32(timeoutMilliseconds))
+    }
+
+    /// ROUTER only: sending to an unknown peer is an error instead of a silent drop.
+    public func setRouterMandatory(_ on: Bool) throws { try setOption(ZMQ_ROUTER_MANDATORY, Int32(on ? 1 : 0)) }
+
+    /// CURVE server side: this socket's secret key (Z85, 40 characters).
+    public func setCurveServer(secretKey: String) throws {
+        try setOption(ZMQ_CURVE_SERVER, Int32(1))
+        try setOption(ZMQ_CURVE_SECRETKEY, bytes: Array(secretKey.utf8))
+    }
+
+    /// CURVE client side: this socket's key pair and the server's public key (Z85).
+    public func setCurveClient(publicKey: String, secretKey: String, serverKey: String) throws {
+        try setOption(ZMQ_CURVE_PUBLICKEY, bytes: Array(publicKey.utf8))
+        try setOption(ZMQ_CURVE_SECRETKEY, bytes: Array(secretKey.utf8))
+        try setOption(ZMQ_CURVE_SERVERKEY, bytes: Array(serverKey.utf8))
+    }
+
+    // MARK: Sending
+
+    /// Sends the frames as one multipart message. Blocks at the high-water
+    /// mark unless `dontWait`, in which case a full queue throws.
+    public func send(_ frames: [UnsafeRawBufferPointer], dontWait: Bool = false) throws {
+        for (i, frame) in frames.enumerated() {
+            var flags: Int32 = i < frames.count - 1 ? ZMQ_SNDMORE : 0
+            if dontWait { flags |= ZMQ_DONTWAIT }
+            while zmq_send(handle, frame.baseAddress, frame.count, flags) < 0 {
+                if zmq_errno() == EINTR { continue }
+                throw TransportError.zmq(operation: "send", message: lastError(), endpoint: endpoint)
+            }
+        }
+    }
+
+    /// Convenience for `[UInt8]` frames.
+    public func send(_ frames: [[UInt8]], dontWait: Bool = false) throws {
+        func go(_ index: Int, _ pointers: [UnsafeRawBufferPointer]) throws {
+            if index == frames.count { return try send(pointers, dontWait: dontWait) }
+            try frames[index].withUnsafeBytes { try go(index + 1, pointers + [$0]) }
+        }
+        try go(0, [])
+    }
+
+    // MARK: Receiving
+
+    /// The next multipart message, or `nil` if none arrives within
+    /// `timeoutMilliseconds` (0: don't wait; −1: wait forever).
+    public func receive(timeoutMilliseconds: Int) throws -> [Frame]? {
+        if timeoutMilliseconds != -1, try !poll(timeoutMilliseconds: timeoutMilliseconds) { return nil }
+        var frames: [Frame] = []
+        repeat {
+            let frame = Frame()
+            while zmq_msg_recv(&frame.message, handle, 0) < 0 {
+                if zmq_errno() == EINTR { continue }
+                throw TransportError.zmq(operation: "receive", message: lastError(), endpoint: endpoint)
+            }
+            frames.append(frame)
+        } while zmq_msg_more(&frames[frames.count - 1].message) != 0
+        return frames
+    }
+
+    /// Whether a message is ready within the timeout.
+    public func poll(timeoutMilliseconds: Int) throws -> Bool {
+        var item = zmq_pollitem_t(socket: handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)
+        while true {
+            let n = zmq_poll(&item, 1, timeoutMilliseconds)
+            if n >= 0 { return n > 0 }
+            if zmq_errno() == EINTR { continue }
+            throw TransportError.zmq(operation: "poll", message: lastError(), endpoint: endpoint)
+        }
+    }
+}
+
+func lastError() -> String { String(cString: zmq_strerror(zmq_errno())) }

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import HerdRuntime
+
+struct EnvWorker: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "env-worker",
+        abstract: "Serve environments to a learner over ZeroMQ (started by the process pool or an actor daemon).",
+        discussion: "Speaks protocol v1 (envs/PROTOCOL.md): connects a DEALER to ENDPOINT, says hello, builds what it is assigned.")
+
+    @Option(help: "The learner's endpoint, e.g. ipc:///tmp/herd.sock or tcp://127.0.0.1:5555.")
+    var connect: String
+
+    @Option(help: "Identity the learner routes by (the pool passes one).")
+    var identity: String?
+
+    @Option(help: "Most environments this worker hosts.")
+    var capacity: UInt32 = 65_536
+
+    @Option(help: "Seconds of learner silence after which the worker exits.")
+    var learnerTimeout: Double = 30
+
+    @Option(help: "Seconds between heartbeats while idle.")
+    var heartbeat: Double = 1
+
+    @Flag(help: "Exit when the parent process goes away (set by the local pool).")
+    var exitWithParent = false
+
+    func validate() throws {
+        guard learnerTimeout > 0, heartbeat > 0 else { throw ValidationError("--learner-timeout and --heartbeat must be positive") }
+    }
+
+    func run() throws {
+        let host = ProcessInfo.processInfo.hostName
+        var options = EnvironmentWorker.Options(endpoint: connect, identity: identity, label: "\(host):\(getpid())")
+        options.capacity = capacity
+        options.learnerTimeout = learnerTimeout
+        options.heartbeatInterval = heartbeat
+        options.exitWithParent = exitWithParent
+        let worker = EnvironmentWorker(options: options)
+        let exit: EnvironmentWorker.Exit
+        do {
+            exit = try worker.run()
+        } catch {
+            throw CommandError("\(error)")
+        }
+        switch exit {
+        case .goodbye: break
+        case .learnerSilent: worker.log("the learner was silent for \(learnerTimeout) s; exiting")
+        case .parentGone: worker.log("the parent process is gone; exiting")
+        }
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import HerdEnvironments
+import HerdRuntime
+import HerdTestSupport
+import HerdTransport
+import XCTest
+
+/// Real worker processes over real ZeroMQ `ipc://` sockets.
+final class ProcessPoolTests: XCTestCase {
+    func pool(_ env: String = "CartPole-v1", workers: Int = 2, perWorker: Int = 3, seed: UInt64 = 7,
+              stepTimeout: Double = 1.5) throws -> ProcessPool {
+        var config = PoolConfiguration(environment: env, workers: workers, environmentsPerWorker: perWorker, herdExecutable: try herdExecutable())
+        config.seed = seed
+        config.stepTimeout = stepTimeout
+        config.logEvents = false
+        return try ProcessPool(config)
+    }
+
+    /// The same environments stepped in this process: environment `i` reset
+    /// with `environmentSeed(runSeed: seed, index: i)`, auto-reset on episode end.
+    final class Reference {
+        let envs: [Environment]
+        init(_ name: String, count: Int, seed: UInt64) throws {
+            envs = try (0..<count).map { _ in try EnvironmentRegistry.make(name) }
+            for (i, env) in envs.enumerated() { env.reset(seed: environmentSeed(runSeed: seed, index: i)) }
+        }
+        /// (observation, reward, terminated, truncated, final observation) of environment `i`.
+        func step(_ i: Int, _ action: [Float]) throws -> ([Float], Double, Bool, Bool, [Float]?) {
+            let s = try envs[i].step(action)
+            guard s.terminated || s.truncated else { return (s.observation, s.reward, false, false, nil) }
+            return (envs[i].reset(), s.reward, s.terminated, s.truncated, s.observation)
+        }
+    }
+
+    /// A deterministic action for environment `i` at its step `t`.
+    func action(_ i: Int, _ t: Int) -> Float { Float((i * 7 + t * 3 + t / 5) % 2) }
+
+    func testSynchronousStepping_matchesInProcessStepping() throws {
+        let pool = try pool()
+        defer { pool.close() }
+        XCTAssertEqual(pool.observationSize, 4)
+        XCTAssertEqual(pool.discreteActions, 2)
+        let reference = try Reference("CartPole-v1", count: 6, seed: 7)
+        let first = try pool.reset()
+        XCTAssertEqual(first.environmentIDs, Array(0..<6))
+        for i in 0..<6 {
+            let fresh = try EnvironmentRegistry.make("CartPole-v1").reset(seed: environmentSeed(runSeed: 7, index: i))
+            XCTAssertEqual(Array(first.observations[(i * 4)..<(i * 4 + 4)]), fresh)
+        }
+        var episodesEnded = 0
+        for t in 0..<120 {
+            let actions = (0..<6).map { action($0, t) }
+            let batch = try pool.step(actions)
+            for i in 0..<6 {
+                let (obs, reward, terminated, truncated, final) = try reference.step(i, [actions[i]])
+                XCTAssertEqual(Array(batch.observations[(i * 4)..<(i * 4 + 4)]), obs, "env \(i) step \(t)")
+                XCTAssertEqual(batch.rewards[i], reward)
+                XCTAssertEqual(batch.terminated[i], terminated)
+                XCTAssertEqual(batch.truncated[i], truncated)
+                XCTAssertEqual(batch.finalObservations[i], final)
+                if final != nil { episodesEnded += 1 }
+            }
+        }
+        XCTAssertGreaterThan(episodesEnded, 5, "the run crossed episode boundaries")
+        XCTAssertEqual(pool.workersReplaced, 0)
+        XCTAssertEqual(pool.badFrames, 0)
+    }
+
+    func testAsynchronousStepping_sameTrajectoriesPerEnvironment() throws {
+        let pool = try pool(workers: 3, perWorker: 2)
+        defer { pool.close() }
+        let reference = try Reference("CartPole-v1", count: 6, seed: 7)
+        _ = try pool.reset()
+        var steps = [Int](repeating: 0, count: 6)
+        try pool.send((0..<6).map { action($0, 0) }, environmentIDs: Array(0..<6))
+        var received = 0
+        while received < 6 * 40 {
+            let batch = try pool.receive(batchSize: 2)
+            XCTAssertGreaterThanOrEqual(batch.count, 2)
+            received += batch.count
+            for (row, i) in batch.environmentIDs.enumerated() {
+                let (obs, reward, terminated, truncated, final) = try reference.step(i, [action(i, steps[i])])
+                XCTAssertEqual(Array(batch.observations[(row * 4)..<(row * 4 + 4)]), obs, "env \(i) step \(steps[i])")
+                XCTAssertEqual(batch.rewards[row], reward)
+                XCTAssertEqual(batch.terminated[row], terminated)
+                XCTAssertEqual(batch.truncated[row], truncated)
+                XCTAssertEqual(batch.finalObservations[i], final)
+                steps[i] += 1
+            }
+            try pool.send(batch.environmentIDs.map { action($0, steps[$0]) }, environmentIDs: batch.environmentIDs)
+        }
+        XCTAssertThrowsError(try pool.step([Float](repeating: 0, count: 6)), "sync step while async steps are in flight")
+        XCTAssertThrowsError(try pool.send([0], environmentIDs: [0])) { error in
+            XCTAssertTrue("\(error)".contains("whole workers"), "\(error)")
+        }
+    }
+
+    func testKillDashNine_isSurvived_interruptedEpisodesTruncated() throws {
+        let pool = try pool(perWorker: 2)
+        defer { pool.close() }
+        _ = try pool.reset()
+        _ = try pool.step([1, 0, 1, 0])
+        let victim = pool.workerProcessIDs[1]
+        kill(victim, SIGKILL)
+        let start = Date()
+        let batch = try pool.step([1, 0, 1, 0])
+        XCTAssertLessThan(Date().timeIntervalSince(start), 2.0, "noticed and replaced within 2 s")
+        XCTAssertEqual(pool.workersReplaced, 1)
+        XCTAssertEqual(Array(batch.truncated[2...3]), [true, true], "the dead worker's episodes end truncated")
+        XCTAssertEqual(Array(batch.truncated[0...1]), [false, false])
+        XCTAssertNotNil(batch.finalObservations[2])
+        XCTAssertNotEqual(pool.workerProcessIDs[1], victim)
+        // The pool goes on normally.
+        for _ in 0..<20 { XCTAssertEqual(try pool.step([1, 0, 1, 0]).count, 4) }
+        XCTAssertEqual(pool.workersReplaced, 1)
+    }
+
+    func testStoppedWorker_isKilledAndReplaced() throws {
+        let pool = try pool(perWorker: 2, stepTimeout: 1.0)
+        defer { pool.close() }
+        _ = try pool.reset()
+        kill(pool.workerProcessIDs[0], SIGSTOP)
+        let start = Date()
+        let batch = try pool.step([1, 1, 1, 1])
+        XCTAssertLessThan(Date().timeIntervalSince(start), 2.0, "a hung worker is noticed within 2 s")
+        XCTAssertEqual(pool.workersReplaced, 1)
+        XCTAssertEqual(Array(batch.truncated[0...1]), [true, true])
+        XCTAssertEqual(try pool.step([1, 1, 1, 1]).count, 4)
+    }
+
+    func testWorkerDyingWhileIdle_nextStepReportsTruncation() throws {
+        let pool = try pool(perWorker: 2)
+        defer { pool.close() }
+        _ = try pool.reset()
+        kill(pool.workerProcessIDs[0], SIGKILL)
+        Thread.sleep(forTimeInterval: 1.0)  // the heartbeat thread notices and replaces it meanwhile
+        XCTAssertEqual(pool.workersReplaced, 1)
+        let batch = try pool.step([0, 0, 0, 0])
+        XCTAssertEqual(batch.truncated, [true, true, false, false])
+    }
+
+    func testInvalidActions_andBadEnvironment_areClearErrors() throws {
+        let pool = try pool(perWorker: 2)
+        defer { pool.close() }
+        _ = try pool.reset()
+        XCTAssertThrowsError(try pool.step([0, 5, 0, 0])) { error in
+            XCTAssertEqual("\(error)", "CartPole-v1: action [5.0] is not in the action space Discrete(2)")
+        }
+        XCTAssertThrowsError(try pool.step([0, 0.5, 0, 0]))
+        XCTAssertEqual(try pool.step([0, 1, 0, 1]).count, 4, "the pool goes on after a rejected batch")
+        var config = PoolConfiguration(environment: "NoSuchEnv-v0", workers: 1, environmentsPerWorker: 1, herdExecutable: try herdExecutable())
+        config.logEvents = false
+        XCTAssertThrowsError(try ProcessPool(config)) { error in
+            XCTAssertTrue("\(error)".contains("unknown environment 'NoSuchEnv-v0'"), "\(error)")
+        }
+    }
+
+    func testGarbageFromARoguePeer_isDroppedAndCounted() throws {
+        let pool = try pool(perWorker: 1)
+        defer { pool.close() }
+        _ = try pool.reset()
+        let context = ZMQContext()
+        let rogue = try ZMQSocket(context, .dealer)
+        try rogue.setRoutingID(Array("w0.0".utf8))  // even impersonating a worker's identity is rejected by content
+        try rogue.connect(pool.endpoint)
+        var rng = RandomGenerator(seed: 5)
+        for _ in 0..<50 {
+            let bytes = (0..<Int(rng.next() % 64)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            try rogue.send([bytes])
+        }
+        try rogue.send([[UInt8]("HERD".utf8) + [1, 0, 99, 0] + [UInt8](repeating: 0, count: 8)])
+        let other = try ZMQSocket(context, .dealer)
+        try other.connect(pool.endpoint)
+        try other.send([[1, 2, 3]])
+        Thread.sleep(forTimeInterval: 0.5)
+        XCTAssertEqual(try pool.step([1, 0]).count, 2, "the pool keeps working")
+        XCTAssertGreaterThan(pool.badFrames, 0)
+    }
+}
