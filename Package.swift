@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "HerdEnvironmentsTests", dependencies: ["HerdEnvironments", "HerdTestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "HerdRuntimeTests", dependencies: ["HerdRuntime", "HerdTransport", "HerdTestSupport"]),
-        .testTarget(name: "HerdTransportTests", dependencies: ["HerdTransport", "HerdTestSupport"]),
+        .testTarget(name: "HerdTransportTests", dependencies: ["HerdTransport", "HerdCore", "HerdTestSupport"]),
         .testTarget(name: "HerdTrainingTests", dependencies: ["HerdTraining", "HerdTestSupport"]),
         .testTarget(name: "HerdCLITests", dependencies: ["HerdTestSupport"]),
     ],

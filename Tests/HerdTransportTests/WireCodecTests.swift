@@ -1,0 +1,152 @@
+import Foundation
+import HerdCore
+import HerdTestSupport
+import HerdTransport
+import XCTest
+
+final class WireCodecTests: XCTestCase {
+    static let samples: [WireMessage] = [
+        .hello(Hello(capacity: 64, pid: 4242, label: "host:4242 ✓")),
+        .assign(Assign(workerIndex: 3, firstEnvironmentID: 192, environment: "gymnasium:Acrobot-v1",
+                       settingsJSON: #"{"length":5}"#, seeds: [1, .max, 0])),
+        .ready(Ready(environmentCount: 3, observationSize: 50, actionSize: 1, actionKind: 0, discreteActions: 3, observationShape: [1, 10, 5])),
+        .reset,
+        .actions(Actions(environmentCount: 2, actionSize: 2, values: [0.5, -1, .greatestFiniteMagnitude, -0.0])),
+        .results(Results(environmentCount: 2, observationSize: 3, observations: [1, 2, 3, 4, 5, 6], rewards: [1, -0.1234567891234],
+                         terminated: [true, false], truncated: [true, true],
+                         finalObservations: [FinalObservation(index: 0, observation: [7, 8, 9]), FinalObservation(index: 1, observation: [0, 0, 1])])),
+        .heartbeat,
+        .goodbye,
+        .error(WireError(code: .invalidAction, message: "CartPole-v1: action [5.0] is not in the action space Discrete(2)")),
+    ]
+
+    func testRoundTrip_everyKind() throws {
+        for (i, message) in Self.samples.enumerated() {
+            let frame = WireCodec.encode(message, sequence: UInt64(1000 + i))
+            let decoded = try WireCodec.decode(frame)
+            XCTAssertEqual(decoded.message, message)
+            XCTAssertEqual(decoded.sequence, UInt64(1000 + i))
+        }
+    }
+
+    /// The byte layout of one message, written out by hand from PROTOCOL.md.
+    func testLayout_matchesTheSpecification() {
+        let frame = WireCodec.encode(.actions(Actions(environmentCount: 2, actionSize: 1, values: [1, 0.5])), sequence: 7)
+        let expected: [UInt8] = [0x48, 0x45, 0x52, 0x44,  // "HERD"
+                                 1, 0,  // version 1
+                                 5, 0,  // kind 5 (actions), flags 0
+                                 7, 0, 0, 0, 0, 0, 0, 0,  // sequence
+                                 2, 0, 0, 0,  // environment count
+                                 1, 0, 0, 0,  // action size
+                                 0, 0, 0x80, 0x3F,  // 1.0f
+                                 0, 0, 0, 0x3F]  // 0.5f
+        XCTAssertEqual(frame, expected)
+    }
+
+    func assertRejected(_ bytes: [UInt8], _ expected: ProtocolError, limits: WireLimits = .standard, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try WireCodec.decode(bytes, limits: limits), file: file, line: line) { error in
+            XCTAssertEqual(error as? ProtocolError, expected, file: file, line: line)
+        }
+    }
+
+    func testRejection_everyMalformedShape() {
+        let results = WireCodec.encode(Self.samples[5], sequence: 1)
+        let header = Array(results.prefix(16))
+        // Truncated anywhere.
+        assertRejected(Array(results.prefix(10)), .truncated(needed: 16, available: 10))
+        for cut in [17, 30, results.count - 1] {
+            XCTAssertThrowsError(try WireCodec.decode(Array(results.prefix(cut)))) { error in
+                guard case .truncated? = error as? ProtocolError else { return XCTFail("cut at \(cut): \(error)") }
+            }
+        }
+        // Trailing bytes.
+        assertRejected(results + [0], .trailingBytes(1))
+        // Wrong magic, version, kind, flags.
+        var bad = results
+        bad[0] = 0x58
+        assertRejected(bad, .badMagic)
+        bad = results
+        bad[4] = 2
+        assertRejected(bad, .unsupportedVersion(2))
+        bad = results
+        bad[6] = 42
+        assertRejected(bad, .unknownKind(42))
+        bad = results
+        bad[7] = 1
+        assertRejected(bad, .invalidField("header flags must be 0, got 1"))
+        // Oversized: counts beyond the limits, before anything is allocated.
+        var limits = WireLimits()
+        limits.maxEnvironments = 1
+        assertRejected(results, .limitExceeded(field: "environment count", value: 2, limit: 1), limits: limits)
+        assertRejected(header.replacing(kind: 5) + le(UInt32.max) + le(UInt32(1)), .limitExceeded(field: "environment count", value: Int(UInt32.max), limit: 65_536))
+        limits = WireLimits()
+        limits.maxMessageBytes = 20
+        assertRejected(results, .limitExceeded(field: "message bytes", value: results.count, limit: 20), limits: limits)
+        // Lengths that disagree: actions declaring 3 × 1 values but carrying 2.
+        let actions = WireCodec.encode(.actions(Actions(environmentCount: 3, actionSize: 1, values: [1, 2, 3])), sequence: 1)
+        XCTAssertThrowsError(try WireCodec.decode(Array(actions.dropLast(4)))) { error in
+            guard case .truncated? = error as? ProtocolError else { return XCTFail("\(error)") }
+        }
+        // A ready whose shape does not multiply to its size.
+        var ready = WireCodec.encode(Self.samples[2], sequence: 1)
+        ready[20] = 49  // observation size 49, shape 1 × 10 × 5
+        assertRejected(ready, .shapeMismatch(field: "observation shape product", expected: 49, found: 50))
+        // Results: a final observation for an environment whose episode did not end,
+        // or beyond the environment count; bad flag bits.
+        let notEnded = Results(environmentCount: 1, observationSize: 1, observations: [1], rewards: [0], terminated: [false], truncated: [false],
+                               finalObservations: [FinalObservation(index: 0, observation: [2])])
+        assertRejected(WireCodec.encode(.results(notEnded), sequence: 1), .invalidField("final observation for environment 0, whose episode did not end"))
+        var outOfRange = WireCodec.encode(.results(Results(environmentCount: 1, observationSize: 1, observations: [1], rewards: [0],
+                                                           terminated: [true], truncated: [false],
+                                                           finalObservations: [FinalObservation(index: 0, observation: [2])])), sequence: 1)
+        outOfRange[16 + 8 + 4 + 8 + 1 + 4] = 5  // the final observation's index
+        assertRejected(outOfRange, .invalidField("final observation index 5 of 1 environments"))
+        var flags = WireCodec.encode(.results(notEnded), sequence: 1)
+        flags[16 + 8 + 4 + 8] = 4
+        XCTAssertThrowsError(try WireCodec.decode(flags))
+        // Text that is not UTF-8; an unknown error code.
+        var hello = WireCodec.encode(.hello(Hello(capacity: 1, pid: 1, label: "ab")), sequence: 0)
+        hello[hello.count - 1] = 0xFF
+        assertRejected(hello, .invalidField("label is not UTF-8"))
+        var error = WireCodec.encode(.error(WireError(code: .badMessage, message: "x")), sequence: 0)
+        error[16] = 77
+        assertRejected(error, .invalidField("error code 77"))
+    }
+
+    /// Random bytes and random mutations of valid frames never crash the
+    /// decoder: each input decodes or throws a ProtocolError (seeded, 200k inputs).
+    func testFuzz_randomBytesNeverCrashTheDecoder() {
+        var rng = RandomGenerator(seed: 2026)
+        let valid = Self.samples.map { WireCodec.encode($0, sequence: 9) }
+        var decoded = 0
+        for iteration in 0..<200_000 {
+            var bytes: [UInt8]
+            if iteration % 2 == 0 {
+                bytes = (0..<Int(rng.next() % 96)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                if iteration % 4 == 0, bytes.count >= 8 { bytes.replaceSubrange(0..<4, with: WireCodec.magic); bytes[4] = 1; bytes[5] = 0 }
+            } else {
+                bytes = valid[Int(rng.next() % UInt64(valid.count))]
+                for _ in 0..<(1 + Int(rng.next() % 3)) { bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next()) }
+                if rng.next() % 3 == 0 { bytes.removeLast(Int(rng.next() % UInt64(bytes.count))) }
+            }
+            do {
+                _ = try WireCodec.decode(bytes)
+                decoded += 1
+            } catch is ProtocolError {
+            } catch {
+                XCTFail("unexpected error \(error)")
+            }
+        }
+        XCTAssertGreaterThan(decoded, 0, "some mutations (of data bytes) still decode")
+    }
+
+    private func le(_ v: UInt32) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+}
+
+private extension Array where Element == UInt8 {
+    func replacing(kind: UInt8) -> [UInt8] {
+        var copy = self
+        copy[6] = kind
+        return copy
+    }
+}
