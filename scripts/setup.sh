@@ -25,9 +25,9 @@ fi
 
 if [ "${1:-}" = "--python" ]; then
     python="${HERD_PYTHON:-python3}"
-    if ! "$python" -c "import safetensors, numpy, gymnasium" 2>/dev/null; then
-        echo "setup: installing safetensors, numpy and gymnasium for $python" >&2
-        "$python" -m pip install --quiet --disable-pip-version-check safetensors numpy gymnasium \
+    if ! "$python" -c "import safetensors, numpy, gymnasium, zmq" 2>/dev/null; then
+        echo "setup: installing safetensors, numpy, gymnasium and pyzmq for $python" >&2
+        "$python" -m pip install --quiet --disable-pip-version-check safetensors numpy gymnasium pyzmq \
             || echo "setup: pip install failed; the Python interoperability tests will be skipped" >&2
     fi
 fi

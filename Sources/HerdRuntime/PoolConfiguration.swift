@@ -80,5 +80,7 @@ public struct Batch: Equatable, Sendable {
     /// environment id (the observation row then holds the next episode's first).
     public var finalObservations: [Int: [Float]] = [:]
 
+    public init() {}
+
     public var count: Int { environmentIDs.count }
 }

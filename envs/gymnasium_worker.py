@@ -1,0 +1,265 @@
+#!/usr/bin/env python3
+"""Serve Gymnasium environments to a Herd learner over ZeroMQ.
+
+Implements the worker side of Herd's environment protocol, version 1
+(envs/PROTOCOL.md): connect a DEALER to the learner, say hello, build the
+assigned `gymnasium:<id>` environments with `gym.make(id, **settings)`,
+answer `reset` and `actions` with `results` (same-step auto-reset, final
+observations reported), heartbeat while idle, and exit on `goodbye`, on
+learner silence, or when the parent process goes away.
+
+    python3 envs/gymnasium_worker.py --connect ipc:///tmp/herd.sock [--identity ID]
+
+Requirements: envs/requirements.txt (gymnasium, numpy, pyzmq).
+"""
+import argparse
+import json
+import os
+import socket as host
+import struct
+import sys
+import time
+
+import gymnasium as gym
+import numpy as np
+import zmq
+
+MAGIC = b"HERD"
+VERSION = 1
+HEADER = struct.Struct("<4sHBBQ")  # magic, version, kind, flags, sequence
+HELLO, ASSIGN, READY, RESET, ACTIONS, RESULTS, HEARTBEAT, GOODBYE, ERROR = range(1, 10)
+ERR_BUILD, ERR_ACTION, ERR_BAD_MESSAGE, ERR_INTERNAL = 1, 2, 3, 4
+MAX_ENVS, MAX_ACTION, MAX_TEXT, MAX_SETTINGS = 65536, 4096, 4096, 1 << 16
+MAX_MESSAGE = 256 << 20
+
+
+class Malformed(Exception):
+    """A frame that fails validation (PROTOCOL.md, "Validation")."""
+
+
+class Reader:
+    def __init__(self, data):
+        self.data, self.offset = data, 0
+
+    def take(self, n):
+        if n < 0 or self.offset + n > len(self.data):
+            raise Malformed(f"truncated frame: needs {self.offset + n} bytes, has {len(self.data)}")
+        chunk = self.data[self.offset:self.offset + n]
+        self.offset += n
+        return chunk
+
+    def u32(self):
+        return struct.unpack("<I", self.take(4))[0]
+
+    def count(self, field, limit):
+        value = self.u32()
+        if value > limit:
+            raise Malformed(f"{field} = {value} exceeds the limit {limit}")
+        return value
+
+    def text(self, width, field, limit):
+        (n,) = struct.unpack("<H" if width == 16 else "<I", self.take(width // 8))
+        if n > limit:
+            raise Malformed(f"{field} bytes = {n} exceeds the limit {limit}")
+        try:
+            return self.take(n).decode("utf-8")
+        except UnicodeDecodeError:
+            raise Malformed(f"{field} is not UTF-8")
+
+    def finish(self):
+        if self.offset != len(self.data):
+            raise Malformed(f"{len(self.data) - self.offset} bytes after the end of the message")
+
+
+def decode(frame):
+    """(kind, sequence, body) of a learner → worker message, validated."""
+    if len(frame) > MAX_MESSAGE:
+        raise Malformed("message too large")
+    if len(frame) < HEADER.size:
+        raise Malformed(f"truncated frame: needs {HEADER.size} bytes, has {len(frame)}")
+    magic, version, kind, flags, sequence = HEADER.unpack_from(frame)
+    if magic != MAGIC:
+        raise Malformed("not a Herd frame (bad magic)")
+    if version != VERSION:
+        raise Malformed(f"unsupported protocol version {version}")
+    if flags != 0:
+        raise Malformed(f"header flags must be 0, got {flags}")
+    r = Reader(frame[HEADER.size:])
+    if kind == ASSIGN:
+        worker_index, first_id = r.u32(), r.u32()
+        k = r.count("environment count", MAX_ENVS)
+        seeds = list(struct.unpack(f"<{k}Q", r.take(8 * k)))
+        name = r.text(16, "environment name", MAX_TEXT)
+        settings = r.text(32, "settings", MAX_SETTINGS)
+        body = (worker_index, first_id, seeds, name, settings)
+    elif kind == ACTIONS:
+        k = r.count("environment count", MAX_ENVS)
+        size = r.count("action size", MAX_ACTION)
+        body = (k, size, np.frombuffer(r.take(4 * k * size), dtype="<f4").reshape(k, size))
+    elif kind in (RESET, HEARTBEAT, GOODBYE):
+        body = None
+    elif kind in (HELLO, READY, RESULTS, ERROR):
+        raise Malformed(f"unexpected message kind {kind} from the learner")
+    else:
+        raise Malformed(f"unknown message kind {kind}")
+    r.finish()
+    return kind, sequence, body
+
+
+def frame(kind, sequence, body=b""):
+    return HEADER.pack(MAGIC, VERSION, kind, 0, sequence) + body
+
+
+def text(value, width):
+    data = value.encode("utf-8")
+    return struct.pack("<H" if width == 16 else "<I", len(data)) + data
+
+
+class Group:
+    """The k Gymnasium environments of this worker, with same-step auto-reset."""
+
+    def __init__(self, name, settings_json, seeds):
+        if not name.startswith("gymnasium:"):
+            raise ValueError(f"this worker serves gymnasium:<id> environments, not '{name}'")
+        settings = json.loads(settings_json)
+        if not isinstance(settings, dict):
+            raise ValueError("settings are not a JSON object")
+        self.envs = [gym.make(name[len("gymnasium:"):], **settings) for _ in seeds]
+        self.seeds, self.seeded = seeds, False
+        space = self.envs[0].observation_space
+        self.obs_shape = tuple(space.shape) if space.shape else (1,)
+        self.obs_size = int(np.prod(self.obs_shape))
+        self.action_space = self.envs[0].action_space
+        if isinstance(self.action_space, gym.spaces.Discrete):
+            self.action_kind, self.discrete, self.action_size = 0, int(self.action_space.n), 1
+        elif isinstance(self.action_space, gym.spaces.Box):
+            self.action_kind, self.discrete = 1, 0
+            self.action_size = int(np.prod(self.action_space.shape))
+        else:
+            raise ValueError(f"unsupported action space {self.action_space}")
+
+    def ready(self):
+        return (struct.pack("<IIIBIB", len(self.envs), self.obs_size, self.action_size, self.action_kind,
+                            self.discrete, len(self.obs_shape)) + struct.pack(f"<{len(self.obs_shape)}I", *self.obs_shape))
+
+    def flat(self, observation):
+        return np.asarray(observation, dtype=np.float32).reshape(-1)
+
+    def results(self, observations, rewards, flags, finals):
+        k = len(self.envs)
+        body = struct.pack("<II", k, self.obs_size) + np.asarray(observations, dtype="<f4").tobytes()
+        body += np.asarray(rewards, dtype="<f8").tobytes() + bytes(flags) + struct.pack("<I", len(finals))
+        for index, obs in finals:
+            body += struct.pack("<I", index) + np.asarray(obs, dtype="<f4").tobytes()
+        return body
+
+    def reset(self):
+        observations = []
+        for j, env in enumerate(self.envs):
+            obs, _ = env.reset(seed=None if self.seeded else int(self.seeds[j] % (2**63)))
+            observations.append(self.flat(obs))
+        self.seeded = True
+        k = len(self.envs)
+        return self.results(observations, [0.0] * k, [0] * k, [])
+
+    def check(self, actions):
+        for row in actions:
+            if self.action_kind == 0:
+                value = float(row[0])
+                if not (value == int(value) and 0 <= value < self.discrete):
+                    return f"action {row.tolist()} is not in the action space Discrete({self.discrete})"
+            elif not np.all(np.isfinite(row)):
+                return f"action {row.tolist()} is not finite"
+        return None
+
+    def step(self, actions):
+        observations, rewards, flags, finals = [], [], [], []
+        for j, env in enumerate(self.envs):
+            if self.action_kind == 0:
+                action = int(actions[j][0])
+            else:
+                action = np.asarray(actions[j], dtype=np.float32).reshape(self.action_space.shape)
+            obs, reward, terminated, truncated, _ = env.step(action)
+            if terminated or truncated:
+                finals.append((j, self.flat(obs)))
+                obs, _ = env.reset()
+            observations.append(self.flat(obs))
+            rewards.append(float(reward))
+            flags.append((1 if terminated else 0) | (2 if truncated else 0))
+        return self.results(observations, rewards, flags, finals)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--connect", required=True, help="the learner's endpoint")
+    parser.add_argument("--identity", help="routing id the learner expects")
+    parser.add_argument("--learner-timeout", type=float, default=30.0)
+    parser.add_argument("--heartbeat", type=float, default=1.0)
+    parser.add_argument("--exit-with-parent", action="store_true")
+    args = parser.parse_args()
+
+    label = f"{host.gethostname()}:{os.getpid()}"
+    context = zmq.Context()
+    sock = context.socket(zmq.DEALER)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)
+    if args.identity:
+        sock.setsockopt(zmq.ROUTING_ID, args.identity.encode())
+    sock.connect(args.connect)
+    parent = os.getppid()
+    sock.send(frame(HELLO, 0, struct.pack("<II", MAX_ENVS, os.getpid()) + text(label, 16)))
+    group, bad_frames, last_heard, last_sent = None, 0, time.monotonic(), time.monotonic()
+
+    def log(line):
+        print(f"gymnasium worker {label}: {line}", file=sys.stderr, flush=True)
+
+    while True:
+        if not sock.poll(min(args.heartbeat, 0.25) * 1000):
+            if args.exit_with_parent and os.getppid() != parent:
+                return log("the parent process is gone; exiting")
+            if time.monotonic() - last_heard > args.learner_timeout:
+                return log(f"the learner was silent for {args.learner_timeout} s; exiting")
+            if time.monotonic() - last_sent >= args.heartbeat:
+                sock.send(frame(HEARTBEAT, 0))
+                last_sent = time.monotonic()
+            continue
+        parts = sock.recv_multipart()
+        last_heard = time.monotonic()
+        try:
+            if len(parts) != 1:
+                raise Malformed(f"a message of {len(parts)} frames")
+            kind, sequence, body = decode(parts[0])
+        except Malformed as error:
+            bad_frames += 1
+            if bad_frames == 1:
+                log(f"dropped a bad frame from the learner (further ones are counted, not logged): {error}")
+            continue
+        reply = None
+        if kind == ASSIGN:
+            try:
+                group = Group(body[3], body[4], body[2])
+                reply = frame(READY, 0, group.ready())
+            except Exception as error:  # any build failure is reported, not fatal
+                reply = frame(ERROR, 0, struct.pack("<H", ERR_BUILD) + text(f"{body[3]}: {error}", 32))
+        elif kind == RESET:
+            reply = frame(RESULTS, sequence, group.reset()) if group else \
+                frame(ERROR, sequence, struct.pack("<H", ERR_BAD_MESSAGE) + text("reset before assign", 32))
+        elif kind == ACTIONS:
+            k, size, actions = body
+            if group is None or k != len(group.envs) or size != group.action_size:
+                reply = frame(ERROR, sequence, struct.pack("<H", ERR_BAD_MESSAGE) + text("actions of the wrong shape", 32))
+            else:
+                problem = group.check(actions)
+                if problem:
+                    reply = frame(ERROR, sequence, struct.pack("<H", ERR_ACTION) + text(problem, 32))
+                else:
+                    reply = frame(RESULTS, sequence, group.step(actions))
+        elif kind == GOODBYE:
+            return
+        if reply is not None:
+            sock.send(reply)
+            last_sent = time.monotonic()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
