@@ -65,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "herd",
             dependencies: [
-                "HerdTraining",
+                "HerdTraining", "HerdRuntime", "HerdEnvironments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

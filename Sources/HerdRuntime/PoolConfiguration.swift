@@ -33,6 +33,9 @@ public struct PoolConfiguration: Sendable {
     /// The ROUTER endpoint; default a fresh `ipc://` path under /tmp.
     public var endpoint: String?
     public var limits = WireLimits.standard
+    /// Microseconds the learner polls without sleeping before it blocks for a
+    /// reply (0: block at once).
+    public var spinMicroseconds = Double(ProcessInfo.processInfo.environment["HERD_POOL_SPIN_US"].flatMap(Double.init) ?? 0)
     /// Write one line per supervision event to standard error.
     public var logEvents = true
 

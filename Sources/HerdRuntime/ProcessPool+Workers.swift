@@ -52,12 +52,18 @@ extension ProcessPool {
                 throw RuntimeError.spawnFailed(executable: "envs/gymnasium_worker.py",
                                                message: "not found; set HERD_ENVS_DIR to the repository's envs/ directory")
             }
-            slot.process = try ChildProcess(executable: try resolve(c.pythonExecutable), arguments: [script] + common)
+            slot.process = try ChildProcess(executable: try resolve(c.pythonExecutable), arguments: [script] + common,
+                                            environment: Self.workerEnvironment)
         } else {
-            slot.process = try ChildProcess(executable: c.herdExecutable, arguments: ["env-worker"] + common)
+            slot.process = try ChildProcess(executable: c.herdExecutable, arguments: ["env-worker"] + common,
+                                            environment: Self.workerEnvironment)
         }
         slot.phase = .starting
     }
+
+    /// Workers step environments, never BLAS: one OpenBLAS (and NumPy) thread
+    /// keeps idle helper threads from competing with them for the cores.
+    static let workerEnvironment = ["OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"]
 
     /// An executable name resolved against PATH (posix_spawn needs a path).
     private func resolve(_ name: String) throws -> String {
@@ -105,17 +111,37 @@ extension ProcessPool {
     func pump(until done: () -> Bool, timeout: Double, onTimeout: () -> Error) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while !done() {
-            if Date() >= deadline { throw onTimeout() }
-            if let frames = try router.receive(timeoutMilliseconds: 20) { dispatch(frames) }
-            while let frames = try router.receive(timeoutMilliseconds: 0) { dispatch(frames) }
+            if let frames = try spinThenReceive() { dispatch(frames) }
+            while let frames = try router.tryReceive() { dispatch(frames) }
             if let failed = slots.first(where: { $0.failure != nil }) {
                 let message = failed.failure!
                 failed.failure = nil
                 failed.phase = .idle
                 throw RuntimeError.workerFailed(worker: failed.name, message: message)
             }
-            try supervise()
+            // Supervision (waitpid per worker, clocks) at most every 20 ms: well
+            // inside the 2 s promise, and off the hot path of a fast round trip.
+            let now = Date()
+            if now.timeIntervalSince(lastSupervision) >= 0.02 {
+                lastSupervision = now
+                if now >= deadline { throw onTimeout() }
+                try supervise()
+            }
         }
+    }
+
+    /// The next message: polled without sleeping for up to `spinMicroseconds`
+    /// (a fast worker's reply usually lands within it, saving the sleep and
+    /// wake-up of a blocking wait), then waited for up to 20 ms.
+    func spinThenReceive() throws -> [Frame]? {
+        if let frames = try router.tryReceive() { return frames }
+        if configuration.spinMicroseconds > 0 {
+            let until = DispatchTime.now().uptimeNanoseconds + UInt64(configuration.spinMicroseconds * 1000)
+            while DispatchTime.now().uptimeNanoseconds < until {
+                if let frames = try router.tryReceive() { return frames }
+            }
+        }
+        return try router.receive(timeoutMilliseconds: 20)
     }
 
     /// One incoming message: validated, then applied to its worker's slot.
@@ -259,7 +285,7 @@ extension ProcessPool {
         defer { lock.unlock() }
         if closed { return false }
         do {
-            while let frames = try router.receive(timeoutMilliseconds: 0) { dispatch(frames) }
+            while let frames = try router.tryReceive() { dispatch(frames) }
             for slot in slots where slot.phase == .idle { try? sendFrame(slot, .heartbeat, sequence: 0) }
             if slots.allSatisfy({ $0.phase != .starting }) { try supervise() }
         } catch {

@@ -32,6 +32,7 @@ public final class ProcessPool: @unchecked Sendable {
     var completionOrder: [Int] = []
     var sequence: UInt64 = 0
     var closed = false
+    var lastSupervision = Date.distantPast
     private var heartbeatThread: Thread?
 
     /// Shapes agreed by the workers' `ready`.
@@ -196,15 +197,17 @@ public final class ProcessPool: @unchecked Sendable {
     /// a whole number in range, a continuous one finite (its bounds are the
     /// environment's to clip).
     func validate(_ actions: [Float]) throws {
+        let limit = Float(discreteActions ?? 0)
         for start in stride(from: 0, to: actions.count, by: max(actionSize, 1)) {
-            let action = Array(actions[start..<(start + actionSize)])
             let valid: Bool
-            if let n = discreteActions {
-                valid = Space.discrete(n).contains(action)
+            if discreteActions != nil {
+                let x = actions[start]
+                valid = x >= 0 && x < limit && x == x.rounded(.towardZero)
             } else {
-                valid = action.allSatisfy(\.isFinite)
+                valid = actions[start..<(start + actionSize)].allSatisfy(\.isFinite)
             }
             if !valid {
+                let action = Array(actions[start..<(start + actionSize)])
                 let space = discreteActions.map { Space.discrete($0).description } ?? "a Box of \(actionSize) finite values"
                 throw EnvironmentError.invalidAction(environment: configuration.environment, action: action, space: space)
             }

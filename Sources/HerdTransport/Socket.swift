@@ -180,6 +180,23 @@ public final class ZMQSocket: @unchecked Sendable {
         return frames
     }
 
+    /// The next multipart message if one is queued now, without a poll
+    /// syscall (`ZMQ_DONTWAIT`); `nil` when none is.
+    public func tryReceive() throws -> [Frame]? {
+        var frames: [Frame] = []
+        repeat {
+            let frame = Frame()
+            while zmq_msg_recv(&frame.message, handle, frames.isEmpty ? ZMQ_DONTWAIT : 0) < 0 {
+                let code = zmq_errno()
+                if code == EINTR { continue }
+                if code == EAGAIN, frames.isEmpty { return nil }
+                throw TransportError.zmq(operation: "receive", message: lastError(), endpoint: endpoint)
+            }
+            frames.append(frame)
+        } while zmq_msg_more(&frames[frames.count - 1].message) != 0
+        return frames
+    }
+
     /// Whether a message is ready within the timeout.
     public func poll(timeoutMilliseconds: Int) throws -> Bool {
         var item = zmq_pollitem_t(socket: handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HerdRuntime
 import HerdTraining
 
 struct BenchEnvs: ParsableCommand {
@@ -7,12 +8,26 @@ struct BenchEnvs: ParsableCommand {
         commandName: "envs",
         abstract: "Environment stepping speed with random actions.",
         discussion: """
-        --in-process steps one environment on this thread (raw stepping speed). The \
-        process-pool mode (workers over ZeroMQ) comes with the process pool.
+        --in-process steps one environment on this thread (raw stepping speed). Otherwise the \
+        process pool runs --workers processes of --envs-per-worker environments over ZeroMQ, \
+        synchronously or with --async --batch-size B, with random actions chosen here (the full \
+        round trip); the JSON adds p50/p99 round-trip latency of a 1-worker, 1-environment pool.
         """)
 
     @Flag(help: "Step one environment in this process, on one thread.")
     var inProcess = false
+
+    @Option(help: "Worker processes (pool mode; default: the number of cores).")
+    var workers = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Environments per worker (pool mode).")
+    var envsPerWorker = 64
+
+    @Flag(name: .customLong("async"), help: "Asynchronous stepping (pool mode).")
+    var asynchronous = false
+
+    @Option(help: "With --async: environments per received batch (default: half of them).")
+    var batchSize: Int?
 
     @Option(help: "Environment name (see `herd envs list`).")
     var env = "CartPole-v1"
@@ -30,13 +45,46 @@ struct BenchEnvs: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard inProcess else {
-            throw ValidationError("only --in-process is available yet: the process-pool benchmark arrives with the ZeroMQ pool")
-        }
         guard steps > 0 else { throw ValidationError("--steps must be positive") }
+        guard workers > 0, envsPerWorker > 0 else { throw ValidationError("--workers and --envs-per-worker must be positive") }
+        if let batchSize {
+            guard asynchronous else { throw ValidationError("--batch-size needs --async") }
+            guard batchSize > 0, batchSize <= workers * envsPerWorker else {
+                throw ValidationError("--batch-size must be in 1...\(workers * envsPerWorker)")
+            }
+        }
     }
 
     func run() throws {
+        guard !inProcess else { return try runInProcess() }
+        var configuration = PoolConfiguration(environment: env, workers: workers, environmentsPerWorker: envsPerWorker,
+                                              herdExecutable: PoolConfiguration.defaultHerdExecutable())
+        configuration.settings = try parseSettings(settings)
+        configuration.seed = seed
+        let batch = asynchronous ? (batchSize ?? max(1, workers * envsPerWorker / 2)) : nil
+        let result: PoolBenchmark.Result
+        do {
+            result = try PoolBenchmark(configuration: configuration, steps: steps, asyncBatchSize: batch).run()
+        } catch {
+            throw CommandError("\(error)")
+        }
+        let object: [String: Any] = [
+            "env": env, "mode": asynchronous ? "async" : "sync", "workers": workers, "envs_per_worker": envsPerWorker,
+            "batch_size": batch ?? workers * envsPerWorker, "steps": result.steps, "seconds": result.seconds,
+            "steps_per_second": result.stepsPerSecond, "workers_replaced": result.workersReplaced,
+            "latency_p50_us": result.latencyP50Microseconds, "latency_p99_us": result.latencyP99Microseconds,
+        ]
+        if json {
+            print(try jsonLine(object))
+        } else {
+            print("\(env) \(asynchronous ? "async" : "sync") \(workers)×\(envsPerWorker): \(result.steps) steps in "
+                  + "\(String(format: "%.3f", result.seconds)) s = \(String(format: "%.0f", result.stepsPerSecond)) steps/s; "
+                  + "1×1 round trip p50 \(String(format: "%.1f", result.latencyP50Microseconds)) µs, "
+                  + "p99 \(String(format: "%.1f", result.latencyP99Microseconds)) µs")
+        }
+    }
+
+    func runInProcess() throws {
         let result = try InProcessEnvironmentBenchmark(environment: env, settings: try parseSettings(settings),
                                                        steps: steps, seed: seed).run()
         let object: [String: Any] = ["env": env, "mode": "in-process", "steps": result.steps, "seconds": result.seconds,

@@ -4,6 +4,18 @@ import HerdTraining
 
 @main
 struct Herd: ParsableCommand {
+    /// Applies HERD_BLAS_THREADS (default 1: DESIGN.md, "Performance notes")
+    /// before any command runs; `bench tensor --blas-threads` overrides it.
+    static func main() {
+        BLAS.configureFromEnvironment()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "herd",
         abstract: "Batched reinforcement learning: environments in processes over ZeroMQ, a central learner.",
