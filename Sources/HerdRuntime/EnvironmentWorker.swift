@@ -20,6 +20,11 @@ public final class EnvironmentWorker {
         public var learnerTimeout: Double = 30
         /// Exit when the parent process changes (the spawning pool died).
         public var exitWithParent = false
+        /// After replying, poll for the next request without sleeping for up
+        /// to this many microseconds before blocking (0: block at once).
+        public var spinMicroseconds = 0.0
+        /// CPUs to run on (the worker and its ZeroMQ I/O thread); empty: any.
+        public var cpus: [Int] = []
         public var limits = WireLimits.standard
 
         public init(endpoint: String, identity: String? = nil, label: String) {
@@ -45,6 +50,8 @@ public final class EnvironmentWorker {
     /// Runs until goodbye, silence or orphaning. Throws only for socket
     /// failures it cannot go on from (a bad endpoint).
     public func run() throws -> Exit {
+        // Before the context exists, so its I/O thread inherits the placement.
+        if !options.cpus.isEmpty, !pinCurrentThread(to: options.cpus) { log("could not pin to CPUs \(options.cpus)") }
         let context = ZMQContext()
         let socket = try ZMQSocket(context, .dealer)
         if let identity = options.identity { try socket.setRoutingID(Array(identity.utf8)) }
@@ -57,7 +64,7 @@ public final class EnvironmentWorker {
         let slice = Int(min(options.heartbeatInterval, 0.25) * 1000)
         var lastSent = Date()
         while true {
-            guard let frames = try socket.receive(timeoutMilliseconds: slice) else {
+            guard let frames = try nextFrames(socket, timeoutMilliseconds: slice) else {
                 if options.exitWithParent, getppid() != parent { return .parentGone }
                 if Date().timeIntervalSince(lastHeard) > options.learnerTimeout { return .learnerSilent }
                 if Date().timeIntervalSince(lastSent) >= options.heartbeatInterval {
@@ -118,6 +125,18 @@ public final class EnvironmentWorker {
             reject("unexpected \(message.kind) from the learner")
             return nil
         }
+    }
+
+    /// The next message: polled without sleeping for up to `spinMicroseconds`,
+    /// then waited for up to `timeoutMilliseconds`.
+    private func nextFrames(_ socket: ZMQSocket, timeoutMilliseconds: Int) throws -> [Frame]? {
+        if options.spinMicroseconds > 0 {
+            let until = DispatchTime.now().uptimeNanoseconds + UInt64(options.spinMicroseconds * 1000)
+            repeat {
+                if let frames = try socket.tryReceive() { return frames }
+            } while DispatchTime.now().uptimeNanoseconds < until
+        }
+        return try socket.receive(timeoutMilliseconds: timeoutMilliseconds)
     }
 
     private func send(_ socket: ZMQSocket, _ message: WireMessage, sequence: UInt64) throws {

@@ -36,6 +36,13 @@ public struct PoolConfiguration: Sendable {
     /// Microseconds the learner polls without sleeping before it blocks for a
     /// reply (0: block at once).
     public var spinMicroseconds = Double(ProcessInfo.processInfo.environment["HERD_POOL_SPIN_US"].flatMap(Double.init) ?? 0)
+    /// Microseconds a worker polls for the next request without sleeping
+    /// after replying (0: block at once).
+    public var workerSpinMicroseconds = Double(ProcessInfo.processInfo.environment["HERD_WORKER_SPIN_US"].flatMap(Double.init) ?? 0)
+    /// CPUs for each worker (worker `i` gets `workerCPUs[i % count]`); `nil`: no pinning.
+    public var workerCPUs: [[Int]]? = ProcessInfo.processInfo.environment["HERD_WORKER_CPUS"].map { spec in
+        spec.split(separator: ";").map { $0.split(separator: ",").compactMap { Int($0) } }
+    }
     /// Write one line per supervision event to standard error.
     public var logEvents = true
 

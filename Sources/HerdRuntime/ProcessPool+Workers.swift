@@ -46,7 +46,11 @@ extension ProcessPool {
     func spawn(_ slot: WorkerSlot) throws {
         let c = configuration
         let identity = String(decoding: slot.identity, as: UTF8.self)
-        let common = ["--connect", endpoint, "--identity", identity, "--learner-timeout", "\(c.workerLearnerTimeout)", "--exit-with-parent"]
+        var common = ["--connect", endpoint, "--identity", identity, "--learner-timeout", "\(c.workerLearnerTimeout)", "--exit-with-parent",
+                      "--spin", "\(c.workerSpinMicroseconds)"]
+        if let placement = c.workerCPUs, !placement.isEmpty {
+            common += ["--cpus", placement[slot.index % placement.count].map(String.init).joined(separator: ",")]
+        }
         if c.environment.hasPrefix("gymnasium:") {
             guard let script = c.gymnasiumWorkerScript ?? PoolConfiguration.defaultGymnasiumWorker() else {
                 throw RuntimeError.spawnFailed(executable: "envs/gymnasium_worker.py",

@@ -26,6 +26,12 @@ struct EnvWorker: ParsableCommand {
     @Flag(help: "Exit when the parent process goes away (set by the local pool).")
     var exitWithParent = false
 
+    @Option(help: "Microseconds to poll for the next request without sleeping before blocking.")
+    var spin: Double = 0
+
+    @Option(help: "Comma-separated CPUs to run on (with the ZeroMQ I/O thread).")
+    var cpus: String?
+
     func validate() throws {
         guard learnerTimeout > 0, heartbeat > 0 else { throw ValidationError("--learner-timeout and --heartbeat must be positive") }
     }
@@ -37,6 +43,13 @@ struct EnvWorker: ParsableCommand {
         options.learnerTimeout = learnerTimeout
         options.heartbeatInterval = heartbeat
         options.exitWithParent = exitWithParent
+        options.spinMicroseconds = spin
+        options.cpus = try cpus.map { text in
+            try text.split(separator: ",").map { part -> Int in
+                guard let cpu = Int(part), cpu >= 0 else { throw ValidationError("--cpus: '\(part)' is not a CPU number") }
+                return cpu
+            }
+        } ?? []
         let worker = EnvironmentWorker(options: options)
         let exit: EnvironmentWorker.Exit
         do {

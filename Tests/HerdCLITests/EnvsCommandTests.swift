@@ -87,8 +87,21 @@ final class EnvsCommandTests: XCTestCase {
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(object["steps"] as? Int, 2000)
         XCTAssertGreaterThan(object["steps_per_second"] as? Double ?? 0, 0)
-        let pool = try runProcess(try herd, ["bench", "envs", "--env", "CartPole-v1"])
-        XCTAssertNotEqual(pool.status, 0)
-        XCTAssertTrue(pool.stderr.contains("only --in-process is available yet"), pool.stderr)
+        // Pool mode: real worker processes; the JSON carries every promised key.
+        let pool = try runProcess(try herd, ["bench", "envs", "--env", "CartPole-v1", "--workers", "2", "--envs-per-worker", "4",
+                                             "--steps", "800", "--json"])
+        XCTAssertEqual(pool.status, 0, pool.stderr)
+        let figures = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(pool.stdout.utf8)) as? [String: Any])
+        for key in ["steps_per_second", "steps", "seconds", "workers_replaced", "latency_p50_us", "latency_p99_us"] {
+            XCTAssertNotNil(figures[key], "missing \(key) in \(pool.stdout)")
+        }
+        XCTAssertEqual(figures["workers_replaced"] as? Int, 0)
+        XCTAssertGreaterThanOrEqual(figures["steps"] as? Int ?? 0, 800)
+        let asynchronous = try runProcess(try herd, ["bench", "envs", "--env", "Acrobot-v1", "--workers", "2", "--envs-per-worker", "2",
+                                                     "--async", "--batch-size", "2", "--steps", "200", "--json"])
+        XCTAssertEqual(asynchronous.status, 0, asynchronous.stderr)
+        XCTAssertTrue(asynchronous.stdout.contains("\"mode\":\"async\""), asynchronous.stdout)
+        let bad = try runProcess(try herd, ["bench", "envs", "--batch-size", "4"])
+        XCTAssertTrue(bad.stderr.contains("--batch-size needs --async"), bad.stderr)
     }
 }
