@@ -196,7 +196,11 @@ def main():
     parser.add_argument("--learner-timeout", type=float, default=30.0)
     parser.add_argument("--heartbeat", type=float, default=1.0)
     parser.add_argument("--exit-with-parent", action="store_true")
+    parser.add_argument("--spin", type=float, default=0.0, help="accepted for parity with herd env-worker; Python blocks at once")
+    parser.add_argument("--cpus", help="comma-separated CPUs to run on")
     args = parser.parse_args()
+    if args.cpus:
+        os.sched_setaffinity(0, {int(c) for c in args.cpus.split(",")})
 
     label = f"{host.gethostname()}:{os.getpid()}"
     context = zmq.Context()

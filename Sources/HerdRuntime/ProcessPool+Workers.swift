@@ -224,7 +224,13 @@ extension ProcessPool {
         for slot in slots {
             guard let process = slot.process else { continue }
             if !process.isRunning {
-                try replace(slot, reason: "exited (status \(process.status.map(String.init) ?? "?"))")
+                let status = "status \(process.status.map(String.init) ?? "?")"
+                // A worker that dies before it is ready would die again if replaced:
+                // report it instead of retrying (and recursing) forever.
+                guard slot.phase != .starting else {
+                    throw RuntimeError.workerFailed(worker: slot.name, message: "exited during startup (\(status)); see its output above")
+                }
+                try replace(slot, reason: "exited (\(status))")
             } else if case let .awaiting(_, since, _) = slot.phase, Date().timeIntervalSince(since) > configuration.stepTimeout {
                 try replace(slot, reason: "did not answer within \(configuration.stepTimeout) s")
             }

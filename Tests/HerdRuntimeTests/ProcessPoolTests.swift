@@ -155,6 +155,18 @@ final class ProcessPoolTests: XCTestCase {
         }
     }
 
+    /// A worker program that exits at once is a clear error, not an endless
+    /// cycle of replacements.
+    func testWorkerDyingAtStartup_isAClearError() throws {
+        var config = PoolConfiguration(environment: "CartPole-v1", workers: 2, environmentsPerWorker: 1, herdExecutable: "/bin/false")
+        config.logEvents = false
+        let start = Date()
+        XCTAssertThrowsError(try ProcessPool(config)) { error in
+            XCTAssertTrue("\(error)".contains("exited during startup"), "\(error)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 5)
+    }
+
     func testGarbageFromARoguePeer_isDroppedAndCounted() throws {
         let pool = try pool(perWorker: 1)
         defer { pool.close() }
