@@ -27,20 +27,8 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-python="${HERD_PEERS_PYTHON:-}"
-if [ -z "$python" ]; then
-    if [ -x benchmarks/.venv-peers/bin/python ]; then python=benchmarks/.venv-peers/bin/python; else python=python3; fi
-fi
-if ! "$python" -c "import gymnasium, envpool" 2>/dev/null; then
-    if [ "$install" = 1 ]; then
-        python3 -m venv benchmarks/.venv-peers
-        benchmarks/.venv-peers/bin/pip install --quiet gymnasium numpy envpool
-        python=benchmarks/.venv-peers/bin/python
-    else
-        echo "envs_vs_peers: gymnasium and envpool not importable by $python; rerun with --install or set HERD_PEERS_PYTHON" >&2
-        exit 1
-    fi
-fi
+. benchmarks/python_env.sh
+python=$(peer_python HERD_PEERS_PYTHON benchmarks/.venv-peers "gymnasium, envpool" "gymnasium numpy envpool" "$install")
 
 scripts/setup.sh
 swift build -c release --product herd >&2

@@ -21,20 +21,8 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-python="${HERD_TORCH_PYTHON:-}"
-if [ -z "$python" ]; then
-    if [ -x benchmarks/.venv-torch/bin/python ]; then python=benchmarks/.venv-torch/bin/python; else python=python3; fi
-fi
-if ! "$python" -c "import torch" 2>/dev/null; then
-    if [ "$install" = 1 ]; then
-        python3 -m venv benchmarks/.venv-torch
-        benchmarks/.venv-torch/bin/pip install --quiet torch numpy
-        python=benchmarks/.venv-torch/bin/python
-    else
-        echo "tensor_vs_torch: PyTorch not found for $python; rerun with --install or set HERD_TORCH_PYTHON" >&2
-        exit 1
-    fi
-fi
+. benchmarks/python_env.sh
+python=$(peer_python HERD_TORCH_PYTHON benchmarks/.venv-torch "torch" "torch numpy" "$install")
 
 scripts/setup.sh
 swift build -c release --product herd >&2
