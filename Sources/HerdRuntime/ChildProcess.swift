@@ -9,13 +9,12 @@ public final class ChildProcess: @unchecked Sendable {
     private var exitStatus: Int32?
 
     public init(executable: String, arguments: [String], environment: [String: String] = [:]) throws {
-        var environmentStrings = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0)=\($1)" }
+        let environmentStrings = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0)=\($1)" }
         var argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         var envp: [UnsafeMutablePointer<CChar>?] = environmentStrings.map { strdup($0) } + [nil]
         defer {
             for p in argv { free(p) }
             for p in envp { free(p) }
-            environmentStrings.removeAll()
         }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

@@ -60,19 +60,12 @@ public final class EnvironmentGroup {
     public func step(_ actions: [Float]) throws -> Results {
         let size = observationSpace.flatCount, actionSize = actionSpace.flatCount
         require(actions.count == count * actionSize, "\(actions.count) action values for \(count) × \(actionSize)")
-        var discreteLimit: Float?
-        if case let .discrete(n) = actionSpace { discreteLimit = Float(n) }
-        for j in 0..<count {
-            let row = actions[(j * actionSize)..<((j + 1) * actionSize)]
-            let valid: Bool
-            if let limit = discreteLimit {
-                let x = row[row.startIndex]
-                valid = x >= 0 && x < limit && x == x.rounded(.towardZero)
-            } else {
-                valid = row.allSatisfy(\.isFinite)
-            }
-            guard valid else {
-                throw EnvironmentError.invalidAction(environment: environments[j].name, action: Array(row), space: actionSpace.description)
+        try actions.withUnsafeBufferPointer { all in
+            for j in 0..<count {
+                let row = UnsafeBufferPointer(rebasing: all[(j * actionSize)..<((j + 1) * actionSize)])
+                guard actionSpace.accepts(row) else {
+                    throw EnvironmentError.invalidAction(environment: environments[j].name, action: Array(row), space: actionSpace.description)
+                }
             }
         }
         var observations = [Float](repeating: 0, count: count * size)

@@ -86,7 +86,7 @@ public final class ProcessPool: @unchecked Sendable {
         try locked {
             try requireAllIdle("reset")
             for slot in slots { try request(slot, .reset) }
-            return try collect(all: true)
+            return try collectAll()
         }
     }
 
@@ -99,7 +99,7 @@ public final class ProcessPool: @unchecked Sendable {
             try requireAllIdle("step")
             try validate(actions)
             for slot in slots { try sendActions(slot, actions, offset: slot.firstEnvironment) }
-            return try collect(all: true)
+            return try collectAll()
         }
     }
 
@@ -197,19 +197,15 @@ public final class ProcessPool: @unchecked Sendable {
     /// a whole number in range, a continuous one finite (its bounds are the
     /// environment's to clip).
     func validate(_ actions: [Float]) throws {
-        let limit = Float(discreteActions ?? 0)
-        for start in stride(from: 0, to: actions.count, by: max(actionSize, 1)) {
-            let valid: Bool
-            if discreteActions != nil {
-                let x = actions[start]
-                valid = x >= 0 && x < limit && x == x.rounded(.towardZero)
-            } else {
-                valid = actions[start..<(start + actionSize)].allSatisfy(\.isFinite)
-            }
-            if !valid {
-                let action = Array(actions[start..<(start + actionSize)])
-                let space = discreteActions.map { Space.discrete($0).description } ?? "a Box of \(actionSize) finite values"
-                throw EnvironmentError.invalidAction(environment: configuration.environment, action: action, space: space)
+        // The workers' bounds are not known here; `accepts` leaves them to the environments.
+        let space: Space = discreteActions.map { .discrete($0) } ?? .box(low: -.infinity, high: .infinity, shape: [actionSize])
+        try actions.withUnsafeBufferPointer { all in
+            for start in stride(from: 0, to: all.count, by: max(actionSize, 1)) {
+                let action = UnsafeBufferPointer(rebasing: all[start..<(start + actionSize)])
+                guard space.accepts(action) else {
+                    let described = discreteActions == nil ? "a Box of \(actionSize) finite values" : space.description
+                    throw EnvironmentError.invalidAction(environment: configuration.environment, action: Array(action), space: described)
+                }
             }
         }
     }
@@ -217,7 +213,7 @@ public final class ProcessPool: @unchecked Sendable {
     /// Every slot's completed results as one batch, in id order. If a worker
     /// reports a failure, the others' replies are drained and dropped before
     /// the error is thrown, so the pool stays usable.
-    func collect(all: Bool) throws -> Batch {
+    func collectAll() throws -> Batch {
         do {
             try pump(until: { self.slots.allSatisfy { $0.completed != nil } }, timeout: .infinity) { RuntimeError.closed }
         } catch let error as RuntimeError {

@@ -48,10 +48,7 @@ public class EnvironmentBase {
     /// The index of a discrete action, or an error naming the action and space.
     @inline(__always)
     func discreteAction(_ action: UnsafeBufferPointer<Float>, count n: Int) throws -> Int {
-        if action.count == 1 {
-            let x = action[0]
-            if x >= 0, x < Float(n), x == x.rounded(.towardZero) { return Int(x) }
-        }
+        if actionSpace.accepts(action) { return Int(action[0]) }
         throw EnvironmentError.invalidAction(environment: name, action: Array(action), space: actionSpace.description)
     }
 
@@ -59,7 +56,7 @@ public class EnvironmentBase {
     /// Bounds are not checked here; environments clip where Gymnasium does.
     @inline(__always)
     func continuousAction(_ action: UnsafeBufferPointer<Float>) throws -> UnsafeBufferPointer<Float> {
-        if action.count == actionSpace.flatCount, action.allSatisfy({ $0.isFinite }) { return action }
+        if actionSpace.accepts(action) { return action }
         throw EnvironmentError.invalidAction(environment: name, action: Array(action), space: actionSpace.description)
     }
 

@@ -47,6 +47,22 @@ public enum Space: Equatable, Sendable, CustomStringConvertible {
 
     public func contains(_ value: [Float]) -> Bool { value.withUnsafeBufferPointer { contains($0) } }
 
+    /// Whether an environment takes `action` at all: a discrete action must be
+    /// a whole number in range; a Box action must have the right count of
+    /// finite values (its bounds are the environment's to clip, as Gymnasium
+    /// clips them). Every place that validates actions (environments, worker
+    /// groups, the pool) asks this.
+    public func accepts(_ action: UnsafeBufferPointer<Float>) -> Bool {
+        switch self {
+        case let .discrete(n):
+            guard action.count == 1 else { return false }
+            let x = action[0]
+            return x >= 0 && x < Float(n) && x == x.rounded(.towardZero)
+        case .box:
+            return action.count == flatCount && action.allSatisfy(\.isFinite)
+        }
+    }
+
     /// A uniform random element (for a box, each coordinate uniform in its
     /// bounds; unbounded coordinates draw from 𝒩(0, 1), as Gymnasium does).
     public func sample(using rng: inout RandomGenerator) -> [Float] {
