@@ -28,6 +28,7 @@ let package = Package(
         .executable(name: "herd", targets: ["herd"]),
         .library(name: "HerdTensor", targets: ["HerdTensor"]),
         .library(name: "HerdEnvironments", targets: ["HerdEnvironments"]),
+        .library(name: "HerdAgents", targets: ["HerdAgents"]),
         .library(name: "HerdTraining", targets: ["HerdTraining"]),
     ],
     dependencies: [
@@ -52,11 +53,12 @@ let package = Package(
         .target(name: "HerdTensor", dependencies: ["COpenBLAS", "HerdCore"], swiftSettings: kernelFlags),
         .target(name: "HerdEnvironments", dependencies: ["HerdCore"], swiftSettings: kernelFlags),
         .target(name: "HerdTransport", dependencies: ["CZeroMQ"]),
+        .target(name: "HerdAgents", dependencies: ["HerdTensor", "HerdCore"]),
         .target(name: "HerdRuntime", dependencies: ["HerdTransport", "HerdEnvironments", "HerdTensor"]),
         .target(
             name: "HerdTraining",
             dependencies: [
-                "HerdTensor", "HerdTransport", "HerdEnvironments", "HerdRuntime",
+                "HerdTensor", "HerdTransport", "HerdEnvironments", "HerdRuntime", "HerdAgents",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -77,6 +79,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "HerdRuntimeTests", dependencies: ["HerdRuntime", "HerdTransport", "HerdTestSupport"]),
         .testTarget(name: "HerdTransportTests", dependencies: ["HerdTransport", "HerdCore", "HerdTestSupport"]),
+        .testTarget(name: "HerdAgentsTests", dependencies: ["HerdAgents", "HerdTestSupport"]),
         .testTarget(name: "HerdTrainingTests", dependencies: ["HerdTraining", "HerdTestSupport"]),
         .testTarget(name: "HerdCLITests", dependencies: ["HerdTestSupport"]),
     ],

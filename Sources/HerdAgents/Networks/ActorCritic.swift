@@ -1,0 +1,116 @@
+import Foundation
+import HerdCore
+import HerdTensor
+
+/// How the standard deviation of a Gaussian policy is produced.
+public enum StandardDeviation: String, Sendable, CaseIterable {
+    /// A learned, state-independent log σ per action dimension (BatchPPO's
+    /// `logstd` variable), initialised to `log(initialStd)`.
+    case learnedLogStd = "learned_log_std"
+    /// σ = softplus(head output + softplus⁻¹(initialStd)), state-dependent.
+    case softplus
+}
+
+/// Shape of the policy and value networks.
+public struct NetworkSettings: Equatable, Sendable {
+    /// Hidden layer widths of each torso (BatchPPO: 200, 100; CleanRL: 64, 64).
+    public var hiddenSizes = [64, 64]
+    public var activation = Activation.tanh
+    /// One torso for both heads instead of two networks.
+    public var shared = false
+    /// Gaussian policies: squash the mean with tanh into [−1, 1] (actions are
+    /// rescaled to the environment's bounds outside the network).
+    public var tanhMean = true
+    public var standardDeviation = StandardDeviation.learnedLogStd
+    /// Initial σ of Gaussian policies.
+    public var initialStd: Float = 1
+
+    public init() {}
+}
+
+/// A policy and a value function over flat observations `[B, n]`: two MLP
+/// torsos (or one shared), a policy head (logits, or a Gaussian mean and σ)
+/// and a scalar value head. Hidden layers are orthogonal with gain √2, the
+/// policy output with gain 0.01 and the value output with gain 1 (the
+/// initialisation of CleanRL and OpenAI Baselines' PPO).
+public final class ActorCritic: Layer {
+    public let head: ActionHead
+    public let settings: NetworkSettings
+    let policyTorso: MLP?
+    let valueTorso: MLP?
+    let policyOutput: Linear
+    let valueOutput: Linear
+    var logStd: Tensor?
+    let stdOffset: Float
+
+    public init(observationSize: Int, head: ActionHead, settings: NetworkSettings, using rng: inout RandomGenerator) {
+        require(observationSize > 0, "ActorCritic: observation size must be positive")
+        self.head = head
+        self.settings = settings
+        let hidden = settings.hiddenSizes
+        let torsoOut = hidden.last ?? observationSize
+        func torso() -> MLP? {
+            hidden.isEmpty ? nil : MLP(sizes: [observationSize] + hidden, activation: settings.activation,
+                                       outputActivation: settings.activation, initializer: .orthogonal(gain: Float(2).squareRoot()),
+                                       using: &rng)
+        }
+        policyTorso = torso()
+        valueTorso = settings.shared ? nil : torso()
+        var policyWidth = head.parameterCount
+        if case .gaussian(let d) = head, settings.standardDeviation == .learnedLogStd { policyWidth = d }
+        policyOutput = Linear(torsoOut, policyWidth, initializer: .orthogonal(gain: 0.01), using: &rng)
+        valueOutput = Linear(torsoOut, 1, initializer: .orthogonal(gain: 1), using: &rng)
+        let std = Double(settings.initialStd)
+        require(std > 0, "ActorCritic: initial std must be positive")
+        stdOffset = Float(std > 20 ? std : Foundation.log(Foundation.expm1(std)))
+        if case .gaussian(let d) = head, settings.standardDeviation == .learnedLogStd {
+            let parameter = Tensor.full([d], Float(Foundation.log(std)))
+            parameter.requiresGradient = true
+            logStd = parameter
+        }
+    }
+
+    /// The action distribution and value for observations `[B, n]`; values `[B]`.
+    public func callAsFunction(_ observations: Tensor) -> (policy: PolicyDistribution, value: Tensor) {
+        let policyFeatures = policyTorso.map { $0(observations) } ?? observations
+        let valueFeatures = settings.shared ? policyFeatures : (valueTorso.map { $0(observations) } ?? observations)
+        return (distribution(policyOutput(policyFeatures)), value(fromFeatures: valueFeatures))
+    }
+
+    /// Values alone, `[B]` (skips the policy network when it is separate).
+    public func value(_ observations: Tensor) -> Tensor {
+        let torso = settings.shared ? policyTorso : valueTorso
+        return value(fromFeatures: torso.map { $0(observations) } ?? observations)
+    }
+
+    private func value(fromFeatures features: Tensor) -> Tensor {
+        let v = valueOutput(features)
+        return v.reshaped([v.shape[0]])
+    }
+
+    private func distribution(_ output: Tensor) -> PolicyDistribution {
+        switch head {
+        case .categorical:
+            return .categorical(Categorical(logits: output))
+        case let .gaussian(d):
+            let rawMean = settings.standardDeviation == .learnedLogStd ? output : output.slice(axis: 1, 0..<d)
+            let mean = settings.tanhMean ? rawMean.tanh() : rawMean
+            if let logStd {
+                return .gaussian(DiagonalGaussian(mean: mean, logStd: logStd.broadcasted(to: mean.shape)))
+            }
+            let std = (output.slice(axis: 1, d..<(2 * d)) + stdOffset).softplus() + 1e-6
+            return .gaussian(DiagonalGaussian(mean: mean, logStd: std.log()))
+        }
+    }
+
+    public func visitParameters(_ body: (String, inout Tensor) throws -> Void) rethrows {
+        try policyTorso?.visitParameters { name, t in try body("policy_torso.\(name)", &t) }
+        try valueTorso?.visitParameters { name, t in try body("value_torso.\(name)", &t) }
+        try policyOutput.visitParameters { name, t in try body("policy_head.\(name)", &t) }
+        try valueOutput.visitParameters { name, t in try body("value_head.\(name)", &t) }
+        if var parameter = logStd {
+            try body("log_std", &parameter)
+            logStd = parameter
+        }
+    }
+}

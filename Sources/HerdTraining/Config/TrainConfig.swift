@@ -1,0 +1,177 @@
+import Foundation
+import HerdAgents
+import HerdEnvironments
+import HerdTensor
+
+/// Which learner `herd train` runs.
+public enum AgentKind: String, ConfigEnum, Sendable {
+    case ppo
+}
+
+/// A training run: everything in a `configs/*.yaml` file. The shipped
+/// configs comment every field; ``ConfigCoder/yaml(_:)`` writes the fully
+/// resolved form into the run directory.
+public struct TrainConfig: ConfigSection, Equatable, Sendable {
+    /// Run name; the run directory defaults to `runs/<name>-<timestamp>`.
+    /// Empty: the config file's name without extension.
+    public var name = ""
+    public var agent = AgentKind.ppo
+    /// Seeds the networks, the action sampling and environment `i` from `(seed, i)`.
+    public var seed = 0
+    /// Environment steps (summed over environments) to train for.
+    public var totalSteps = 100_000
+    /// `cpu` or a simulated accelerator profile (`configs/devices/*.yaml`).
+    public var device = "cpu"
+    public var environment = EnvironmentConfig()
+    public var network = NetworkSettings()
+    public var ppo = PPOSettings()
+    public var logging = LoggingConfig()
+    public var checkpoint = CheckpointConfig()
+    public var evaluation = EvaluationConfig()
+
+    public init() {}
+
+    public mutating func describe(_ c: ConfigCoder) throws {
+        try c.field("name", &name, must: "be a file-name-safe word") { !$0.contains("/") }
+        try c.field("agent", &agent)
+        try c.field("seed", &seed, must: "be ≥ 0") { $0 >= 0 }
+        try c.field("total_steps", &totalSteps, must: "be positive") { $0 > 0 }
+        try c.field("device", &device, must: "not be empty") { !$0.isEmpty }
+        try c.section("environment", &environment)
+        try c.section("network", &network)
+        try c.section("ppo", &ppo)
+        try c.section("logging", &logging)
+        try c.section("checkpoint", &checkpoint)
+        try c.section("evaluation", &evaluation)
+        if c.isReading {
+            let rows = ppo.stepsPerEnvironment * environment.environmentCount
+            if ppo.minibatches > rows {
+                throw c.invalid("ppo.minibatches", "\(ppo.minibatches)",
+                                must: "be at most the rollout size steps_per_env × environments = \(rows)")
+            }
+        }
+    }
+
+    /// Loads a config file with `--set` overrides applied; an empty name
+    /// becomes the file's base name.
+    public static func load(_ url: URL, overrides: [String] = []) throws -> TrainConfig {
+        var config = try ConfigCoder.read(file: url, overrides: overrides, defaults: TrainConfig())
+        if config.name.isEmpty { config.name = url.deletingPathExtension().lastPathComponent }
+        return config
+    }
+}
+
+/// Where and how many environments run.
+public struct EnvironmentConfig: ConfigSection, Equatable, Sendable {
+    /// A registered name (`herd envs list`) or `gymnasium:<id>`.
+    public var name = "CartPole-v1"
+    /// Environment settings, e.g. `{max_episode_steps: 200}`.
+    public var settings: [String: SettingValue] = [:]
+    /// Worker processes; 0 means one per core.
+    public var workers = 0
+    /// Environments stepped by each worker.
+    public var envsPerWorker = 4
+
+    public init() {}
+
+    /// Workers after resolving 0 to the number of cores.
+    public var resolvedWorkers: Int { workers > 0 ? workers : ProcessInfo.processInfo.activeProcessorCount }
+    public var environmentCount: Int { resolvedWorkers * envsPerWorker }
+
+    public mutating func describe(_ c: ConfigCoder) throws {
+        try c.field("name", &name, must: "not be empty") { !$0.isEmpty }
+        try c.field("settings", &settings)
+        try c.field("workers", &workers, must: "be ≥ 0 (0: one per core)") { $0 >= 0 && $0 <= 1024 }
+        try c.field("envs_per_worker", &envsPerWorker, must: "be in 1...65536") { (1...65536).contains($0) }
+    }
+}
+
+/// How often progress is recorded.
+public struct LoggingConfig: ConfigSection, Equatable, Sendable {
+    /// Environment steps between lines of `metrics.jsonl`, TensorBoard points
+    /// and progress lines (rounded up to whole updates).
+    public var intervalSteps = 10_000
+    public init() {}
+    public mutating func describe(_ c: ConfigCoder) throws {
+        try c.field("interval_steps", &intervalSteps, must: "be positive") { $0 > 0 }
+    }
+}
+
+/// Checkpoint cadence and retention.
+public struct CheckpointConfig: ConfigSection, Equatable, Sendable {
+    /// Environment steps between checkpoints (one is always written at the end).
+    public var intervalSteps = 50_000
+    /// Newest checkpoints kept; older ones are deleted.
+    public var keep = 3
+    public init() {}
+    public mutating func describe(_ c: ConfigCoder) throws {
+        try c.field("interval_steps", &intervalSteps, must: "be positive") { $0 > 0 }
+        try c.field("keep", &keep, must: "be at least 1") { $0 >= 1 }
+    }
+}
+
+/// Periodic evaluation during training (in-process environments, separate
+/// seeds, no exploration when deterministic).
+public struct EvaluationConfig: ConfigSection, Equatable, Sendable {
+    /// Environment steps between evaluations; 0 turns them off.
+    public var intervalSteps = 0
+    public var episodes = 100
+    /// Take the policy's mode instead of sampling.
+    public var deterministic = true
+    /// A mean return that counts as solved; the first step reaching it is
+    /// recorded in `summary.json`.
+    public var targetReturn: Double? = nil
+    /// Stop training once the target is reached.
+    public var stopAtTarget = false
+    public init() {}
+    public mutating func describe(_ c: ConfigCoder) throws {
+        try c.field("interval_steps", &intervalSteps, must: "be ≥ 0") { $0 >= 0 }
+        try c.field("episodes", &episodes, must: "be positive") { $0 > 0 }
+        try c.field("deterministic", &deterministic)
+        try c.field("target_return", &targetReturn)
+        try c.field("stop_at_target", &stopAtTarget)
+    }
+}
+
+extension Activation: ConfigEnum {}
+extension StandardDeviation: ConfigEnum {}
+extension PPOObjective: ConfigEnum {}
+
+extension NetworkSettings: ConfigSection {
+    public mutating func describe(_ c: ConfigCoder) throws {
+        try c.field("hidden_sizes", &hiddenSizes, must: "hold positive widths") { $0.allSatisfy { $0 > 0 } }
+        try c.field("activation", &activation)
+        try c.field("shared", &shared)
+        try c.field("tanh_mean", &tanhMean)
+        try c.field("std", &standardDeviation)
+        try c.field("initial_std", &initialStd, must: "be positive") { $0 > 0 }
+    }
+}
+
+extension PPOSettings: ConfigSection {
+    public mutating func describe(_ c: ConfigCoder) throws {
+        let positive = "be positive", nonNegative = "be ≥ 0", unit = "be in [0, 1]"
+        try c.field("steps_per_env", &stepsPerEnvironment, must: positive) { $0 > 0 }
+        try c.field("epochs", &epochs, must: positive) { $0 > 0 }
+        try c.field("minibatches", &minibatches, must: positive) { $0 > 0 }
+        try c.field("learning_rate", &learningRate, must: positive) { $0 > 0 }
+        try c.field("anneal_learning_rate", &annealLearningRate)
+        try c.field("adam_epsilon", &adamEpsilon, must: positive) { $0 > 0 }
+        try c.field("gamma", &discount, must: unit) { (0...1).contains($0) }
+        try c.field("lambda", &lambda, must: unit) { (0...1).contains($0) }
+        try c.field("objective", &objective)
+        try c.field("clip_range", &clipRange, must: positive) { $0 > 0 }
+        try c.field("anneal_clip_range", &annealClipRange)
+        try c.field("kl_target", &klTarget, must: positive) { $0 > 0 }
+        try c.field("kl_initial_penalty", &klInitialPenalty, must: positive) { $0 > 0 }
+        try c.field("kl_cutoff_factor", &klCutoffFactor, must: positive) { $0 > 0 }
+        try c.field("kl_cutoff_coefficient", &klCutoffCoefficient, must: nonNegative) { $0 >= 0 }
+        try c.field("value_coefficient", &valueCoefficient, must: nonNegative) { $0 >= 0 }
+        try c.field("value_clip_range", &valueClipRange, must: "be ≥ 0 (0: off)") { $0 >= 0 }
+        try c.field("entropy_coefficient", &entropyCoefficient, must: nonNegative) { $0 >= 0 }
+        try c.field("max_grad_norm", &maxGradientNorm, must: "be ≥ 0 (0: off)") { $0 >= 0 }
+        try c.field("normalize_advantages", &normalizeAdvantages)
+        try c.field("normalize_observations", &normalizeObservations)
+        try c.field("normalize_rewards", &normalizeRewards)
+    }
+}

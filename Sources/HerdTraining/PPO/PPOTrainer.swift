@@ -1,0 +1,264 @@
+import Foundation
+import HerdAgents
+import HerdCore
+import HerdEnvironments
+import HerdRuntime
+import HerdTensor
+
+/// What `herd train` reports at the end (also written to `summary.json`).
+public struct TrainingSummary: Sendable {
+    public var counters: TrainingCounters
+    /// Environment steps per wall-clock second over this session, including
+    /// inference, environment stepping and updates.
+    public var stepsPerSecond: Double
+    public var finalReturnMean: Double?
+    public var stoppedBySignal: Bool
+    public var checkpoint: URL?
+}
+
+/// Trains PPO with environments in worker processes stepped in lockstep
+/// (BatchPPO's mode), writing the run directory as it goes.
+///
+/// Each iteration collects `T = steps_per_env` steps from all `B`
+/// environments into a ``Rollout`` and makes one ``PPOLearner/update(_:progress:)``.
+/// Episodes cut by a time limit bootstrap from the value of their final
+/// observation. SIGINT/SIGTERM (``StopSignal``) end the run at the next step:
+/// the unfinished rollout is dropped, a checkpoint of the last update is
+/// written, and `train` returns normally.
+public final class PPOTrainer {
+    public let config: TrainConfig
+    public let run: RunDirectory
+    public let device: Device
+    public let display: ProgressDisplay
+    /// Path of the `herd` executable that workers run.
+    public var herdExecutable = PoolConfiguration.defaultHerdExecutable()
+    /// Messages (resume, skipped checkpoints, evaluations) go here.
+    public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+
+    public init(config: TrainConfig, run: RunDirectory, device: Device = .cpu, display: ProgressDisplay = ProgressDisplay()) {
+        self.config = config
+        self.run = run
+        self.device = device
+        self.display = display
+    }
+
+    public func train(resume: Bool) throws -> TrainingSummary {
+        let settings = config.ppo
+        try run.create()
+        let checkpoints = CheckpointStore(directory: run.checkpoints, keep: config.checkpoint.keep)
+
+        // Environments: a probe for the action bounds (built-ins only), then the pool.
+        let probe = try? EnvironmentRegistry.make(config.environment.name, settings: config.environment.settings)
+        var poolConfiguration = PoolConfiguration(environment: config.environment.name, workers: config.environment.resolvedWorkers,
+                                                  environmentsPerWorker: config.environment.envsPerWorker, herdExecutable: herdExecutable)
+        poolConfiguration.settings = config.environment.settings
+        poolConfiguration.seed = UInt64(config.seed)
+        let pool = try ProcessPool(poolConfiguration)
+        defer { pool.close() }
+        let batchSize = pool.environmentCount
+        let observationSize = pool.observationSize
+        let head: ActionHead = pool.discreteActions.map { .categorical(classes: $0) } ?? .gaussian(dimension: pool.actionSize)
+        let mapping = ActionMapping(space: probe?.actionSpace, head: head)
+
+        let learner = try PPOLearner(observationSize: observationSize, head: head, network: config.network,
+                                     settings: settings, device: device, seed: UInt64(config.seed))
+        var observationNormalizer = settings.normalizeObservations
+            ? StreamingNormalizer(size: observationSize, center: true, scale: true, clip: 5) : nil
+        var rewardNormalizer = settings.normalizeRewards ? StreamingNormalizer(size: 1, center: false, scale: true, clip: 10) : nil
+
+        var counters = TrainingCounters()
+        if resume {
+            let (file, url, skipped) = try checkpoints.loadNewest()
+            for (bad, reason) in skipped { log("herd train: skipping damaged checkpoint \(bad.path): \(reason)") }
+            counters = try PPOCheckpoint.restore(file, path: url.path, learner: learner,
+                                                 observationNormalizer: &observationNormalizer, rewardNormalizer: &rewardNormalizer)
+            log("herd train: resumed from \(url.path) at step \(counters.steps)")
+        }
+        try writeFileAtomically(Data(ConfigCoder.yaml(config).utf8), to: run.config)
+        let metrics = try MetricsLog(url: run.metrics, keepingThrough: resume ? counters.steps : nil)
+        let events = try EventFileWriter(directory: run.url, resumingAt: resume ? counters.steps : nil)
+
+        /// Observations normalised with the estimates so far; with `update`,
+        /// the estimates then take in the raw rows (BatchPPO's order).
+        func normalized(_ observations: [Float], update: Bool) -> [Float] {
+            guard var normalizer = observationNormalizer else { return observations }
+            var out = observations
+            let rows = observations.count / observationSize
+            out.withUnsafeMutableBufferPointer { buffer in
+                for row in 0..<rows {
+                    normalizer.transform(UnsafeMutableBufferPointer(rebasing: buffer[(row * observationSize)..<((row + 1) * observationSize)]))
+                }
+            }
+            if update {
+                observations.withUnsafeBufferPointer { buffer in
+                    for row in 0..<rows {
+                        normalizer.update(UnsafeBufferPointer(rebasing: buffer[(row * observationSize)..<((row + 1) * observationSize)]))
+                    }
+                }
+                observationNormalizer = normalizer
+            }
+            return out
+        }
+
+        func saveCheckpoint() throws -> URL {
+            counters.wallSeconds = sessionStartWall + (Date().timeIntervalSince1970 - sessionStart)
+            let file = PPOCheckpoint.make(learner: learner, observationNormalizer: observationNormalizer,
+                                          rewardNormalizer: rewardNormalizer, counters: counters, config: config)
+            return try checkpoints.save(file, step: counters.steps)
+        }
+
+        var tracker = EpisodeTracker(environments: batchSize)
+        var batch = try pool.reset()
+        let sessionStart = Date().timeIntervalSince1970
+        let sessionStartWall = counters.wallSeconds
+        let sessionStartSteps = counters.steps
+        let episodesAtStart = counters.episodes
+        let totalSteps = config.totalSteps
+        var lastLogStep = counters.steps, lastLogTime = sessionStart
+        var lastCheckpointStep = counters.steps, lastEvaluationStep = counters.steps
+        var intervalStatistics: [PPOUpdateStatistics] = []
+        var lastCheckpoint: URL?
+        var stopped = false, finalReturn: Double?
+        let gamma = settings.discount
+        device.resetCounters()
+
+        training: while counters.steps < totalSteps {
+            var rollout = Rollout(steps: settings.stepsPerEnvironment, batchSize: batchSize, observationSize: observationSize, head: head)
+            for _ in 0..<settings.stepsPerEnvironment {
+                if StopSignal.requested { stopped = true; break training }
+                let observations = normalized(batch.observations, update: true)
+                let policy = try learner.act(observations)
+                batch = try pool.step(mapping.environmentActions(policy.actions))
+                rollout.observations += observations
+                rollout.actions += policy.actions
+                rollout.logProbabilities += policy.logProbabilities
+                rollout.distributionParameters += policy.distributionParameters
+                rollout.values += policy.values
+                // Rewards: scaled if enabled; time-limit cuts bootstrap from v(final observation).
+                var rewards = batch.rewards.map { Float($0) }
+                if var normalizer = rewardNormalizer {
+                    for i in rewards.indices {
+                        var r = rewards[i]
+                        withUnsafeMutablePointer(to: &r) { p in
+                            let buffer = UnsafeMutableBufferPointer(start: p, count: 1)
+                            normalizer.update(UnsafeBufferPointer(buffer))
+                            normalizer.transform(buffer)
+                        }
+                        rewards[i] = r
+                    }
+                    rewardNormalizer = normalizer
+                }
+                let cut = (0..<batchSize).filter { batch.truncated[$0] && !batch.terminated[$0] && batch.finalObservations[$0] != nil }
+                if !cut.isEmpty {
+                    let finals = normalized(cut.flatMap { batch.finalObservations[$0]! }, update: false)
+                    for (value, i) in zip(try learner.values(finals), cut) { rewards[i] += gamma * value }
+                }
+                rollout.rewards += rewards
+                for i in 0..<batchSize {
+                    let done = batch.terminated[i] || batch.truncated[i]
+                    rollout.discounts.append(done ? 0 : gamma)
+                    tracker.record(index: i, reward: batch.rewards[i], done: done)
+                }
+            }
+            rollout.values += try learner.values(normalized(batch.observations, update: false))
+            let progress = Double(counters.steps) / Double(totalSteps)
+            intervalStatistics.append(try learner.update(rollout, progress: progress))
+            counters.steps += rollout.rows
+            counters.updates += 1
+            counters.episodes = episodesAtStart + tracker.totalEpisodes
+
+            let now = Date().timeIntervalSince1970
+            let sessionRate = Double(counters.steps - sessionStartSteps) / max(now - sessionStart, 1e-9)
+            display.live(ProgressDisplay.line(step: counters.steps, totalSteps: totalSteps, stepsPerSecond: sessionRate,
+                                              meanReturn: tracker.recentMeanReturn, elapsed: sessionStartWall + now - sessionStart))
+
+            var evaluation: EvaluationResult?
+            if config.evaluation.intervalSteps > 0,
+               counters.steps - lastEvaluationStep >= config.evaluation.intervalSteps || counters.steps >= totalSteps {
+                lastEvaluationStep = counters.steps
+                evaluation = try evaluate(learner.network, normalizer: observationNormalizer)
+                counters.lastEvaluationReturn = evaluation!.meanReturn
+                counters.bestEvaluationReturn = max(counters.bestEvaluationReturn ?? -.infinity, evaluation!.meanReturn)
+                if let target = config.evaluation.targetReturn, evaluation!.meanReturn >= target, counters.solvedAtStep == nil {
+                    counters.solvedAtStep = counters.steps
+                    counters.solvedWallSeconds = sessionStartWall + Date().timeIntervalSince1970 - sessionStart
+                    display.record("solved: evaluation mean return \(String(format: "%.1f", evaluation!.meanReturn)) ≥ \(target) at step \(counters.steps)", always: true)
+                }
+            }
+
+            if counters.steps - lastLogStep >= config.logging.intervalSteps || counters.steps >= totalSteps || evaluation != nil {
+                let wall = sessionStartWall + now - sessionStart
+                let rate = Double(counters.steps - lastLogStep) / max(now - lastLogTime, 1e-9)
+                let episodes = tracker.drain()
+                if let episodes { finalReturn = episodes.meanReturn }
+                let record = TrainingMetrics.record(step: counters.steps, wallSeconds: wall, counters: counters,
+                                                    episodes: episodes, updates: intervalStatistics, stepsPerSecond: rate,
+                                                    evaluation: evaluation, device: device, pool: pool)
+                try metrics.append(record)
+                try events.addScalars(TrainingMetrics.tensorBoardScalars(record), step: counters.steps)
+                display.record(ProgressDisplay.line(step: counters.steps, totalSteps: totalSteps, stepsPerSecond: rate,
+                                                    meanReturn: episodes?.meanReturn ?? tracker.recentMeanReturn, elapsed: wall))
+                lastLogStep = counters.steps
+                lastLogTime = now
+                intervalStatistics.removeAll()
+            }
+
+            if counters.steps - lastCheckpointStep >= config.checkpoint.intervalSteps {
+                lastCheckpointStep = counters.steps
+                lastCheckpoint = try saveCheckpoint()
+            }
+            if config.evaluation.stopAtTarget, counters.solvedAtStep != nil { break }
+        }
+        display.finish()
+        if stopped { display.record("stopping: signal received; writing a checkpoint at step \(counters.steps)", always: true) }
+        if lastCheckpoint == nil || lastCheckpointStep != counters.steps || stopped {
+            lastCheckpoint = try saveCheckpoint()
+        }
+        let elapsed = Date().timeIntervalSince1970 - sessionStart
+        let summary = TrainingSummary(counters: counters, stepsPerSecond: Double(counters.steps - sessionStartSteps) / max(elapsed, 1e-9),
+                                      finalReturnMean: finalReturn ?? tracker.recentMeanReturn, stoppedBySignal: stopped,
+                                      checkpoint: lastCheckpoint)
+        try writeSummary(summary, pool: pool)
+        return summary
+    }
+
+    /// Evaluates `network` with the config's evaluation settings.
+    func evaluate(_ network: ActorCritic, normalizer: StreamingNormalizer?) throws -> EvaluationResult {
+        let evaluator = Evaluator(environment: config.environment.name, settings: config.environment.settings,
+                                  episodes: config.evaluation.episodes, deterministic: config.evaluation.deterministic,
+                                  seed: UInt64(config.seed) &+ 1_000_003)
+        return try evaluator.run(network: network, normalizer: normalizer, device: device)
+    }
+
+    private func writeSummary(_ summary: TrainingSummary, pool: ProcessPool) throws {
+        var json = JSONObjectText()
+        json.add("name", config.name)
+        json.add("agent", config.agent.rawValue)
+        json.add("environment", config.environment.name)
+        json.add("environments", pool.environmentCount)
+        json.add("device", device.name)
+        json.add("seed", config.seed)
+        json.add("steps", summary.counters.steps)
+        json.add("updates", summary.counters.updates)
+        json.add("episodes", summary.counters.episodes)
+        json.add("wall_seconds", summary.counters.wallSeconds)
+        json.add("steps_per_second", summary.stepsPerSecond)
+        json.add("episode_return_mean", summary.finalReturnMean)
+        json.add("evaluation_return_last", summary.counters.lastEvaluationReturn)
+        json.add("evaluation_return_best", summary.counters.bestEvaluationReturn)
+        json.add("target_return", config.evaluation.targetReturn)
+        json.add("solved_at_step", summary.counters.solvedAtStep)
+        json.add("solved_wall_seconds", summary.counters.solvedWallSeconds)
+        json.add("workers_replaced", pool.workersReplaced)
+        json.add("bad_frames", pool.badFrames)
+        let c = device.counters
+        json.add("device_busy_seconds", c.busySeconds)
+        json.add("device_utilization", c.utilization)
+        json.add("device_bytes_to_device", c.bytesToDevice)
+        json.add("device_bytes_to_host", c.bytesToHost)
+        json.add("stopped_by_signal", summary.stoppedBySignal)
+        json.add("checkpoint", summary.checkpoint?.path ?? "")
+        json.add("herd_version", HerdVersion.herd)
+        try writeFileAtomically(Data(json.text.utf8), to: run.summary)
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+
+/// Writes a TensorBoard event file: TFRecord framing (length, masked CRC-32C
+/// of the length, data, masked CRC-32C of the data; all little-endian) around
+/// `tensorflow.Event` protocol buffers (`tensorboard/compat/proto/event.proto`:
+/// `wall_time` = 1, `step` = 2, `file_version` = 3, `summary` = 5,
+/// `session_log` = 7; `Summary.value` = 1 with `tag` = 1 and
+/// `simple_value` = 2).
+///
+/// The first record declares `brain.Event:2`. A writer opened to continue a
+/// resumed run first writes a `SessionLog` START at the resume step: TensorBoard
+/// then drops points at or after that step from earlier files, so the curve
+/// continues without a seam.
+public final class EventFileWriter {
+    public let url: URL
+    private let handle: FileHandle
+
+    /// Creates `events.out.tfevents.<seconds>.<host>.<pid>` in `directory`.
+    public init(directory: URL, resumingAt step: Int? = nil, wallTime: Double = Date().timeIntervalSince1970) throws {
+        let host = ProcessInfo.processInfo.hostName.replacingOccurrences(of: "/", with: "_")
+        var name = "events.out.tfevents.\(Int(wallTime)).\(host).\(getpid())"
+        var candidate = directory.appendingPathComponent(name)
+        var suffix = 1
+        while FileManager.default.fileExists(atPath: candidate.path) {
+            name = "events.out.tfevents.\(Int(wallTime)).\(host).\(getpid()).\(suffix)"
+            candidate = directory.appendingPathComponent(name)
+            suffix += 1
+        }
+        url = candidate
+        guard FileManager.default.createFile(atPath: url.path, contents: nil),
+              let handle = try? FileHandle(forWritingTo: url)
+        else { throw RunError.io(path: url.path, reason: "cannot create the TensorBoard event file") }
+        self.handle = handle
+        var first = ProtoWriter()
+        first.double(1, wallTime)
+        first.string(3, "brain.Event:2")
+        try write(first.bytes)
+        if let step {
+            var sessionLog = ProtoWriter()
+            sessionLog.varint(1, 1)  // SessionStatus.START
+            var event = ProtoWriter()
+            event.double(1, wallTime)
+            event.varint(2, UInt64(step))
+            event.message(7, sessionLog)
+            try write(event.bytes)
+        }
+    }
+
+    deinit { try? handle.close() }
+
+    /// One event holding scalar summaries `tag → value` at `step`.
+    public func addScalars(_ scalars: [(tag: String, value: Double)], step: Int,
+                           wallTime: Double = Date().timeIntervalSince1970) throws {
+        var summary = ProtoWriter()
+        for (tag, value) in scalars where value.isFinite {
+            var v = ProtoWriter()
+            v.string(1, tag)
+            v.float(2, Float(value))
+            summary.message(1, v)
+        }
+        var event = ProtoWriter()
+        event.double(1, wallTime)
+        event.varint(2, UInt64(max(step, 0)))
+        event.message(5, summary)
+        try write(event.bytes)
+    }
+
+    private func write(_ data: [UInt8]) throws {
+        var record = [UInt8]()
+        record.reserveCapacity(data.count + 16)
+        let length = UInt64(data.count)
+        let lengthBytes = (0..<8).map { UInt8(truncatingIfNeeded: length >> (8 * UInt64($0))) }
+        record += lengthBytes
+        record += littleEndian(CRC32C.masked(CRC32C.checksum(lengthBytes)))
+        record += data
+        record += littleEndian(CRC32C.masked(CRC32C.checksum(data)))
+        do {
+            try handle.write(contentsOf: Data(record))
+        } catch {
+            throw RunError.io(path: url.path, reason: "cannot append to the event file (\(error.localizedDescription))")
+        }
+    }
+}
+
+private func littleEndian(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * UInt32($0))) } }
+
+/// The few protocol-buffer encodings an event needs.
+struct ProtoWriter {
+    private(set) var bytes: [UInt8] = []
+
+    mutating func rawVarint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 {
+            bytes.append(UInt8(v & 0x7F) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    mutating func varint(_ field: Int, _ value: UInt64) {
+        rawVarint(UInt64(field << 3))
+        rawVarint(value)
+    }
+
+    mutating func double(_ field: Int, _ value: Double) {
+        rawVarint(UInt64(field << 3 | 1))
+        let bits = value.bitPattern
+        bytes += (0..<8).map { UInt8(truncatingIfNeeded: bits >> (8 * UInt64($0))) }
+    }
+
+    mutating func float(_ field: Int, _ value: Float) {
+        rawVarint(UInt64(field << 3 | 5))
+        bytes += littleEndian(value.bitPattern)
+    }
+
+    mutating func lengthDelimited(_ field: Int, _ payload: [UInt8]) {
+        rawVarint(UInt64(field << 3 | 2))
+        rawVarint(UInt64(payload.count))
+        bytes += payload
+    }
+
+    mutating func string(_ field: Int, _ value: String) { lengthDelimited(field, Array(value.utf8)) }
+    mutating func message(_ field: Int, _ value: ProtoWriter) { lengthDelimited(field, value.bytes) }
+}

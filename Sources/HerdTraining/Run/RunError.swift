@@ -1,0 +1,20 @@
+/// Failures of the run directory: files that cannot be written or read.
+public enum RunError: Error, Equatable, CustomStringConvertible {
+    /// Reading or writing `path` failed.
+    case io(path: String, reason: String)
+    /// `path` exists but its contents are damaged.
+    case corrupt(path: String, reason: String)
+    /// No usable checkpoint where one was expected.
+    case noCheckpoint(directory: String, reason: String)
+    /// A checkpoint that does not fit the run (another config or network).
+    case incompatible(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .io(path, reason): return "\(path): \(reason)"
+        case let .corrupt(path, reason): return "\(path) is corrupt: \(reason)"
+        case let .noCheckpoint(directory, reason): return "no usable checkpoint in \(directory): \(reason)"
+        case let .incompatible(path, reason): return "\(path) does not fit this run: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import HerdAgents
+import HerdRuntime
+import HerdTensor
+
+/// The fields of `metrics.jsonl` and their TensorBoard tags.
+public enum TrainingMetrics {
+    /// JSON key → TensorBoard tag, in the order they are written.
+    public static let tags: [(key: String, tag: String)] = [
+        ("episode_return_mean", "episode/return_mean"),
+        ("episode_length_mean", "episode/length_mean"),
+        ("episodes", "episode/count"),
+        ("policy_loss", "loss/policy"),
+        ("value_loss", "loss/value"),
+        ("entropy", "loss/entropy"),
+        ("kl", "ppo/kl"),
+        ("clip_fraction", "ppo/clip_fraction"),
+        ("kl_penalty", "ppo/kl_penalty"),
+        ("learning_rate", "ppo/learning_rate"),
+        ("gradient_norm", "ppo/gradient_norm"),
+        ("explained_variance", "ppo/explained_variance"),
+        ("steps_per_second", "perf/steps_per_second"),
+        ("device_busy_seconds", "device/busy_seconds"),
+        ("device_utilization", "device/utilization"),
+        ("device_bytes_to_device", "device/bytes_to_device"),
+        ("device_bytes_to_host", "device/bytes_to_host"),
+        ("workers_replaced", "pool/workers_replaced"),
+        ("bad_frames", "pool/bad_frames"),
+        ("eval_return_mean", "eval/return_mean"),
+        ("eval_return_std", "eval/return_std"),
+        ("eval_length_mean", "eval/length_mean"),
+    ]
+
+    static func record(step: Int, wallSeconds: Double, counters: TrainingCounters,
+                       episodes: (meanReturn: Double, meanLength: Double, count: Int)?,
+                       updates: [PPOUpdateStatistics], stepsPerSecond: Double,
+                       evaluation: EvaluationResult?, device: Device, pool: ProcessPool) -> MetricsRecord {
+        var r = MetricsRecord()
+        r["step"] = Double(step)
+        r["wall_seconds"] = wallSeconds
+        r["updates"] = Double(counters.updates)
+        r["episodes"] = Double(episodes?.count ?? 0)
+        r["episode_return_mean"] = episodes?.meanReturn ?? .nan
+        r["episode_length_mean"] = episodes?.meanLength ?? .nan
+        func mean(_ f: (PPOUpdateStatistics) -> Double) -> Double {
+            updates.isEmpty ? .nan : updates.map(f).reduce(0, +) / Double(updates.count)
+        }
+        r["policy_loss"] = mean(\.policyLoss)
+        r["value_loss"] = mean(\.valueLoss)
+        r["entropy"] = mean(\.entropy)
+        r["kl"] = mean(\.kl)
+        r["clip_fraction"] = mean(\.clipFraction)
+        r["kl_penalty"] = updates.last?.klPenalty ?? .nan
+        r["learning_rate"] = updates.last?.learningRate ?? .nan
+        r["gradient_norm"] = mean(\.gradientNorm)
+        r["explained_variance"] = mean(\.explainedVariance)
+        r["steps_per_second"] = stepsPerSecond
+        let c = device.counters
+        r["device_busy_seconds"] = c.busySeconds
+        r["device_utilization"] = c.utilization
+        r["device_bytes_to_device"] = Double(c.bytesToDevice)
+        r["device_bytes_to_host"] = Double(c.bytesToHost)
+        r["workers_replaced"] = Double(pool.workersReplaced)
+        r["bad_frames"] = Double(pool.badFrames)
+        if let evaluation {
+            r["eval_return_mean"] = evaluation.meanReturn
+            r["eval_return_std"] = evaluation.stdReturn
+            r["eval_length_mean"] = evaluation.meanLength
+        }
+        return r
+    }
+
+    /// The record's finite values under their TensorBoard tags.
+    static func tensorBoardScalars(_ record: MetricsRecord) -> [(tag: String, value: Double)] {
+        tags.compactMap { entry in record[entry.key].flatMap { $0.isFinite ? (entry.tag, $0) : nil } }
+    }
+}

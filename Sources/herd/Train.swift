@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import HerdTraining
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train an agent from a YAML config; writes a run directory.",
+        discussion: """
+        The run directory (default runs/<name>-<timestamp>) receives config.yaml (resolved), \
+        metrics.jsonl, a TensorBoard event file, checkpoints/ and summary.json. Ctrl-C or SIGTERM \
+        writes a checkpoint and exits 0. --resume --run-dir DIR continues from DIR's newest valid \
+        checkpoint (CONFIG may then be omitted: DIR/config.yaml is used).
+        """)
+
+    @Argument(help: "A config file, e.g. configs/cartpole_ppo.yaml.")
+    var config: String?
+
+    @Option(help: "Run directory (default: runs/<name>-<timestamp>).")
+    var runDir: String?
+
+    @Option(help: "Seed (overrides the config's).")
+    var seed: Int?
+
+    @Option(name: .customLong("set"), help: "Override a config field, KEY=VALUE (repeatable), e.g. ppo.learning_rate=3e-4.")
+    var overrides: [String] = []
+
+    @Option(help: "cpu or a simulated accelerator profile (configs/devices/NAME.yaml); overrides the config's.")
+    var device: String?
+
+    @Flag(help: "Continue the run in --run-dir from its newest valid checkpoint.")
+    var resume = false
+
+    func validate() throws {
+        if resume && runDir == nil { throw ValidationError("--resume needs --run-dir DIR") }
+        if !resume && config == nil { throw ValidationError("missing CONFIG (e.g. configs/cartpole_ppo.yaml)") }
+    }
+
+    func run() throws {
+        var sets = overrides
+        if let seed { sets.append("seed=\(seed)") }
+        if let device { sets.append("device=\(device)") }
+        let configURL: URL
+        if let config {
+            configURL = URL(fileURLWithPath: config)
+        } else {
+            configURL = URL(fileURLWithPath: runDir!).appendingPathComponent("config.yaml")
+        }
+        do {
+            let loaded = try TrainConfig.load(configURL, overrides: sets)
+            let run = runDir.map { RunDirectory(url: URL(fileURLWithPath: $0)) } ?? RunDirectory.fresh(name: loaded.name)
+            if resume && !FileManager.default.fileExists(atPath: run.checkpoints.path) {
+                throw CommandError("--resume: \(run.url.path) has no checkpoints/ directory")
+            }
+            let deviceValue = try DeviceCatalog.standard().device(loaded.device)
+            print("run directory: \(run.url.path)")
+            StopSignal.install()
+            let trainer = PPOTrainer(config: loaded, run: run, device: deviceValue)
+            let summary = try trainer.train(resume: resume)
+            let rate = String(format: "%.0f", summary.stepsPerSecond)
+            var line = "done: \(summary.counters.steps) steps, \(rate) steps/s"
+            if let r = summary.finalReturnMean { line += String(format: ", recent return %.1f", r) }
+            if let e = summary.counters.lastEvaluationReturn { line += String(format: ", evaluation %.1f", e) }
+            print(line)
+            print("run directory: \(run.url.path)")
+        } catch let error as CommandError {
+            throw error
+        } catch {
+            throw CommandError("\(error)")
+        }
+    }
+}
