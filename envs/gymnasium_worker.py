@@ -15,6 +15,7 @@ Requirements: envs/requirements.txt (gymnasium, numpy, pyzmq).
 import argparse
 import json
 import os
+import signal
 import socket as host
 import struct
 import sys
@@ -190,6 +191,8 @@ class Group:
 
 
 def main():
+    # Ctrl-C reaches the whole process group; the learner decides when we stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--connect", required=True, help="the learner's endpoint")
     parser.add_argument("--identity", help="routing id the learner expects")

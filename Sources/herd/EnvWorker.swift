@@ -37,6 +37,9 @@ struct EnvWorker: ParsableCommand {
     }
 
     func run() throws {
+        // Ctrl-C in a terminal reaches the whole process group; the learner
+        // decides when workers stop (goodbye or silence), so ignore it here.
+        signal(SIGINT, SIG_IGN)
         let host = ProcessInfo.processInfo.hostName
         var options = EnvironmentWorker.Options(endpoint: connect, identity: identity, label: "\(host):\(getpid())")
         options.capacity = capacity

@@ -8,8 +8,8 @@ import HerdTensor
 /// What `herd train` reports at the end (also written to `summary.json`).
 public struct TrainingSummary: Sendable {
     public var counters: TrainingCounters
-    /// Environment steps per wall-clock second over this session, including
-    /// inference, environment stepping and updates.
+    /// Environment steps per wall-clock second of training (across resumes),
+    /// including inference, environment stepping and updates.
     public var stepsPerSecond: Double
     public var finalReturnMean: Double?
     public var stoppedBySignal: Bool
@@ -76,7 +76,8 @@ public final class PPOTrainer {
         }
         try writeFileAtomically(Data(ConfigCoder.yaml(config).utf8), to: run.config)
         let metrics = try MetricsLog(url: run.metrics, keepingThrough: resume ? counters.steps : nil)
-        let events = try EventFileWriter(directory: run.url, resumingAt: resume ? counters.steps : nil)
+        // TensorBoard drops points at or after a START step: start just past the checkpoint's own points.
+        let events = try EventFileWriter(directory: run.url, resumingAt: resume ? counters.steps + 1 : nil)
 
         /// Observations normalised with the estimates so far; with `update`,
         /// the estimates then take in the raw rows (BatchPPO's order).
@@ -214,8 +215,7 @@ public final class PPOTrainer {
         if lastCheckpoint == nil || lastCheckpointStep != counters.steps || stopped {
             lastCheckpoint = try saveCheckpoint()
         }
-        let elapsed = Date().timeIntervalSince1970 - sessionStart
-        let summary = TrainingSummary(counters: counters, stepsPerSecond: Double(counters.steps - sessionStartSteps) / max(elapsed, 1e-9),
+        let summary = TrainingSummary(counters: counters, stepsPerSecond: Double(counters.steps) / max(counters.wallSeconds, 1e-9),
                                       finalReturnMean: finalReturn ?? tracker.recentMeanReturn, stoppedBySignal: stopped,
                                       checkpoint: lastCheckpoint)
         try writeSummary(summary, pool: pool)
