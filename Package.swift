@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "HerdTransportTests", dependencies: ["HerdTransport", "HerdCore", "HerdTestSupport"]),
         .testTarget(name: "HerdAgentsTests", dependencies: ["HerdAgents", "HerdTestSupport"]),
         .testTarget(name: "HerdTrainingTests", dependencies: ["HerdTraining", "HerdTestSupport"]),
-        .testTarget(name: "HerdCLITests", dependencies: ["HerdTestSupport"]),
+        .testTarget(name: "HerdCLITests", dependencies: ["HerdTestSupport", "HerdTraining"]),
     ],
     swiftLanguageModes: languageModes
 )

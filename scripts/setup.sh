@@ -26,8 +26,8 @@ fi
 if [ "${1:-}" = "--python" ]; then
     python="${HERD_PYTHON:-python3}"
     if ! "$python" -c "import safetensors, numpy, gymnasium, zmq" 2>/dev/null; then
-        echo "setup: installing safetensors, numpy, gymnasium and pyzmq for $python" >&2
-        "$python" -m pip install --quiet --disable-pip-version-check safetensors numpy gymnasium pyzmq \
+        echo "setup: installing safetensors, numpy, gymnasium, pyzmq and tensorboard for $python" >&2
+        "$python" -m pip install --quiet --disable-pip-version-check safetensors numpy gymnasium pyzmq tensorboard \
             || echo "setup: pip install failed; the Python interoperability tests will be skipped" >&2
     fi
 fi

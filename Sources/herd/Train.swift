@@ -1,8 +1,22 @@
 import ArgumentParser
 import Foundation
+import HerdTensor
 import HerdTraining
 
 struct Train: ParsableCommand {
+    /// `cpu`, `NAME` or `NAME:PRECISION` (fp32, bf16, int8) of a profile in configs/devices.
+    static func device(_ spec: String) throws -> Device {
+        let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
+        var precision: Precision?
+        if parts.count == 2 {
+            guard let p = Precision(rawValue: parts[1]) else {
+                throw CommandError("device '\(spec)': unknown precision '\(parts[1])' (fp32, bf16 or int8)")
+            }
+            precision = p
+        }
+        return try DeviceCatalog.standard().device(parts[0], precision: precision)
+    }
+
     static let configuration = CommandConfiguration(
         abstract: "Train an agent from a YAML config; writes a run directory.",
         discussion: """
@@ -24,7 +38,7 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("set"), help: "Override a config field, KEY=VALUE (repeatable), e.g. ppo.learning_rate=3e-4.")
     var overrides: [String] = []
 
-    @Option(help: "cpu or a simulated accelerator profile (configs/devices/NAME.yaml); overrides the config's.")
+    @Option(help: "cpu, or a simulated accelerator profile NAME[:PRECISION] (configs/devices/NAME.yaml; fp32, bf16, int8); overrides the config's.")
     var device: String?
 
     @Flag(help: "Continue the run in --run-dir from its newest valid checkpoint.")
@@ -51,7 +65,7 @@ struct Train: ParsableCommand {
             if resume && !FileManager.default.fileExists(atPath: run.checkpoints.path) {
                 throw CommandError("--resume: \(run.url.path) has no checkpoints/ directory")
             }
-            let deviceValue = try DeviceCatalog.standard().device(loaded.device)
+            let deviceValue = try Self.device(loaded.device)
             print("run directory: \(run.url.path)")
             StopSignal.install()
             let trainer = PPOTrainer(config: loaded, run: run, device: deviceValue)

@@ -32,14 +32,14 @@ final class PPOObjectiveTests: XCTestCase {
 
     /// ρ = [1, 1.5], A = [1, 2] → surrogate −(1 + 3)/2 = −2; KL = [0.01, 0.05],
     /// mean 0.03; β = 2 adds 0.06; the cutoff at 2·0.01 adds 1000·(0.03 − 0.02)² = 0.1.
-    func testKLPenaltyObjective_handComputed_withAndWithoutCutoff() {
+    func testKLPenaltyObjective_handComputed_withAndWithoutCutoff() throws {
         let logp = Tensor([0, Float(log(1.5))])
-        let withCutoff = ppoKLPenaltyObjective(logProbabilities: logp, oldLogProbabilities: Tensor.zeros([2]),
+        let withCutoff = try ppoKLPenaltyObjective(logProbabilities: logp, oldLogProbabilities: Tensor.zeros([2]),
                                                advantages: Tensor([1, 2]), kl: Tensor([0.01, 0.05]), penalty: 2,
                                                target: 0.01, cutoffFactor: 2, cutoffCoefficient: 1000)
         assertClose(withCutoff.scalar, -2 + 0.06 + 0.1, atol: 1e-5)
         // Mean KL 0.015 stays under the cutoff 0.02: −2 + 2·0.015.
-        let withoutCutoff = ppoKLPenaltyObjective(logProbabilities: logp, oldLogProbabilities: Tensor.zeros([2]),
+        let withoutCutoff = try ppoKLPenaltyObjective(logProbabilities: logp, oldLogProbabilities: Tensor.zeros([2]),
                                                   advantages: Tensor([1, 2]), kl: Tensor([0.01, 0.02]), penalty: 2,
                                                   target: 0.01, cutoffFactor: 2, cutoffCoefficient: 1000)
         assertClose(withoutCutoff.scalar, -2 + 0.03, atol: 1e-5)
@@ -49,7 +49,7 @@ final class PPOObjectiveTests: XCTestCase {
         let old = Tensor([0.1, -0.2, 0.05])
         let advantages = Tensor([1.0, -0.5, 2.0])
         checkGradients([Tensor([0.12, -0.15, 0.0]), Tensor([0.02, 0.04, 0.01])], epsilon: 1e-3) { x in
-            ppoKLPenaltyObjective(logProbabilities: x[0], oldLogProbabilities: old, advantages: advantages, kl: x[1],
+            try! ppoKLPenaltyObjective(logProbabilities: x[0], oldLogProbabilities: old, advantages: advantages, kl: x[1],
                                   penalty: 1.5, target: 0.01, cutoffFactor: 2, cutoffCoefficient: 1000)
         }
     }

@@ -27,15 +27,16 @@ public func ppoClippedSurrogate(logProbabilities: Tensor, oldLogProbabilities: T
 /// with `KL̄ = mean(KL)` of the data-collecting policy to the current one
 /// (`kl: [B]`, differentiable), β the adaptive penalty, `f` the cutoff
 /// factor and `c` the cutoff coefficient (BatchPPO: f = 2, c = 1000).
+/// Throws only a pending accelerator error (reading KL̄ to pick the branch).
 public func ppoKLPenaltyObjective(logProbabilities: Tensor, oldLogProbabilities: Tensor, advantages: Tensor,
                                   kl: Tensor, penalty: Float, target: Float,
-                                  cutoffFactor: Float, cutoffCoefficient: Float) -> Tensor {
+                                  cutoffFactor: Float, cutoffCoefficient: Float) throws -> Tensor {
     let ratio = (logProbabilities - oldLogProbabilities.stopGradient()).exp()
     let surrogate = -(ratio * advantages.stopGradient()).mean()
     let meanKL = kl.mean()
     var loss = surrogate + meanKL * penalty
     let threshold = cutoffFactor * target
-    if meanKL.scalars[0] > threshold {
+    if try meanKL.hostScalars()[0] > threshold {
         loss = loss + (meanKL - threshold).square() * cutoffCoefficient
     }
     return loss

@@ -56,11 +56,10 @@ public enum PolicyDistribution {
     }
 
     /// `log π(a)`, `[B]`.
-    public func logProbability(of actions: Tensor) -> Tensor {
+    public func logProbability(of actions: Tensor) throws -> Tensor {
         switch self {
         case let .categorical(c):
-            let host = actions.stopGradient().scalars
-            return c.logProbability(of: host.map { Int($0) })
+            return c.logProbability(of: try actions.hostScalars().map { Int($0) })
         case let .gaussian(g):
             return g.logProbability(of: actions.stopGradient())
         }
@@ -84,18 +83,24 @@ public enum PolicyDistribution {
     }
 
     /// One action per row drawn with `rng`, as host floats `[B · actionSize]`.
-    public func sample(using rng: inout RandomGenerator) -> [Float] {
+    public func sample(using rng: inout RandomGenerator) throws -> [Float] {
         switch self {
         case let .categorical(c): return c.sample(using: &rng).map(Float.init)
-        case let .gaussian(g): return withoutGradients { g.sample(using: &rng) }.scalars
+        case let .gaussian(g): return try withoutGradients { g.sample(using: &rng) }.hostScalars()
         }
     }
 
     /// The most likely action per row, as host floats `[B · actionSize]`.
-    public func mode() -> [Float] {
+    public func mode() throws -> [Float] {
         switch self {
         case let .categorical(c): return c.mode().map(Float.init)
-        case let .gaussian(g): return g.mode().scalars
+        case let .gaussian(g): return try g.mode().hostScalars()
         }
     }
+}
+
+extension Tensor {
+    /// The values, copied to the host first when the tensor lives on an
+    /// accelerator (a counted transfer).
+    public func hostScalars() throws -> [Float] { try to(.cpu).scalars }
 }

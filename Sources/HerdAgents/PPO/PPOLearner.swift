@@ -78,10 +78,10 @@ public final class PPOLearner {
         let rows = observations.count / observationSize
         return try withoutGradients {
             let (policy, value) = network(try input(observations, [rows, observationSize]))
-            let actions = deterministic ? policy.mode() : policy.sample(using: &random)
-            let logProbabilities = policy.logProbability(of: try input(actions, [rows, head.actionSize])).scalars
-            let step = PolicyStep(actions: actions, logProbabilities: logProbabilities, values: value.scalars,
-                                  distributionParameters: policy.parameters.scalars)
+            let actions = deterministic ? try policy.mode() : try policy.sample(using: &random)
+            let logProbabilities = try policy.logProbability(of: try input(actions, [rows, head.actionSize])).hostScalars()
+            let step = PolicyStep(actions: actions, logProbabilities: logProbabilities, values: try value.hostScalars(),
+                                  distributionParameters: try policy.parameters.hostScalars())
             try device.synchronize()
             return step
         }
@@ -90,7 +90,7 @@ public final class PPOLearner {
     /// `v(s)` for observations `[B, n]`.
     public func values(_ observations: [Float]) throws -> [Float] {
         try withoutGradients {
-            let values = network.value(try input(observations, [observations.count / observationSize, observationSize])).scalars
+            let values = try network.value(try input(observations, [observations.count / observationSize, observationSize])).hostScalars()
             try device.synchronize()
             return values
         }
@@ -178,16 +178,16 @@ public final class PPOLearner {
         let parameters = network.parameters
         var logProbabilities: Tensor!
         var policyLoss: Tensor!, valueLoss: Tensor!, entropy: Tensor!
-        let loss = tape.record { () -> Tensor in
+        let loss = try tape.record { () throws -> Tensor in
             let (policy, values) = network(b.observations)
-            logProbabilities = policy.logProbability(of: b.actions)
+            logProbabilities = try policy.logProbability(of: b.actions)
             switch settings.objective {
             case .clip:
                 policyLoss = ppoClippedSurrogate(logProbabilities: logProbabilities, oldLogProbabilities: b.oldLogProbabilities,
                                                  advantages: b.advantages, clipRange: clipRange)
             case .klPenalty:
                 let old = PolicyDistribution(head: head, parameters: b.oldParameters)
-                policyLoss = ppoKLPenaltyObjective(
+                policyLoss = try ppoKLPenaltyObjective(
                     logProbabilities: logProbabilities, oldLogProbabilities: b.oldLogProbabilities, advantages: b.advantages,
                     kl: old.kl(to: policy), penalty: klController.penalty, target: settings.klTarget,
                     cutoffFactor: settings.klCutoffFactor, cutoffCoefficient: settings.klCutoffCoefficient)
@@ -206,12 +206,13 @@ public final class PPOLearner {
         }
         optimizer.step(gradients)
         try device.synchronize()
-        let newLogProbabilities = logProbabilities.scalars
+        let newLogProbabilities = try logProbabilities.hostScalars()
         var clipped = 0
         for (new, old) in zip(newLogProbabilities, b.oldLogProbabilitiesHost) where abs(Foundation.exp(new - old) - 1) > clipRange {
             clipped += 1
         }
-        return (Double(policyLoss.scalar), Double(valueLoss.scalar), Double(entropy.scalar), Double(norm), clipped)
+        let losses = try Tensor.stack([policyLoss, valueLoss, entropy]).hostScalars()
+        return (Double(losses[0]), Double(losses[1]), Double(losses[2]), Double(norm), clipped)
     }
 
     /// Mean `KL(π_old ‖ π)` over a rollout, with the current parameters.
@@ -219,7 +220,7 @@ public final class PPOLearner {
         try withoutGradients {
             let policy = network(try input(r.observations, [r.rows, r.observationSize])).policy
             let old = PolicyDistribution(head: head, parameters: try input(r.distributionParameters, [r.rows, r.parameterCount]))
-            let kl = Double(old.kl(to: policy).mean().scalar)
+            let kl = Double(try old.kl(to: policy).mean().hostScalars()[0])
             try device.synchronize()
             return kl
         }

@@ -66,7 +66,7 @@ public struct Evaluator {
             }
             let actions: [Float] = try withoutGradients {
                 let policy = network(try Tensor(input, shape: [active.count, observationSize]).to(device)).policy
-                return deterministic ? policy.mode() : policy.sample(using: &random)
+                return deterministic ? try policy.mode() : try policy.sample(using: &random)
             }
             let environmentActions = mapping.environmentActions(actions)
             let width = network.head.actionSize

@@ -1,0 +1,145 @@
+import Foundation
+import HerdTestSupport
+import HerdTraining
+import XCTest
+
+/// `herd train`, `herd eval` and `herd plot` as a user runs them: real worker
+/// processes, real files.
+final class TrainCommandTests: XCTestCase {
+    var herd: String { get throws { try herdExecutable() } }
+    var scratch: URL!
+
+    override func setUpWithError() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("herd-train-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(at: scratch) }
+
+    /// A short CartPole run: 2 workers × 4 environments, log every 2048 steps.
+    func train(_ run: String, steps: Int, extra: [String] = []) throws -> ProcessResult {
+        try runProcess(try herd, ["train", "configs/cartpole_ppo.yaml", "--run-dir", scratch.appendingPathComponent(run).path,
+                                  "--seed", "3", "--set", "total_steps=\(steps)", "--set", "logging.interval_steps=2048",
+                                  "--set", "evaluation.interval_steps=0", "--set", "checkpoint.interval_steps=8192"] + extra,
+                       currentDirectory: repositoryRoot)
+    }
+
+    func metrics(_ run: String) throws -> [[String: Double]] {
+        try MetricsLog.read(scratch.appendingPathComponent(run).appendingPathComponent("metrics.jsonl"))
+    }
+
+    func testShortRun_improvesReturn_andSameSeedGivesSameLosses() throws {
+        let first = try train("a", steps: 16384)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stdout.contains("run directory: \(scratch.appendingPathComponent("a").path)"), first.stdout)
+        XCTAssertEqual(try train("b", steps: 16384).status, 0)
+        let a = try metrics("a"), b = try metrics("b")
+        XCTAssertEqual(a.count, 8)
+        let lossKeys = ["policy_loss", "value_loss", "entropy", "kl", "clip_fraction", "episode_return_mean"]
+        for (x, y) in zip(a, b) {
+            for key in lossKeys { XCTAssertEqual(x[key], y[key], "\(key) differs at step \(x["step"] ?? -1)") }
+        }
+        let early = a[0]["episode_return_mean"]!, late = a.last!["episode_return_mean"]!
+        XCTAssertGreaterThan(late, 2 * early, "mean return \(early) → \(late)")
+        for key in ["step", "wall_seconds", "episode_return_mean", "episode_length_mean", "policy_loss", "value_loss",
+                    "kl", "entropy", "steps_per_second", "device_busy_seconds", "device_bytes_to_device"] {
+            XCTAssertNotNil(a[0][key], "metrics.jsonl lacks \(key)")
+        }
+    }
+
+    func testRunDirectory_eventFileCheckpointsEvalPlotAndResume() throws {
+        XCTAssertEqual(try train("r", steps: 10240).status, 0)
+        let run = RunDirectory(url: scratch.appendingPathComponent("r"))
+        for file in [run.config, run.metrics, run.summary] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: file.path), "missing \(file.lastPathComponent)")
+        }
+        // The resolved config loads again and says what ran.
+        let resolved = try TrainConfig.load(run.config)
+        XCTAssertEqual(resolved.totalSteps, 10240)
+        XCTAssertEqual(resolved.seed, 3)
+        // The event file parses with every CRC checked and holds the scalars.
+        XCTAssertEqual(run.eventFiles.count, 1)
+        let events = try EventFileReader.read(run.eventFiles[0])
+        let scalarSteps = events.filter { $0.scalars["loss/policy"] != nil }.map(\.step)
+        XCTAssertEqual(scalarSteps, [2048, 4096, 6144, 8192, 10240])
+        XCTAssertNotNil(events.last?.scalars["episode/return_mean"])
+        XCTAssertNotNil(events.last?.scalars["perf/steps_per_second"])
+        // Checkpoints at the interval and the end; they load for evaluation.
+        XCTAssertEqual(CheckpointStore(directory: run.checkpoints, keep: 3).list().map(\.step), [8192, 10240])
+        let eval = try runProcess(try herd, ["eval", run.url.path, "--episodes", "5", "--deterministic", "--json"])
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        let result = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Double]
+        XCTAssertEqual(result?["episodes"], 5)
+        for key in ["mean_return", "std_return", "mean_length"] { XCTAssertNotNil(result?[key], eval.stdout) }
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: run.summary)) as? [String: Any]
+        XCTAssertEqual(summary?["steps"] as? Int, 10240)
+        XCTAssertGreaterThan((summary?["steps_per_second"] as? Double) ?? 0, 0)
+
+        // Resume to 14336 steps: the counter continues, the TensorBoard curve too.
+        let resumed = try runProcess(try herd, ["train", "--resume", "--run-dir", run.url.path, "--set", "total_steps=14336"],
+                                     currentDirectory: repositoryRoot)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("resumed from \(run.checkpoints.path)/step-000000010240.safetensors at step 10240"), resumed.stderr)
+        XCTAssertEqual(try metrics("r").compactMap { $0["step"] }, [2048, 4096, 6144, 8192, 10240, 12288, 14336])
+        XCTAssertEqual(run.eventFiles.count, 2)
+        let continued = try EventFileReader.read(run.eventFiles[1])
+        XCTAssertEqual(continued.first { $0.sessionStart }?.step, 10241)
+        XCTAssertEqual(continued.filter { !$0.scalars.isEmpty }.map(\.step), [12288, 14336])
+
+        // A damaged newest checkpoint is named and the previous one used.
+        try Data("not a checkpoint".utf8).write(to: CheckpointStore(directory: run.checkpoints, keep: 3).url(step: 14336))
+        let fallback = try runProcess(try herd, ["eval", run.url.path, "--episodes", "2", "--json"])
+        XCTAssertEqual(fallback.status, 0, fallback.stderr)
+        XCTAssertTrue(fallback.stderr.contains("step-000000014336.safetensors"), fallback.stderr)
+
+        let svg = scratch.appendingPathComponent("curve.svg")
+        let plot = try runProcess(try herd, ["plot", run.url.path, "--out", svg.path])
+        XCTAssertEqual(plot.status, 0, plot.stderr)
+        XCTAssertTrue(try String(contentsOf: svg, encoding: .utf8).contains("<polyline"))
+    }
+
+    func testSIGINT_writesALoadableCheckpointAndExitsZero() throws {
+        let runURL = scratch.appendingPathComponent("sig")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try herd)
+        process.arguments = ["train", "configs/cartpole_ppo.yaml", "--run-dir", runURL.path, "--set", "total_steps=100000000",
+                             "--set", "logging.interval_steps=1024", "--set", "evaluation.interval_steps=0"]
+        process.currentDirectoryURL = repositoryRoot
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let metricsFile = runURL.appendingPathComponent("metrics.jsonl")
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, ((try? MetricsLog.read(metricsFile))?.count ?? 0) < 2 { usleep(50_000) }
+        let interrupted = Date()
+        process.interrupt()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        XCTAssertLessThan(Date().timeIntervalSince(interrupted), 5)
+        let checkpoints = CheckpointStore(directory: runURL.appendingPathComponent("checkpoints"), keep: 3).list()
+        XCTAssertEqual(checkpoints.count, 1)
+        let eval = try runProcess(try herd, ["eval", checkpoints[0].url.path, "--episodes", "2", "--json"])
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        let summary = try String(contentsOf: runURL.appendingPathComponent("summary.json"), encoding: .utf8)
+        XCTAssertTrue(summary.contains("\"stopped_by_signal\": true"), summary)
+    }
+
+    func testBadConfigs_giveThePromisedMessages() throws {
+        let cases: [([String], String)] = [
+            (["--set", "ppo.learnin_rate=0.1"], "configs/cartpole_ppo.yaml: unknown key 'ppo.learnin_rate'"),
+            (["--set", "ppo.epochs=lots"], "configs/cartpole_ppo.yaml: 'ppo.epochs' must be an integer, found \"lots\""),
+            (["--set", "ppo.gamma=2"], "configs/cartpole_ppo.yaml: 'ppo.gamma' = 2.0 is not allowed: it must be in [0, 1]"),
+            (["--set", "environment.name=Nope-v0"], "unknown environment 'Nope-v0'"),
+            (["--device", "nope"], "no device profile 'nope'"),
+        ]
+        for (arguments, message) in cases {
+            let result = try runProcess(try herd, ["train", "configs/cartpole_ppo.yaml", "--run-dir", scratch.appendingPathComponent("bad").path]
+                                        + arguments, currentDirectory: repositoryRoot)
+            XCTAssertNotEqual(result.status, 0, "\(arguments)")
+            XCTAssertTrue(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+        let missing = try runProcess(try herd, ["train", "--resume", "--run-dir", scratch.appendingPathComponent("none").path])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("config.yaml: cannot read"), missing.stderr)
+    }
+}

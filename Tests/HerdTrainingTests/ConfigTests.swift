@@ -1,0 +1,89 @@
+import Foundation
+import HerdAgents
+import HerdTestSupport
+import HerdTraining
+import XCTest
+
+final class ConfigTests: XCTestCase {
+    let configs = repositoryRoot.appendingPathComponent("configs")
+
+    func testShippedPPOConfigs_loadAndCommentEveryField() throws {
+        for name in ["cartpole_ppo", "pendulum_ppo", "acrobot_ppo", "mountaincar_continuous_ppo"] {
+            let url = configs.appendingPathComponent("\(name).yaml")
+            let config = try TrainConfig.load(url)
+            XCTAssertEqual(config.name, name)
+            // Every key line carries a comment.
+            let text = try String(contentsOf: url, encoding: .utf8)
+            for line in text.split(separator: "\n") where line.contains(":") && !line.trimmingCharacters(in: .whitespaces).hasPrefix("#") {
+                XCTAssertTrue(line.contains("#"), "\(name): uncommented field: \(line)")
+            }
+        }
+        let cartpole = try TrainConfig.load(configs.appendingPathComponent("cartpole_ppo.yaml"))
+        XCTAssertEqual(cartpole.environment.name, "CartPole-v1")
+        XCTAssertEqual(cartpole.ppo.epochs, 20)
+        XCTAssertEqual(cartpole.evaluation.targetReturn, 475)
+    }
+
+    func testOverrides_replaceFieldsAndParseTypes() throws {
+        let config = try TrainConfig.load(configs.appendingPathComponent("cartpole_ppo.yaml"),
+                                          overrides: ["ppo.learning_rate=3e-4", "ppo.objective=kl_penalty",
+                                                      "network.hidden_sizes=[32, 16]", "environment.settings={max_episode_steps: 200}",
+                                                      "evaluation.target_return=null"])
+        XCTAssertEqual(config.ppo.learningRate, 3e-4)
+        XCTAssertEqual(config.ppo.objective, .klPenalty)
+        XCTAssertEqual(config.network.hiddenSizes, [32, 16])
+        XCTAssertEqual(config.environment.settings["max_episode_steps"], .int(200))
+        XCTAssertNil(config.evaluation.targetReturn)
+    }
+
+    func testResolvedYAML_roundTrips() throws {
+        var config = try TrainConfig.load(configs.appendingPathComponent("pendulum_ppo.yaml"), overrides: ["environment.settings={g: 9.5}"])
+        config.ppo.clipRange = 0.15
+        let text = ConfigCoder.yaml(config)
+        let again = try ConfigCoder.read(yaml: text, file: "resolved", defaults: TrainConfig())
+        XCTAssertEqual(again, config)
+    }
+
+    func expectError(_ yaml: String, overrides: [String] = [], _ expected: ConfigError, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try ConfigCoder.read(yaml: yaml, file: "bad.yaml", overrides: overrides, defaults: TrainConfig()),
+                             file: file, line: line) { error in
+            XCTAssertEqual(error as? ConfigError, expected, file: file, line: line)
+        }
+    }
+
+    func testBadConfigs_nameTheKeyAndFile() {
+        expectError("ppo:\n  learnin_rate: 0.1\n", .unknownKey(file: "bad.yaml", key: "ppo.learnin_rate", known: PPOSettingsKeys.all))
+        expectError("ppo:\n  epochs: many\n", .wrongType(file: "bad.yaml", key: "ppo.epochs", expected: "an integer", found: "\"many\""))
+        expectError("ppo:\n  gamma: 1.5\n", .invalidValue(file: "bad.yaml", key: "ppo.gamma", value: "1.5", requirement: "be in [0, 1]"))
+        expectError("ppo: 3\n", .wrongType(file: "bad.yaml", key: "ppo", expected: "a mapping", found: "3"))
+        expectError("ppo:\n  objective: trpo\n", .wrongType(file: "bad.yaml", key: "ppo.objective",
+                                                            expected: "one of clip, kl_penalty", found: "\"trpo\""))
+        expectError("", overrides: ["ppo.epochs=0"], .invalidValue(file: "bad.yaml", key: "ppo.epochs", value: "0", requirement: "be positive"))
+        expectError("", overrides: ["total_step=5"], .unknownKey(file: "bad.yaml", key: "total_step", known: TopLevelKeys.all))
+        expectError("", overrides: ["ppo.minibatches=100000"], .invalidValue(
+            file: "bad.yaml", key: "ppo.minibatches", value: "100000",
+            requirement: "be at most the rollout size steps_per_env × environments = \(32 * EnvironmentConfig().environmentCount)"))
+        expectError("", overrides: ["seed"], .badOverride(text: "seed", reason: "expected KEY=VALUE, e.g. ppo.learning_rate=3e-4"))
+        XCTAssertThrowsError(try ConfigCoder.read(yaml: "a: [", file: "bad.yaml", defaults: TrainConfig())) { error in
+            XCTAssertTrue("\(error)".hasPrefix("bad.yaml: not valid YAML"), "\(error)")
+        }
+    }
+
+    func testMissingFile_isNamed() {
+        XCTAssertThrowsError(try TrainConfig.load(URL(fileURLWithPath: "/nonexistent/x.yaml"))) { error in
+            XCTAssertTrue("\(error)".hasPrefix("/nonexistent/x.yaml: cannot read"), "\(error)")
+        }
+    }
+}
+
+enum PPOSettingsKeys {
+    static let all = ["adam_epsilon", "anneal_clip_range", "anneal_learning_rate", "clip_range", "entropy_coefficient", "epochs",
+                      "gamma", "kl_cutoff_coefficient", "kl_cutoff_factor", "kl_initial_penalty", "kl_target", "lambda",
+                      "learning_rate", "max_grad_norm", "minibatches", "normalize_advantages", "normalize_observations",
+                      "normalize_rewards", "objective", "steps_per_env", "value_clip_range", "value_coefficient"]
+}
+
+enum TopLevelKeys {
+    static let all = ["agent", "checkpoint", "device", "environment", "evaluation", "logging", "name", "network", "ppo",
+                      "seed", "total_steps"]
+}

@@ -1,0 +1,119 @@
+import Foundation
+import HerdTensor
+import HerdTestSupport
+import HerdTraining
+import XCTest
+
+final class RunFilesTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("herd-runfiles-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(at: directory) }
+
+    /// The CRC-32C check value (RFC 3720, B.4): "123456789" → 0xE3069283.
+    func testCRC32C_checkValueAndMask() {
+        XCTAssertEqual(CRC32C.checksum(Array("123456789".utf8)), 0xE306_9283)
+        XCTAssertEqual(CRC32C.checksum([UInt8](repeating: 0, count: 32)), 0x8A91_36AA)  // RFC 3720 B.4: 32 zero bytes
+        XCTAssertEqual(CRC32C.masked(0), 0xA282_EAD8)
+    }
+
+    func testEventFile_roundTripsScalarsAndSessionStart() throws {
+        let writer = try EventFileWriter(directory: directory, resumingAt: 41, wallTime: 1000)
+        try writer.addScalars([("loss/policy", -0.25), ("episode/return_mean", 123.5), ("skipped", .nan)], step: 42, wallTime: 1001)
+        let events = try EventFileReader.read(writer.url)
+        XCTAssertEqual(events.count, 3)
+        XCTAssertEqual(events[0].fileVersion, "brain.Event:2")
+        XCTAssertTrue(events[1].sessionStart)
+        XCTAssertEqual(events[1].step, 41)
+        XCTAssertEqual(events[2].step, 42)
+        XCTAssertEqual(events[2].wallTime, 1001)
+        XCTAssertEqual(events[2].scalars, ["loss/policy": -0.25, "episode/return_mean": 123.5])
+        XCTAssertTrue(writer.url.lastPathComponent.hasPrefix("events.out.tfevents.1000."))
+    }
+
+    func testEventFile_corruptionIsDetected() throws {
+        let writer = try EventFileWriter(directory: directory, wallTime: 5)
+        try writer.addScalars([("a", 1)], step: 1)
+        var bytes = [UInt8](try Data(contentsOf: writer.url))
+        bytes[bytes.count - 6] ^= 0x40
+        try Data(bytes).write(to: writer.url)
+        XCTAssertThrowsError(try EventFileReader.read(writer.url)) { error in
+            XCTAssertTrue("\(error)".contains("CRC mismatch"), "\(error)")
+        }
+    }
+
+    /// TensorBoard's own loader reads the file (needs the `tensorboard` package).
+    func testEventFile_readByTensorBoard() throws {
+        let python = try pythonWith(["tensorboard"])
+        let writer = try EventFileWriter(directory: directory, wallTime: 100)
+        for step in 1...3 { try writer.addScalars([("episode/return_mean", Double(step) * 10)], step: step * 100) }
+        let script = """
+        import sys
+        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+        ea = EventAccumulator(sys.argv[1]); ea.Reload()
+        print(",".join(f"{e.step}:{e.value:g}" for e in ea.Scalars("episode/return_mean")))
+        """
+        let result = try runPython(python, script, [directory.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "100:10,200:20,300:30")
+    }
+
+    func testCheckpointStore_keepsNewestAndFallsBackPastDamage() throws {
+        let store = CheckpointStore(directory: directory.appendingPathComponent("checkpoints"), keep: 2)
+        for step in [10, 20, 30] {
+            try store.save(SafetensorsFile(tensors: [("w", Tensor([Float(step)]))], metadata: ["step": "\(step)"]), step: step)
+        }
+        XCTAssertEqual(store.list().map(\.step), [20, 30])
+        var newest = try store.loadNewest()
+        XCTAssertEqual(newest.file.metadata["step"], "30")
+        XCTAssertTrue(newest.skipped.isEmpty)
+        // Truncate the newest: it is reported and the previous one is used.
+        let handle = try FileHandle(forWritingTo: store.url(step: 30))
+        try handle.truncate(atOffset: 20)
+        try handle.close()
+        newest = try store.loadNewest()
+        XCTAssertEqual(newest.file.metadata["step"], "20")
+        XCTAssertEqual(newest.skipped.map(\.url.lastPathComponent), ["step-000000000030.safetensors"])
+        try Data("garbage".utf8).write(to: store.url(step: 20))
+        XCTAssertThrowsError(try store.loadNewest()) { error in
+            XCTAssertTrue("\(error)".contains("every checkpoint is damaged"), "\(error)")
+        }
+    }
+
+    func testMetricsLog_resumeDropsLinesPastTheCheckpoint() throws {
+        let url = directory.appendingPathComponent("metrics.jsonl")
+        var log: MetricsLog? = try MetricsLog(url: url)
+        for step in [100, 200, 300] {
+            var r = MetricsRecord()
+            r["step"] = Double(step)
+            r["loss"] = 0.5
+            r["missing"] = .nan
+            try log!.append(r)
+        }
+        log = nil
+        XCTAssertEqual(try String(contentsOf: url, encoding: .utf8).split(separator: "\n").first,
+                       #"{"step":100,"loss":0.5,"missing":null}"#)
+        log = try MetricsLog(url: url, keepingThrough: 200)
+        var r = MetricsRecord()
+        r["step"] = 250
+        try log!.append(r)
+        log = nil
+        XCTAssertEqual(try MetricsLog.read(url).compactMap { $0["step"] }, [100, 200, 250])
+    }
+
+    func testLinePlot_ticksAndSVG() {
+        XCTAssertEqual(LinePlot.ticks(0, 100_000), [0, 20_000, 40_000, 60_000, 80_000, 100_000])
+        XCTAssertEqual(LinePlot.ticks(-1012, -150), [-1200, -1000, -800, -600, -400, -200, 0])
+        let plot = LinePlot(title: "a < b", xLabel: "environment steps", yLabel: "mean episode return",
+                            series: [.init(name: "run-1", points: [(0, 1), (10, 5)]), .init(name: "run-2", points: [(5, 2)])])
+        let svg = plot.svg
+        XCTAssertTrue(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+        XCTAssertTrue(svg.contains("a &lt; b"))
+        XCTAssertTrue(svg.contains(">run-1</text>") && svg.contains(">run-2</text>"))
+        XCTAssertTrue(svg.contains("environment steps") && svg.contains("<polyline"))
+    }
+}
