@@ -1,0 +1,78 @@
+"""Stable-Baselines3 PPO on CartPole-v1 with rl-zoo's hyperparameters, timed
+to the same "solved" criterion Herd's benchmark uses.
+
+rl-zoo (hyperparams/ppo.yml, CartPole-v1): n_envs 8, n_steps 32, batch_size
+256, gae_lambda 0.8, gamma 0.98, n_epochs 20, ent_coef 0.0, learning_rate
+lin_0.001, clip_range lin_0.2, 1e5 timesteps. Every `--eval-interval`
+environment steps the deterministic policy runs `--eval-episodes` episodes on
+100 vectorised evaluation environments; the clock (from the start of
+`learn`, evaluation included, as in Herd) stops at the first mean ≥ target.
+
+Prints one JSON object: solved, steps, wall_seconds, final_eval.
+"""
+import argparse
+import json
+import time
+
+import gymnasium as gym
+from stable_baselines3 import PPO
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.evaluation import evaluate_policy
+
+
+def linear(start):
+    return lambda progress_remaining: progress_remaining * start
+
+
+class SolveTimer(BaseCallback):
+    def __init__(self, eval_env, interval, episodes, target):
+        super().__init__()
+        self.eval_env, self.interval, self.episodes, self.target = eval_env, interval, episodes, target
+        self.next_eval = interval
+        self.solved_steps = None
+        self.solved_seconds = None
+        self.last = None
+
+    def _on_training_start(self):
+        self.start = time.perf_counter()
+
+    def _on_step(self):
+        if self.num_timesteps < self.next_eval:
+            return True
+        self.next_eval += self.interval
+        mean, _ = evaluate_policy(self.model, self.eval_env, n_eval_episodes=self.episodes, deterministic=True)
+        self.last = float(mean)
+        if mean >= self.target and self.solved_steps is None:
+            self.solved_steps = self.num_timesteps
+            self.solved_seconds = time.perf_counter() - self.start
+            return False
+        return True
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--steps", type=int, default=100_000)
+    parser.add_argument("--eval-interval", type=int, default=10_000)
+    parser.add_argument("--eval-episodes", type=int, default=100)
+    parser.add_argument("--target", type=float, default=475)
+    args = parser.parse_args()
+
+    import torch
+    torch.set_num_threads(1)
+    env = make_vec_env("CartPole-v1", n_envs=8, seed=args.seed)
+    eval_env = make_vec_env("CartPole-v1", n_envs=100, seed=args.seed + 1_000_003)
+    model = PPO("MlpPolicy", env, n_steps=32, batch_size=256, gae_lambda=0.8, gamma=0.98, n_epochs=20,
+                ent_coef=0.0, learning_rate=linear(1e-3), clip_range=linear(0.2), seed=args.seed, device="cpu")
+    timer = SolveTimer(eval_env, args.eval_interval, args.eval_episodes, args.target)
+    start = time.perf_counter()
+    model.learn(total_timesteps=args.steps, callback=timer)
+    total = time.perf_counter() - start
+    print(json.dumps({"solved": timer.solved_steps is not None, "steps": timer.solved_steps,
+                      "wall_seconds": timer.solved_seconds if timer.solved_seconds is not None else total,
+                      "final_eval": timer.last}))
+
+
+if __name__ == "__main__":
+    main()
