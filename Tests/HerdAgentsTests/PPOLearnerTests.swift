@@ -49,7 +49,7 @@ final class PPOLearnerTests: XCTestCase {
         settings.annealLearningRate = false
         let learner = try PPOLearner(observationSize: 1, head: .gaussian(dimension: 1), network: NetworkSettings(),
                                      settings: settings, seed: 6)
-        let stats = try train(learner, updates: 60, batch: 128) { -($0[0] - 0.5) * ($0[0] - 0.5) }
+        let stats = try train(learner, updates: 150, batch: 128) { -($0[0] - 0.5) * ($0[0] - 0.5) }
         let mean = try learner.act([1], deterministic: true).actions[0]
         XCTAssertEqual(Double(mean), 0.5, accuracy: 0.1)
         let penalties = Set(stats.map(\.klPenalty))

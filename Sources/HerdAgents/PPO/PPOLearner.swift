@@ -118,12 +118,15 @@ public final class PPOLearner {
         stats.explainedVariance = explainedVariance(predictions: Array(rollout.values.prefix(rows)), targets: returns)
         let minibatchSize = max(1, rows / settings.minibatches)
         var clipped = 0, seen = 0
+        // One minibatch per epoch is the whole rollout: build it once, no shuffling needed.
+        let whole = settings.minibatches == 1
+            ? try minibatch(rollout, indices: Array(0..<rows)[...], advantages: advantages, returns: returns) : nil
         for _ in 0..<settings.epochs {
             var order = Array(0..<rows)
-            order.shuffle(using: &random)
+            if whole == nil { order.shuffle(using: &random) }
             for start in stride(from: 0, to: rows - minibatchSize + 1, by: minibatchSize) {
                 let indices = order[start..<(start + minibatchSize)]
-                let batch = try minibatch(rollout, indices: indices, advantages: advantages, returns: returns)
+                let batch = try whole ?? minibatch(rollout, indices: indices, advantages: advantages, returns: returns)
                 let step = try gradientStep(batch, clipRange: clipRange)
                 stats.policyLoss += step.policyLoss
                 stats.valueLoss += step.valueLoss
@@ -155,9 +158,16 @@ public final class PPOLearner {
 
     private func minibatch(_ r: Rollout, indices: ArraySlice<Int>, advantages: [Float], returns: [Float]) throws -> Minibatch {
         func rows(_ source: [Float], width: Int) -> [Float] {
-            var out = [Float](); out.reserveCapacity(indices.count * width)
-            for i in indices { out.append(contentsOf: source[(i * width)..<((i + 1) * width)]) }
-            return out
+            [Float](unsafeUninitializedCapacity: indices.count * width) { out, count in
+                source.withUnsafeBufferPointer { src in
+                    var o = 0
+                    for i in indices {
+                        for k in 0..<width { out[o + k] = src[i * width + k] }
+                        o += width
+                    }
+                }
+                count = indices.count * width
+            }
         }
         let n = indices.count
         let oldLogProbabilities = rows(r.logProbabilities, width: 1)

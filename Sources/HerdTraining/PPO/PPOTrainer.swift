@@ -14,6 +14,11 @@ public struct TrainingSummary: Sendable {
     public var finalReturnMean: Double?
     public var stoppedBySignal: Bool
     public var checkpoint: URL?
+    /// This session's wall-clock split: collecting rollouts (acting and
+    /// stepping), PPO updates, evaluations.
+    public var collectSeconds = 0.0
+    public var updateSeconds = 0.0
+    public var evaluationSeconds = 0.0
 }
 
 /// Trains PPO with environments in worker processes stepped in lockstep
@@ -121,9 +126,11 @@ public final class PPOTrainer {
         var lastCheckpoint: URL?
         var stopped = false, finalReturn: Double?
         let gamma = settings.discount
+        var collectSeconds = 0.0, updateSeconds = 0.0, evaluationSeconds = 0.0
         device.resetCounters()
 
         training: while counters.steps < totalSteps {
+            let collectStart = Date().timeIntervalSince1970
             var rollout = Rollout(steps: settings.stepsPerEnvironment, batchSize: batchSize, observationSize: observationSize, head: head)
             for _ in 0..<settings.stepsPerEnvironment {
                 if StopSignal.requested { stopped = true; break training }
@@ -163,7 +170,10 @@ public final class PPOTrainer {
             }
             rollout.values += try learner.values(normalized(batch.observations, update: false))
             let progress = Double(counters.steps) / Double(totalSteps)
+            let updateStart = Date().timeIntervalSince1970
+            collectSeconds += updateStart - collectStart
             intervalStatistics.append(try learner.update(rollout, progress: progress))
+            updateSeconds += Date().timeIntervalSince1970 - updateStart
             counters.steps += rollout.rows
             counters.updates += 1
             counters.episodes = episodesAtStart + tracker.totalEpisodes
@@ -177,7 +187,9 @@ public final class PPOTrainer {
             if config.evaluation.intervalSteps > 0,
                counters.steps - lastEvaluationStep >= config.evaluation.intervalSteps || counters.steps >= totalSteps {
                 lastEvaluationStep = counters.steps
+                let evaluationStart = Date().timeIntervalSince1970
                 evaluation = try evaluate(learner.network, normalizer: observationNormalizer)
+                evaluationSeconds += Date().timeIntervalSince1970 - evaluationStart
                 counters.lastEvaluationReturn = evaluation!.meanReturn
                 counters.bestEvaluationReturn = max(counters.bestEvaluationReturn ?? -.infinity, evaluation!.meanReturn)
                 if let target = config.evaluation.targetReturn, evaluation!.meanReturn >= target, counters.solvedAtStep == nil {
@@ -217,7 +229,8 @@ public final class PPOTrainer {
         }
         let summary = TrainingSummary(counters: counters, stepsPerSecond: Double(counters.steps) / max(counters.wallSeconds, 1e-9),
                                       finalReturnMean: finalReturn ?? tracker.recentMeanReturn, stoppedBySignal: stopped,
-                                      checkpoint: lastCheckpoint)
+                                      checkpoint: lastCheckpoint, collectSeconds: collectSeconds,
+                                      updateSeconds: updateSeconds, evaluationSeconds: evaluationSeconds)
         try writeSummary(summary, pool: pool)
         return summary
     }
@@ -243,6 +256,9 @@ public final class PPOTrainer {
         json.add("episodes", summary.counters.episodes)
         json.add("wall_seconds", summary.counters.wallSeconds)
         json.add("steps_per_second", summary.stepsPerSecond)
+        json.add("collect_seconds", summary.collectSeconds)
+        json.add("update_seconds", summary.updateSeconds)
+        json.add("evaluation_seconds", summary.evaluationSeconds)
         json.add("episode_return_mean", summary.finalReturnMean)
         json.add("evaluation_return_last", summary.counters.lastEvaluationReturn)
         json.add("evaluation_return_best", summary.counters.bestEvaluationReturn)
