@@ -50,7 +50,7 @@ public final class MetricsLog {
             }
             try writeFileAtomically(Data(kept.map { $0 + "\n" }.joined().utf8), to: url)
         } else if !manager.fileExists(atPath: url.path) {
-            manager.createFile(atPath: url.path, contents: nil)
+            _ = manager.createFile(atPath: url.path, contents: nil)  // failure surfaces just below
         }
         guard let handle = try? FileHandle(forWritingTo: url) else {
             throw RunError.io(path: url.path, reason: "cannot open for appending")
