@@ -19,7 +19,4 @@ public enum StopSignal {
 
     /// Whether a stop was requested.
     public static var requested: Bool { stopFlag != 0 }
-
-    /// Requests a stop from code (tests, evaluation targets).
-    public static func request() { stopFlag = 1 }
 }
