@@ -8,6 +8,6 @@ public enum HerdVersion {
     /// One line for `herd --version`.
     public static var description: String {
         let blas = BLAS.configuration.split(separator: " ").prefix(2).joined(separator: " ")
-        return "herd \(herd) (libzmq \(ZeroMQ.version), \(blas))"
+        return "herd \(herd) (libzmq \(ZeroMQ.version), \(blas), kernels \(BLAS.coreName))"
     }
 }

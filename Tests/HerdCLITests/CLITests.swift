@@ -20,7 +20,7 @@ final class CLITests: XCTestCase {
         let result = try runProcess(try herd, ["bench", "tensor", "--json", "--quick"], currentDirectory: repositoryRoot)
         XCTAssertEqual(result.status, 0, result.stderr)
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Double]
-        for key in ["matmul_ratio", "mlp_step_us", "lstm_step_us", "op_overhead_ns", "blas_threads"] {
+        for key in ["matmul_ratio", "mlp_step_us", "lstm_step_us", "op_overhead_ns", "blas_threads", "ppo_step_256_us", "ppo_step_64_us"] {
             XCTAssertNotNil(object?[key], "missing \(key) in \(result.stdout)")
         }
     }

@@ -20,7 +20,8 @@ final class ConfigTests: XCTestCase {
         }
         let cartpole = try TrainConfig.load(configs.appendingPathComponent("cartpole_ppo.yaml"))
         XCTAssertEqual(cartpole.environment.name, "CartPole-v1")
-        XCTAssertEqual(cartpole.ppo.epochs, 20)
+        XCTAssertEqual(cartpole.ppo.epochs, 4)
+        XCTAssertEqual(cartpole.ppo.minibatches, 4)
         XCTAssertEqual(cartpole.evaluation.targetReturn, 475)
     }
 

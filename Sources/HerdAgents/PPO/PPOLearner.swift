@@ -54,6 +54,10 @@ public final class PPOLearner {
     public var random: RandomGenerator
     /// Updates done so far.
     public var updates = 0
+    /// The network's parameters, listed once: they keep their identity
+    /// (optimisers and checkpoint restores write into them in place), and
+    /// listing them walks every layer and builds its names.
+    private let trainable: [Tensor]
 
     public init(observationSize: Int, head: ActionHead, network networkSettings: NetworkSettings,
                 settings: PPOSettings, device: Device = .cpu, seed: UInt64) throws {
@@ -61,6 +65,7 @@ public final class PPOLearner {
         network = ActorCritic(observationSize: observationSize, head: head, settings: networkSettings, using: &initRandom)
         try network.move(to: device)
         optimizer = Adam(network.namedParameters, learningRate: settings.learningRate, epsilon: settings.adamEpsilon)
+        trainable = network.parameters
         self.settings = settings
         self.device = device
         self.observationSize = observationSize
@@ -185,7 +190,6 @@ public final class PPOLearner {
     private func gradientStep(_ b: Minibatch, clipRange: Float)
         throws -> (policyLoss: Double, valueLoss: Double, entropy: Double, gradientNorm: Double, clipped: Int) {
         let tape = GradientTape()
-        let parameters = network.parameters
         var logProbabilities: Tensor!
         var policyLoss: Tensor!, valueLoss: Tensor!, entropy: Tensor!
         let loss = try tape.record { () throws -> Tensor in
@@ -207,7 +211,7 @@ public final class PPOLearner {
             entropy = policy.entropy().mean()
             return policyLoss + valueLoss * settings.valueCoefficient - entropy * settings.entropyCoefficient
         }
-        var gradients = tape.gradients(of: loss, wrt: parameters)
+        var gradients = tape.gradients(of: loss, wrt: trainable)
         let norm: Float
         if settings.maxGradientNorm > 0 {
             (gradients, norm) = clipByGlobalNorm(gradients, maxNorm: settings.maxGradientNorm)

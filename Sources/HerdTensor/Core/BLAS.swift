@@ -17,6 +17,10 @@ public enum BLAS {
     /// OpenBLAS's build description (version, kernel, thread limit).
     public static var configuration: String { String(cString: openblas_get_config()) }
 
+    /// The kernel family OpenBLAS runs ("Haswell", "SkylakeX", ...): its own
+    /// choice for this CPU, or `OPENBLAS_CORETYPE` when that is set.
+    public static var coreName: String { String(cString: openblas_get_corename()) }
+
     /// Applies `HERD_BLAS_THREADS` if set, else one thread. Returns the count.
     @discardableResult
     public static func configureFromEnvironment() -> Int {

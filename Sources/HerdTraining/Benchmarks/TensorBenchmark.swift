@@ -1,4 +1,5 @@
 import Foundation
+import HerdAgents
 import HerdTensor
 
 /// `herd bench tensor`: the tensor backend's speed on the shapes Herd uses.
@@ -12,12 +13,18 @@ import HerdTensor
 ///   backward, Adam step;
 /// - `lstm_step_us`: one LSTM step, batch 64, input and hidden 128, forward
 ///   and backward;
+/// - `ppo_step_256_us`, `ppo_step_64_us`: one PPO gradient step (clipped
+///   surrogate, value loss, entropy, global-norm clip, Adam) of separate
+///   4→64→64 tanh policy (2 logits) and value networks on a minibatch of 256
+///   or 64 rows of a CartPole-shaped rollout, measured over whole
+///   ``PPOLearner/update(_:progress:)`` calls;
 /// - `op_overhead_ns`: one 1-element add with no tape active.
 public struct TensorBenchmark {
     public struct Options {
         public var repeats = 7
         public var mlpIterations = 2000
         public var lstmIterations = 300
+        public var ppoUpdates = 40
         public var overheadIterations = 200_000
         public var matmulSize = 1024
         public var seed: UInt64 = 0
@@ -30,6 +37,7 @@ public struct TensorBenchmark {
             o.repeats = 1
             o.mlpIterations = 20
             o.lstmIterations = 5
+            o.ppoUpdates = 2
             o.overheadIterations = 1000
             o.matmulSize = 128
             return o
@@ -61,6 +69,8 @@ public struct TensorBenchmark {
         out["matmul_ratio"] = cblasSeconds / tensorSeconds
         out["mlp_step_us"] = try mlpStepSeconds(&rng) * 1e6
         out["lstm_step_us"] = lstmStepSeconds(&rng) * 1e6
+        out["ppo_step_256_us"] = try ppoStepSeconds(minibatchRows: 256) * 1e6
+        out["ppo_step_64_us"] = try ppoStepSeconds(minibatchRows: 64) * 1e6
         out["op_overhead_ns"] = opOverheadSeconds() * 1e9
         out["blas_threads"] = Double(BLAS.threads)
         return out
@@ -82,6 +92,37 @@ public struct TensorBenchmark {
         let seconds = Self.medianPerIteration(options.repeats, iterations: options.mlpIterations, step)
         try device.synchronize()
         return seconds
+    }
+
+    func ppoStepSeconds(minibatchRows: Int) throws -> Double {
+        var settings = PPOSettings()
+        settings.stepsPerEnvironment = 8
+        settings.epochs = 4
+        settings.minibatches = 256 / minibatchRows
+        let learner = try PPOLearner(observationSize: 4, head: .categorical(classes: 2),
+                                     network: NetworkSettings(), settings: settings,
+                                     device: options.device, seed: options.seed)
+        var rng = RandomGenerator(seed: options.seed, stream: 3)
+        var rollout = Rollout(steps: 8, batchSize: 32, observationSize: 4, head: learner.head)
+        for _ in 0..<8 {
+            let observations = (0..<(32 * 4)).map { _ in Float(rng.nextNormal()) }
+            let step = try learner.act(observations)
+            rollout.observations += observations
+            rollout.actions += step.actions
+            rollout.logProbabilities += step.logProbabilities
+            rollout.distributionParameters += step.distributionParameters
+            rollout.values += step.values
+            rollout.rewards += (0..<32).map { _ in 1 }
+            rollout.discounts += (0..<32).map { _ in rng.nextUniform() < 0.05 ? 0 : 0.98 }
+        }
+        rollout.values += [Float](repeating: 0, count: 32)
+        let stepsPerUpdate = Double(settings.epochs * settings.minibatches)
+        var failure: Error?
+        let seconds = Self.medianPerIteration(options.repeats, iterations: options.ppoUpdates) {
+            do { _ = try learner.update(rollout, progress: 0) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        return seconds / stepsPerUpdate
     }
 
     func lstmStepSeconds(_ rng: inout RandomGenerator) -> Double {
