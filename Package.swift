@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "HerdEnvironments", dependencies: ["HerdCore"], swiftSettings: kernelFlags),
         .target(name: "HerdTransport", dependencies: ["CZeroMQ"]),
         .target(name: "HerdAgents", dependencies: ["HerdTensor", "HerdCore"]),
-        .target(name: "HerdRuntime", dependencies: ["HerdTransport", "HerdEnvironments", "HerdTensor"]),
+        .target(name: "HerdRuntime", dependencies: ["HerdTransport", "HerdEnvironments", "HerdTensor", "HerdCore"]),
         .target(
             name: "HerdTraining",
             dependencies: [
