@@ -112,10 +112,10 @@ extension ProcessPool {
     /// Dispatches incoming messages and supervises until `done()` holds or
     /// `timeout` passes (then throws `onTimeout()`). A worker's reported
     /// failure is thrown.
-    func pump(until done: () -> Bool, timeout: Double, onTimeout: () -> Error) throws {
+    func pump(until done: () -> Bool, timeout: Double, waitMilliseconds: Int = 20, onTimeout: () -> Error) throws {
         let deadline = Date().addingTimeInterval(timeout)
         while !done() {
-            if let frames = try spinThenReceive() { dispatch(frames) }
+            if let frames = try spinThenReceive(waitMilliseconds: waitMilliseconds) { dispatch(frames) }
             while let frames = try router.tryReceive() { dispatch(frames) }
             if let failed = slots.first(where: { $0.failure != nil }) {
                 let message = failed.failure!
@@ -136,8 +136,8 @@ extension ProcessPool {
 
     /// The next message: polled without sleeping for up to `spinMicroseconds`
     /// (a fast worker's reply usually lands within it, saving the sleep and
-    /// wake-up of a blocking wait), then waited for up to 20 ms.
-    func spinThenReceive() throws -> [Frame]? {
+    /// wake-up of a blocking wait), then waited for up to `waitMilliseconds`.
+    func spinThenReceive(waitMilliseconds: Int = 20) throws -> [Frame]? {
         if let frames = try router.tryReceive() { return frames }
         if configuration.spinMicroseconds > 0 {
             let until = DispatchTime.now().uptimeNanoseconds + UInt64(configuration.spinMicroseconds * 1000)
@@ -145,7 +145,7 @@ extension ProcessPool {
                 if let frames = try router.tryReceive() { return frames }
             }
         }
-        return try router.receive(timeoutMilliseconds: 20)
+        return try router.receive(timeoutMilliseconds: waitMilliseconds)
     }
 
     /// One incoming message: validated, then applied to its worker's slot.

@@ -152,6 +152,35 @@ public final class ProcessPool: @unchecked Sendable {
         }
     }
 
+    /// Returns whatever results are ready, for the central inference loop:
+    /// waits until results of at least `fullBatchSize` environments are
+    /// ready, or until `timeout` seconds have passed with at least one
+    /// worker's results ready, then takes whole workers in the order they
+    /// finished while they fit in `maxBatchSize` (always at least one).
+    /// SEED RL's learner waits for a full batch and stalls when too few
+    /// actors are alive; this returns a partial batch at the deadline instead.
+    /// Throws when no environment has a step in flight.
+    public func receiveReady(maxBatchSize: Int, fullBatchSize: Int, timeout: Double) throws -> Batch {
+        try locked {
+            require(maxBatchSize > 0 && fullBatchSize > 0 && timeout >= 0,
+                    "receiveReady: sizes must be positive and the timeout non-negative")
+            guard slots.contains(where: { $0.completed != nil || $0.isAwaiting }) else {
+                throw RuntimeError.invalidRequest("receiveReady: no environment has a step in flight")
+            }
+            let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeout * 1e9)
+            try pump(until: {
+                let ready = self.readyCount
+                return ready >= fullBatchSize || (ready > 0 && DispatchTime.now().uptimeNanoseconds >= deadline)
+            }, timeout: .infinity, waitMilliseconds: max(1, Int(min(timeout * 1000, 20)))) { RuntimeError.closed }
+            var batch = Batch()
+            while let next = completionOrder.first, batch.count == 0 || batch.count + slots[next].count <= maxBatchSize {
+                completionOrder.removeFirst()
+                append(slots[next], to: &batch)
+            }
+            return batch
+        }
+    }
+
     // MARK: Closing
 
     /// Says goodbye to every worker and waits briefly for them to exit.

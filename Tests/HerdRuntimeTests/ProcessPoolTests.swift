@@ -95,6 +95,36 @@ final class ProcessPoolTests: XCTestCase {
         }
     }
 
+    /// The inference loop's receive: a full batch when enough is ready, a
+    /// partial one at the deadline when too few environments are stepping
+    /// (where SEED's learner would wait forever), never more than the maximum.
+    func testReceiveReady_partialBatchAtDeadline_andMaximumBatch() throws {
+        let pool = try pool(workers: 3, perWorker: 2)
+        defer { pool.close() }
+        _ = try pool.reset()
+        XCTAssertThrowsError(try pool.receiveReady(maxBatchSize: 6, fullBatchSize: 6, timeout: 0.01), "nothing in flight")
+
+        // Only workers 0 and 1 step: a full batch of 6 never comes.
+        try pool.send([0, 1, 0, 1], environmentIDs: [0, 1, 2, 3])
+        let start = Date()
+        let partial = try pool.receiveReady(maxBatchSize: 6, fullBatchSize: 6, timeout: 0.05)
+        let waited = Date().timeIntervalSince(start)
+        XCTAssertEqual(Set(partial.environmentIDs), [0, 1, 2, 3])
+        XCTAssertGreaterThanOrEqual(waited, 0.045, "returned before the deadline without a full batch")
+        XCTAssertLessThan(waited, 1.0, "the deadline must bound the wait")
+
+        // Everyone steps; at most 4 environments (two whole workers) per batch.
+        try pool.send([Float](repeating: 1, count: 6), environmentIDs: Array(0..<6))
+        let first = try pool.receiveReady(maxBatchSize: 4, fullBatchSize: 6, timeout: 5)
+        XCTAssertEqual(first.count, 4)
+        let rest = try pool.receiveReady(maxBatchSize: 4, fullBatchSize: 1, timeout: 5)
+        XCTAssertEqual(rest.count, 2)
+        XCTAssertEqual(Set(first.environmentIDs + rest.environmentIDs), Set(0..<6))
+        // A maximum below one worker's environments still returns that worker.
+        try pool.send([0, 0], environmentIDs: [4, 5])
+        XCTAssertEqual(try pool.receiveReady(maxBatchSize: 1, fullBatchSize: 1, timeout: 5).environmentIDs, [4, 5])
+    }
+
     func testKillDashNine_isSurvived_interruptedEpisodesTruncated() throws {
         let pool = try pool(perWorker: 2)
         defer { pool.close() }
