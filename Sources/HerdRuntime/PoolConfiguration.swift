@@ -89,6 +89,11 @@ public struct Batch: Equatable, Sendable {
     /// The last observation of each episode that ended in this batch, by
     /// environment id (the observation row then holds the next episode's first).
     public var finalObservations: [Int: [Float]] = [:]
+    /// Environments whose worker process was replaced since their previous
+    /// results: their rows are the truncation the replacement reports, and
+    /// per-environment state kept for them (unrolls, recurrent state) belongs
+    /// to the lost process.
+    public var restartedEnvironments: Set<Int> = []
 
     public init() {}
 

@@ -27,6 +27,8 @@ final class WorkerSlot {
     var lastObservations: [Float] = []
     /// A request's failure reported by the worker (`error` message).
     var failure: String?
+    /// Replaced since its last results were handed out (see ``Batch/restartedEnvironments``).
+    var restartedSinceHandout = false
 
     init(index: Int, firstEnvironment: Int, count: Int) {
         self.index = index
@@ -260,6 +262,7 @@ extension ProcessPool {
         let fresh = slot.completed!
         slot.completed = nil
         workersReplaced += 1
+        slot.restartedSinceHandout = true
         let truncated = truncation(slot, after: fresh)
         switch interrupted {
         case .awaiting(_, _, isReset: true):

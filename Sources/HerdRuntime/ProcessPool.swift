@@ -267,6 +267,10 @@ public final class ProcessPool: @unchecked Sendable {
         batch.terminated.append(contentsOf: results.terminated)
         batch.truncated.append(contentsOf: results.truncated)
         for final in results.finalObservations { batch.finalObservations[slot.firstEnvironment + Int(final.index)] = final.observation }
+        if slot.restartedSinceHandout {
+            batch.restartedEnvironments.formUnion(slot.environmentIDs)
+            slot.restartedSinceHandout = false
+        }
     }
 
     func setShapes(from ready: Ready) {

@@ -138,6 +138,8 @@ final class ProcessPoolTests: XCTestCase {
         XCTAssertEqual(pool.workersReplaced, 1)
         XCTAssertEqual(Array(batch.truncated[2...3]), [true, true], "the dead worker's episodes end truncated")
         XCTAssertEqual(Array(batch.truncated[0...1]), [false, false])
+        XCTAssertEqual(batch.restartedEnvironments, [2, 3], "the replaced worker's environments are named once")
+        XCTAssertEqual(try pool.step([1, 0, 1, 0]).restartedEnvironments, [])
         XCTAssertNotNil(batch.finalObservations[2])
         XCTAssertNotEqual(pool.workerProcessIDs[1], victim)
         // The pool goes on normally.
