@@ -184,7 +184,6 @@ public final class InferenceServer: @unchecked Sendable {
     private func serve(_ first: Batch) throws {
         let count = pool.environmentCount, actionSize = pool.actionSize
         var previousActions = [Float](repeating: 0, count: count * actionSize)
-        var previousRewards = [Float](repeating: 0, count: count)
         var episodeStarts = [Bool](repeating: true, count: count)
         var states = [[Float]](repeating: [], count: count)
         var batch = first
@@ -231,7 +230,6 @@ public final class InferenceServer: @unchecked Sendable {
             for (row, id) in ids.enumerated() {
                 previousActions.replaceSubrange((id * actionSize)..<((id + 1) * actionSize),
                                                 with: response.actions[(row * actionSize)..<((row + 1) * actionSize)])
-                previousRewards[id] = Float(batch.rewards[row])
                 episodeStarts[id] = false
                 if !response.recurrentStates.isEmpty { states[id] = response.recurrentStates[row] }
             }
