@@ -142,4 +142,47 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.stderr.contains("config.yaml: cannot read"), missing.stderr)
     }
+
+    /// V-trace through central inference: real workers, the inference thread
+    /// and the learner; the run directory as for PPO plus SEED's figures.
+    func testVTraceRun_learns_logsInferenceAndLag_andResumes() throws {
+        let run = RunDirectory(url: scratch.appendingPathComponent("vt"))
+        func train(_ steps: Int, resume: Bool = false) throws -> ProcessResult {
+            let source = resume ? ["--resume"] : ["configs/cartpole_vtrace.yaml", "--seed", "1"]
+            return try runProcess(try herd, ["train"] + source + ["--run-dir", run.url.path, "--set", "total_steps=\(steps)",
+                                  "--set", "logging.interval_steps=10000", "--set", "evaluation.interval_steps=0",
+                                  "--set", "checkpoint.interval_steps=1000000"], currentDirectory: repositoryRoot)
+        }
+        let first = try train(80_000)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let records = try metrics("vt")
+        XCTAssertGreaterThanOrEqual(records.count, 7)
+        let early = records[0]["episode_return_mean"]!, late = records.last!["episode_return_mean"]!
+        XCTAssertGreaterThan(late, 2 * early, "mean return \(early) → \(late)")
+        for key in ["policy_loss", "value_loss", "entropy", "mean_rho", "policy_lag_mean", "policy_lag_max",
+                    "inference_batch_mean", "inference_latency_p99_ms", "unrolls_discarded", "learner_steps_per_second"] {
+            XCTAssertNotNil(records.last?[key], "metrics.jsonl lacks \(key)")
+        }
+        // Inference runs ahead of the learner by a bounded number of versions.
+        let lag = records.last!["policy_lag_max"]!
+        XCTAssertGreaterThanOrEqual(lag, 0)
+        XCTAssertLessThan(lag, 100)
+        let events = try EventFileReader.read(run.eventFiles[0])
+        XCTAssertNotNil(events.last { !$0.scalars.isEmpty }?.scalars["vtrace/policy_lag_mean"])
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: run.summary)) as? [String: Any]
+        XCTAssertEqual(summary?["agent"] as? String, "vtrace")
+        XCTAssertGreaterThan((summary?["inference_batches"] as? Double) ?? 0, 0)
+        let steps = try XCTUnwrap(summary?["steps"] as? Int)
+        XCTAssertGreaterThanOrEqual(steps, 80_000)
+
+        // The checkpoint evaluates like a PPO one, and a resumed run counts on from it.
+        let eval = try runProcess(try herd, ["eval", run.url.path, "--episodes", "3", "--json"])
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        let resumed = try train(120_000, resume: true)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("at step \(steps)"), resumed.stderr)
+        let after = try JSONSerialization.jsonObject(with: Data(contentsOf: run.summary)) as? [String: Any]
+        XCTAssertGreaterThanOrEqual((after?["steps"] as? Int) ?? 0, 120_000)
+        XCTAssertGreaterThan((after?["updates"] as? Int) ?? 0, (summary?["updates"] as? Int) ?? .max)
+    }
 }

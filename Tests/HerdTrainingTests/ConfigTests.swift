@@ -7,8 +7,8 @@ import XCTest
 final class ConfigTests: XCTestCase {
     let configs = repositoryRoot.appendingPathComponent("configs")
 
-    func testShippedPPOConfigs_loadAndCommentEveryField() throws {
-        for name in ["cartpole_ppo", "pendulum_ppo", "acrobot_ppo", "mountaincar_continuous_ppo"] {
+    func testShippedConfigs_loadAndCommentEveryField() throws {
+        for name in ["cartpole_ppo", "pendulum_ppo", "acrobot_ppo", "mountaincar_continuous_ppo", "cartpole_vtrace"] {
             let url = configs.appendingPathComponent("\(name).yaml")
             let config = try TrainConfig.load(url)
             XCTAssertEqual(config.name, name)
@@ -23,6 +23,22 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(cartpole.ppo.epochs, 4)
         XCTAssertEqual(cartpole.ppo.minibatches, 4)
         XCTAssertEqual(cartpole.evaluation.targetReturn, 475)
+    }
+
+    func testVTraceSection_readsClipsOptimiserAndNamesBadKeys() throws {
+        let url = configs.appendingPathComponent("cartpole_vtrace.yaml")
+        let config = try TrainConfig.load(url, overrides: ["vtrace.clip_rho=null", "vtrace.optimizer=rmsprop", "vtrace.reward_clipping=abs_one"])
+        XCTAssertEqual(config.agent, .vtrace)
+        XCTAssertNil(config.vtrace.learner.vtrace.clipRho)
+        XCTAssertEqual(config.vtrace.learner.vtrace.clipC, 1)
+        XCTAssertEqual(config.vtrace.learner.optimizer, .rmsprop)
+        XCTAssertEqual(config.vtrace.learner.rewardClipping, .absOne)
+        XCTAssertThrowsError(try TrainConfig.load(url, overrides: ["vtrace.optimizer=sgd"])) { error in
+            XCTAssertTrue("\(error)".contains("vtrace.optimizer"), "\(error)")
+        }
+        XCTAssertThrowsError(try TrainConfig.load(url, overrides: ["vtrace.clip_c=-1"])) { error in
+            XCTAssertTrue("\(error)".contains("vtrace.clip_c"), "\(error)")
+        }
     }
 
     func testOverrides_replaceFieldsAndParseTypes() throws {
@@ -86,5 +102,5 @@ enum PPOSettingsKeys {
 
 enum TopLevelKeys {
     static let all = ["agent", "checkpoint", "device", "environment", "evaluation", "logging", "name", "network", "ppo",
-                      "seed", "total_steps"]
+                      "seed", "total_steps", "vtrace"]
 }

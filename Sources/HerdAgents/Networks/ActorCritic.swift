@@ -24,6 +24,12 @@ public struct NetworkSettings: Equatable, Sendable {
     public var standardDeviation = StandardDeviation.learnedLogStd
     /// Initial σ of Gaussian policies.
     public var initialStd: Float = 1
+    /// Image observations `[C, H, W]`: output channels of a convolutional
+    /// torso shared by both heads, before the MLP torsos (empty: none).
+    public var convChannels: [Int] = []
+    /// Kernel size and stride of each convolution (one entry, or one per layer).
+    public var convKernels: [Int] = [3]
+    public var convStrides: [Int] = [1]
 
     public init() {}
 }
@@ -36,6 +42,9 @@ public struct NetworkSettings: Equatable, Sendable {
 public final class ActorCritic: Layer {
     public let head: ActionHead
     public let settings: NetworkSettings
+    let convolutions: [Conv2D]
+    /// `[C, H, W]` of image inputs (with ``NetworkSettings/convChannels``).
+    let imageShape: [Int]
     let policyTorso: MLP?
     let valueTorso: MLP?
     let policyOutput: Linear
@@ -43,14 +52,41 @@ public final class ActorCritic: Layer {
     var logStd: Tensor?
     let stdOffset: Float
 
-    public init(observationSize: Int, head: ActionHead, settings: NetworkSettings, using rng: inout RandomGenerator) {
+    /// `observationShape` (the environment's, e.g. `[1, 10, 5]`) is needed
+    /// only by a convolutional torso; a rank-2 shape is one channel.
+    public init(observationSize: Int, observationShape: [Int]? = nil, head: ActionHead, settings: NetworkSettings,
+                using rng: inout RandomGenerator) {
         require(observationSize > 0, "ActorCritic: observation size must be positive")
         self.head = head
         self.settings = settings
+        var featureSize = observationSize
+        var convolutions: [Conv2D] = []
+        var imageShape: [Int] = []
+        if !settings.convChannels.isEmpty {
+            let shape = observationShape ?? []
+            require(shape.count == 2 || shape.count == 3, "ActorCritic: a convolutional torso needs image observations [C, H, W], got \(shape)")
+            imageShape = shape.count == 2 ? [1] + shape : shape
+            var (channels, height, width) = (imageShape[0], imageShape[1], imageShape[2])
+            for (i, out) in settings.convChannels.enumerated() {
+                let kernel = settings.convKernels[min(i, settings.convKernels.count - 1)]
+                let stride = settings.convStrides[min(i, settings.convStrides.count - 1)]
+                // "Same" padding for odd kernels, so small boards keep their size at stride 1.
+                let padding = kernel / 2
+                convolutions.append(Conv2D(inChannels: channels, outChannels: out, kernelSize: kernel, stride: stride, padding: padding,
+                                           initializer: .orthogonal(gain: Float(2).squareRoot()), using: &rng))
+                height = (height + 2 * padding - kernel) / stride + 1
+                width = (width + 2 * padding - kernel) / stride + 1
+                require(height > 0 && width > 0, "ActorCritic: convolution \(i) leaves no pixels of \(imageShape)")
+                channels = out
+            }
+            featureSize = channels * height * width
+        }
+        self.convolutions = convolutions
+        self.imageShape = imageShape
         let hidden = settings.hiddenSizes
-        let torsoOut = hidden.last ?? observationSize
+        let torsoOut = hidden.last ?? featureSize
         func torso() -> MLP? {
-            hidden.isEmpty ? nil : MLP(sizes: [observationSize] + hidden, activation: settings.activation,
+            hidden.isEmpty ? nil : MLP(sizes: [featureSize] + hidden, activation: settings.activation,
                                        outputActivation: settings.activation, initializer: .orthogonal(gain: Float(2).squareRoot()),
                                        using: &rng)
         }
@@ -72,13 +108,30 @@ public final class ActorCritic: Layer {
 
     /// The action distribution and value for observations `[B, n]`; values `[B]`.
     public func callAsFunction(_ observations: Tensor) -> (policy: PolicyDistribution, value: Tensor) {
+        let observations = features(observations)
         let policyFeatures = policyTorso.map { $0(observations) } ?? observations
         let valueFeatures = settings.shared ? policyFeatures : (valueTorso.map { $0(observations) } ?? observations)
         return (distribution(policyOutput(policyFeatures)), value(fromFeatures: valueFeatures))
     }
 
+    /// The action distribution alone (skips the value network when it is separate).
+    public func policy(_ observations: Tensor) -> PolicyDistribution {
+        let observations = features(observations)
+        return distribution(policyOutput(policyTorso.map { $0(observations) } ?? observations))
+    }
+
+    /// The convolutional torso's flattened output for `[B, n]` observations
+    /// (the observations themselves without one).
+    private func features(_ observations: Tensor) -> Tensor {
+        guard !convolutions.isEmpty else { return observations }
+        var x = observations.reshaped([observations.shape[0]] + imageShape)
+        for conv in convolutions { x = settings.activation(conv(x)) }
+        return x.flattened()
+    }
+
     /// Values alone, `[B]` (skips the policy network when it is separate).
     public func value(_ observations: Tensor) -> Tensor {
+        let observations = features(observations)
         let torso = settings.shared ? policyTorso : valueTorso
         return value(fromFeatures: torso.map { $0(observations) } ?? observations)
     }
@@ -104,6 +157,9 @@ public final class ActorCritic: Layer {
     }
 
     public func visitParameters(_ body: (String, inout Tensor) throws -> Void) rethrows {
+        for (i, conv) in convolutions.enumerated() {
+            try conv.visitParameters { name, t in try body("conv.\(i).\(name)", &t) }
+        }
         try policyTorso?.visitParameters { name, t in try body("policy_torso.\(name)", &t) }
         try valueTorso?.visitParameters { name, t in try body("value_torso.\(name)", &t) }
         try policyOutput.visitParameters { name, t in try body("policy_head.\(name)", &t) }

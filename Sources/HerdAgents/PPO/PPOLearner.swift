@@ -59,10 +59,11 @@ public final class PPOLearner {
     /// listing them walks every layer and builds its names.
     private let trainable: [Tensor]
 
-    public init(observationSize: Int, head: ActionHead, network networkSettings: NetworkSettings,
+    public init(observationSize: Int, observationShape: [Int]? = nil, head: ActionHead, network networkSettings: NetworkSettings,
                 settings: PPOSettings, device: Device = .cpu, seed: UInt64) throws {
         var initRandom = RandomGenerator(seed: seed, stream: 1)
-        network = ActorCritic(observationSize: observationSize, head: head, settings: networkSettings, using: &initRandom)
+        network = ActorCritic(observationSize: observationSize, observationShape: observationShape, head: head,
+                              settings: networkSettings, using: &initRandom)
         try network.move(to: device)
         optimizer = Adam(network.namedParameters, learningRate: settings.learningRate, epsilon: settings.adamEpsilon)
         trainable = network.parameters

@@ -5,7 +5,10 @@ import HerdTensor
 
 /// Which learner `herd train` runs.
 public enum AgentKind: String, ConfigEnum, Sendable {
+    /// BatchPPO on environments stepped in lockstep (`ppo:` section).
     case ppo
+    /// IMPALA's V-trace actor-critic on central inference (`vtrace:` section).
+    case vtrace
 }
 
 /// A training run: everything in a `configs/*.yaml` file. The shipped
@@ -25,6 +28,7 @@ public struct TrainConfig: ConfigSection, Equatable, Sendable {
     public var environment = EnvironmentConfig()
     public var network = NetworkSettings()
     public var ppo = PPOSettings()
+    public var vtrace = VTraceConfig()
     public var logging = LoggingConfig()
     public var checkpoint = CheckpointConfig()
     public var evaluation = EvaluationConfig()
@@ -40,10 +44,11 @@ public struct TrainConfig: ConfigSection, Equatable, Sendable {
         try c.section("environment", &environment)
         try c.section("network", &network)
         try c.section("ppo", &ppo)
+        try c.section("vtrace", &vtrace)
         try c.section("logging", &logging)
         try c.section("checkpoint", &checkpoint)
         try c.section("evaluation", &evaluation)
-        if c.isReading {
+        if c.isReading, agent == .ppo {
             let rows = ppo.stepsPerEnvironment * environment.environmentCount
             if ppo.minibatches > rows {
                 throw c.invalid("ppo.minibatches", "\(ppo.minibatches)",
@@ -133,7 +138,50 @@ public struct EvaluationConfig: ConfigSection, Equatable, Sendable {
     }
 }
 
+/// The V-trace learner and the central inference that feeds it.
+public struct VTraceConfig: ConfigSection, Equatable, Sendable {
+    public var learner = VTraceLearnerSettings()
+    /// Most environments per inference batch (0: every environment).
+    public var inferenceMaxBatch = 0
+    /// Environments worth waiting for before acting (0: the maximum batch).
+    public var inferenceFullBatch = 0
+    /// Milliseconds to wait for a full batch before acting on what is ready.
+    public var inferenceTimeoutMs = 2.0
+    /// Finished unrolls waiting for the learner (back-pressure beyond).
+    public var queueCapacity = 64
+
+    public init() {}
+
+    public mutating func describe(_ c: ConfigCoder) throws {
+        let positive = "be positive", nonNegative = "be ≥ 0", clip = "be positive, or null for no clipping"
+        try c.field("unroll_length", &learner.unrollLength, must: positive) { $0 > 0 }
+        try c.field("batch_size", &learner.batchSize, must: positive) { $0 > 0 }
+        try c.field("learning_rate", &learner.learningRate, must: positive) { $0 > 0 }
+        try c.field("anneal_learning_rate", &learner.annealLearningRate)
+        try c.field("optimizer", &learner.optimizer)
+        try c.field("adam_epsilon", &learner.adamEpsilon, must: positive) { $0 > 0 }
+        try c.field("rmsprop_decay", &learner.rmspropDecay, must: "be in [0, 1)") { (0..<1).contains($0) }
+        try c.field("rmsprop_momentum", &learner.rmspropMomentum, must: "be in [0, 1)") { (0..<1).contains($0) }
+        try c.field("rmsprop_epsilon", &learner.rmspropEpsilon, must: positive) { $0 > 0 }
+        try c.field("gamma", &learner.discount, must: "be in [0, 1]") { (0...1).contains($0) }
+        try c.field("lambda", &learner.vtrace.lambda, must: "be in [0, 1]") { (0...1).contains($0) }
+        try c.field("clip_rho", &learner.vtrace.clipRho, must: clip) { $0.map { $0 > 0 } ?? true }
+        try c.field("clip_c", &learner.vtrace.clipC, must: clip) { $0.map { $0 > 0 } ?? true }
+        try c.field("clip_pg_rho", &learner.vtrace.clipPGRho, must: clip) { $0.map { $0 > 0 } ?? true }
+        try c.field("baseline_coefficient", &learner.baselineCoefficient, must: nonNegative) { $0 >= 0 }
+        try c.field("entropy_coefficient", &learner.entropyCoefficient, must: nonNegative) { $0 >= 0 }
+        try c.field("max_grad_norm", &learner.maxGradientNorm, must: "be ≥ 0 (0: off)") { $0 >= 0 }
+        try c.field("reward_clipping", &learner.rewardClipping)
+        try c.field("inference_max_batch", &inferenceMaxBatch, must: "be ≥ 0 (0: every environment)") { $0 >= 0 }
+        try c.field("inference_full_batch", &inferenceFullBatch, must: "be ≥ 0 (0: the maximum batch)") { $0 >= 0 }
+        try c.field("inference_timeout_ms", &inferenceTimeoutMs, must: nonNegative) { $0 >= 0 }
+        try c.field("queue_capacity", &queueCapacity, must: positive) { $0 > 0 }
+    }
+}
+
 extension Activation: ConfigEnum {}
+extension VTraceOptimizer: ConfigEnum {}
+extension RewardClipping: ConfigEnum {}
 extension StandardDeviation: ConfigEnum {}
 extension PPOObjective: ConfigEnum {}
 
@@ -145,6 +193,9 @@ extension NetworkSettings: ConfigSection {
         try c.field("tanh_mean", &tanhMean)
         try c.field("std", &standardDeviation)
         try c.field("initial_std", &initialStd, must: "be positive") { $0 > 0 }
+        try c.field("conv_channels", &convChannels, must: "hold positive channel counts") { $0.allSatisfy { $0 > 0 } }
+        try c.field("conv_kernels", &convKernels, must: "hold one or more positive sizes") { !$0.isEmpty && $0.allSatisfy { $0 > 0 } }
+        try c.field("conv_strides", &convStrides, must: "hold one or more positive strides") { !$0.isEmpty && $0.allSatisfy { $0 > 0 } }
     }
 }
 

@@ -44,7 +44,7 @@ public struct SavedPolicy {
         case .box: head = .gaussian(dimension: probe.actionSpace.flatCount)
         }
         var random = RandomGenerator(seed: 0)
-        let network = ActorCritic(observationSize: probe.observationSpace.flatCount, head: head,
+        let network = ActorCritic(observationSize: probe.observationSpace.flatCount, observationShape: probe.observationSpace.shape, head: head,
                                   settings: config.network, using: &random)
         try PPOCheckpoint.loadNetwork(network, from: file, path: source.path)
         let normalizer = try PPOCheckpoint.observationNormalizer(of: file, size: probe.observationSpace.flatCount)

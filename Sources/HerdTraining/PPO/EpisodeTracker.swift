@@ -28,6 +28,12 @@ public struct EpisodeTracker: Sendable {
         lengths[index] = 0
     }
 
+    /// Forgets environment `index`'s episode in progress (its worker was replaced).
+    public mutating func restart(index: Int) {
+        returns[index] = 0
+        lengths[index] = 0
+    }
+
     /// Forgets the episodes in progress (after environments were reset).
     public mutating func restartAll() {
         for i in returns.indices { returns[i] = 0; lengths[i] = 0 }

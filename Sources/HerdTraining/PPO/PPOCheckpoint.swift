@@ -45,10 +45,10 @@ public enum PPOCheckpoint {
         return SafetensorsFile(tensors: tensors, metadata: metadata)
     }
 
-    /// The config a checkpoint was written with.
+    /// The config a checkpoint (PPO or V-trace) was written with.
     public static func config(of file: SafetensorsFile, path: String) throws -> TrainConfig {
-        guard file.metadata["herd.format"] == format, let yaml = file.metadata["herd.config"] else {
-            throw RunError.incompatible(path: path, reason: "not a Herd PPO checkpoint (format \(file.metadata["herd.format"] ?? "missing"))")
+        guard [format, VTraceCheckpoint.format].contains(file.metadata["herd.format"] ?? ""), let yaml = file.metadata["herd.config"] else {
+            throw RunError.incompatible(path: path, reason: "not a Herd PPO or V-trace checkpoint (format \(file.metadata["herd.format"] ?? "missing"))")
         }
         return try ConfigCoder.read(yaml: yaml, file: "\(path) (embedded config)", defaults: TrainConfig())
     }
@@ -64,20 +64,25 @@ public enum PPOCheckpoint {
         }
     }
 
+    /// Loads `optimizer/<slot>/<name>` tensors (and the step count) into `optimizer`.
+    static func loadOptimizer(_ optimizer: Optimizer, from file: SafetensorsFile, path: String, device: Device) throws {
+        var state: [String: Tensor] = [:]
+        for (name, tensor) in file.tensors where name.hasPrefix("optimizer/") {
+            state[String(name.dropFirst("optimizer/".count))] = try tensor.to(device)
+        }
+        do {
+            try optimizer.loadState(state)
+        } catch {
+            throw RunError.incompatible(path: path, reason: "optimizer state: \(error)")
+        }
+    }
+
     /// Restores everything a resumed run needs; returns the counters.
     public static func restore(_ file: SafetensorsFile, path: String, learner: PPOLearner,
                                observationNormalizer: inout StreamingNormalizer?,
                                rewardNormalizer: inout StreamingNormalizer?) throws -> TrainingCounters {
         try loadNetwork(learner.network, from: file, path: path)
-        var optimizerState: [String: Tensor] = [:]
-        for (name, tensor) in file.tensors where name.hasPrefix("optimizer/") {
-            optimizerState[String(name.dropFirst("optimizer/".count))] = try tensor.to(learner.device)
-        }
-        do {
-            try learner.optimizer.loadState(optimizerState)
-        } catch {
-            throw RunError.incompatible(path: path, reason: "optimizer state: \(error)")
-        }
+        try loadOptimizer(learner.optimizer, from: file, path: path, device: learner.device)
         let words = (file.metadata["herd.random"] ?? "").split(separator: " ").compactMap { UInt64($0, radix: 16) }
         guard words.count == 4, let penalty = file.metadata["herd.kl_penalty"].flatMap(Float.init),
               let counters: TrainingCounters = decodeJSON(file.metadata["herd.counters"])

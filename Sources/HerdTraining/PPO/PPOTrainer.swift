@@ -52,20 +52,13 @@ public final class PPOTrainer {
         try run.create()
         let checkpoints = CheckpointStore(directory: run.checkpoints, keep: config.checkpoint.keep)
 
-        // Environments: a probe for the action bounds (built-ins only), then the pool.
-        let probe = try? EnvironmentRegistry.make(config.environment.name, settings: config.environment.settings)
-        var poolConfiguration = PoolConfiguration(environment: config.environment.name, workers: config.environment.resolvedWorkers,
-                                                  environmentsPerWorker: config.environment.envsPerWorker, herdExecutable: herdExecutable)
-        poolConfiguration.settings = config.environment.settings
-        poolConfiguration.seed = UInt64(config.seed)
-        let pool = try ProcessPool(poolConfiguration)
+        let (pool, mapping) = try makeTrainingPool(config, herdExecutable: herdExecutable)
         defer { pool.close() }
         let batchSize = pool.environmentCount
         let observationSize = pool.observationSize
-        let head: ActionHead = pool.discreteActions.map { .categorical(classes: $0) } ?? .gaussian(dimension: pool.actionSize)
-        let mapping = ActionMapping(space: probe?.actionSpace, head: head)
+        let head = mapping.head
 
-        let learner = try PPOLearner(observationSize: observationSize, head: head, network: config.network,
+        let learner = try PPOLearner(observationSize: observationSize, observationShape: pool.observationShape, head: head, network: config.network,
                                      settings: settings, device: device, seed: UInt64(config.seed))
         var observationNormalizer = settings.normalizeObservations
             ? StreamingNormalizer(size: observationSize, center: true, scale: true, clip: 5) : nil
@@ -120,8 +113,7 @@ public final class PPOTrainer {
         let sessionStartSteps = counters.steps
         let episodesAtStart = counters.episodes
         let totalSteps = config.totalSteps
-        var lastLogStep = counters.steps, lastLogTime = sessionStart
-        var lastCheckpointStep = counters.steps, lastEvaluationStep = counters.steps
+        var schedule = RunSchedule(config: config, counters: counters, start: sessionStart)
         var intervalStatistics: [PPOUpdateStatistics] = []
         var lastCheckpoint: URL?
         var stopped = false, finalReturn: Double?
@@ -184,97 +176,44 @@ public final class PPOTrainer {
                                               meanReturn: tracker.recentMeanReturn, elapsed: sessionStartWall + now - sessionStart))
 
             var evaluation: EvaluationResult?
-            if config.evaluation.intervalSteps > 0,
-               counters.steps - lastEvaluationStep >= config.evaluation.intervalSteps || counters.steps >= totalSteps {
-                lastEvaluationStep = counters.steps
+            if schedule.evaluationDue(counters.steps) {
                 let evaluationStart = Date().timeIntervalSince1970
-                evaluation = try evaluate(learner.network, normalizer: observationNormalizer)
+                evaluation = try evaluatePolicy(config, network: learner.network, normalizer: observationNormalizer, device: device)
                 evaluationSeconds += Date().timeIntervalSince1970 - evaluationStart
-                counters.lastEvaluationReturn = evaluation!.meanReturn
-                counters.bestEvaluationReturn = max(counters.bestEvaluationReturn ?? -.infinity, evaluation!.meanReturn)
-                if let target = config.evaluation.targetReturn, evaluation!.meanReturn >= target, counters.solvedAtStep == nil {
-                    counters.solvedAtStep = counters.steps
-                    counters.solvedWallSeconds = sessionStartWall + Date().timeIntervalSince1970 - sessionStart
-                    display.record("solved: evaluation mean return \(String(format: "%.1f", evaluation!.meanReturn)) ≥ \(target) at step \(counters.steps)", always: true)
+                if let solved = schedule.recordEvaluation(evaluation!, counters: &counters, wall: sessionStartWall + Date().timeIntervalSince1970 - sessionStart) {
+                    display.record(solved, always: true)
                 }
             }
 
-            if counters.steps - lastLogStep >= config.logging.intervalSteps || counters.steps >= totalSteps || evaluation != nil {
+            if schedule.logDue(counters.steps) || evaluation != nil {
                 let wall = sessionStartWall + now - sessionStart
-                let rate = Double(counters.steps - lastLogStep) / max(now - lastLogTime, 1e-9)
+                let interval = schedule.takeLogInterval(step: counters.steps, now: now)
+                let rate = Double(interval.steps) / max(interval.seconds, 1e-9)
                 let episodes = tracker.drain()
                 if let episodes { finalReturn = episodes.meanReturn }
                 let record = TrainingMetrics.record(step: counters.steps, wallSeconds: wall, counters: counters,
-                                                    episodes: episodes, updates: intervalStatistics, stepsPerSecond: rate,
+                                                    episodes: episodes, learner: TrainingMetrics.averages(intervalStatistics), stepsPerSecond: rate,
                                                     evaluation: evaluation, device: device, pool: pool)
                 try metrics.append(record)
                 try events.addScalars(TrainingMetrics.tensorBoardScalars(record), step: counters.steps)
                 display.record(ProgressDisplay.line(step: counters.steps, totalSteps: totalSteps, stepsPerSecond: rate,
                                                     meanReturn: episodes?.meanReturn ?? tracker.recentMeanReturn, elapsed: wall))
-                lastLogStep = counters.steps
-                lastLogTime = now
                 intervalStatistics.removeAll()
             }
 
-            if counters.steps - lastCheckpointStep >= config.checkpoint.intervalSteps {
-                lastCheckpointStep = counters.steps
-                lastCheckpoint = try saveCheckpoint()
-            }
+            if schedule.checkpointDue(counters.steps) { lastCheckpoint = try saveCheckpoint() }
             if config.evaluation.stopAtTarget, counters.solvedAtStep != nil { break }
         }
         display.finish()
         if stopped { display.record("stopping: signal received; writing a checkpoint at step \(counters.steps)", always: true) }
-        if lastCheckpoint == nil || lastCheckpointStep != counters.steps || stopped {
+        if lastCheckpoint == nil || schedule.lastCheckpointStep != counters.steps || stopped {
             lastCheckpoint = try saveCheckpoint()
         }
         let summary = TrainingSummary(counters: counters, stepsPerSecond: Double(counters.steps) / max(counters.wallSeconds, 1e-9),
                                       finalReturnMean: finalReturn ?? tracker.recentMeanReturn, stoppedBySignal: stopped,
                                       checkpoint: lastCheckpoint, collectSeconds: collectSeconds,
                                       updateSeconds: updateSeconds, evaluationSeconds: evaluationSeconds)
-        try writeSummary(summary, pool: pool)
+        try writeTrainingSummary(summary, config: config, run: run, device: device, pool: pool)
         return summary
-    }
-
-    /// Evaluates `network` with the config's evaluation settings.
-    func evaluate(_ network: ActorCritic, normalizer: StreamingNormalizer?) throws -> EvaluationResult {
-        let evaluator = Evaluator(environment: config.environment.name, settings: config.environment.settings,
-                                  episodes: config.evaluation.episodes, deterministic: config.evaluation.deterministic,
-                                  seed: UInt64(config.seed) &+ 1_000_003)
-        return try evaluator.run(network: network, normalizer: normalizer, device: device)
-    }
-
-    private func writeSummary(_ summary: TrainingSummary, pool: ProcessPool) throws {
-        var json = JSONObjectText()
-        json.add("name", config.name)
-        json.add("agent", config.agent.rawValue)
-        json.add("environment", config.environment.name)
-        json.add("environments", pool.environmentCount)
-        json.add("device", device.name)
-        json.add("seed", config.seed)
-        json.add("steps", summary.counters.steps)
-        json.add("updates", summary.counters.updates)
-        json.add("episodes", summary.counters.episodes)
-        json.add("wall_seconds", summary.counters.wallSeconds)
-        json.add("steps_per_second", summary.stepsPerSecond)
-        json.add("collect_seconds", summary.collectSeconds)
-        json.add("update_seconds", summary.updateSeconds)
-        json.add("evaluation_seconds", summary.evaluationSeconds)
-        json.add("episode_return_mean", summary.finalReturnMean)
-        json.add("evaluation_return_last", summary.counters.lastEvaluationReturn)
-        json.add("evaluation_return_best", summary.counters.bestEvaluationReturn)
-        json.add("target_return", config.evaluation.targetReturn)
-        json.add("solved_at_step", summary.counters.solvedAtStep)
-        json.add("solved_wall_seconds", summary.counters.solvedWallSeconds)
-        json.add("workers_replaced", pool.workersReplaced)
-        json.add("bad_frames", pool.badFrames)
-        let c = device.counters
-        json.add("device_busy_seconds", c.busySeconds)
-        json.add("device_utilization", c.utilization)
-        json.add("device_bytes_to_device", c.bytesToDevice)
-        json.add("device_bytes_to_host", c.bytesToHost)
-        json.add("stopped_by_signal", summary.stoppedBySignal)
-        json.add("checkpoint", summary.checkpoint?.path ?? "")
-        json.add("herd_version", HerdVersion.herd)
-        try writeFileAtomically(Data(json.text.utf8), to: run.summary)
     }
 }

@@ -18,7 +18,17 @@ public enum TrainingMetrics {
         ("learning_rate", "ppo/learning_rate"),
         ("gradient_norm", "ppo/gradient_norm"),
         ("explained_variance", "ppo/explained_variance"),
+        ("mean_rho", "vtrace/mean_rho"),
+        ("clipped_rho_fraction", "vtrace/clipped_rho_fraction"),
+        ("policy_lag_mean", "vtrace/policy_lag_mean"),
+        ("policy_lag_max", "vtrace/policy_lag_max"),
+        ("inference_batch_mean", "inference/batch_mean"),
+        ("inference_latency_p50_ms", "inference/latency_p50_ms"),
+        ("inference_latency_p99_ms", "inference/latency_p99_ms"),
+        ("unrolls_discarded", "inference/unrolls_discarded"),
+        ("queue_blocked_seconds", "inference/queue_blocked_seconds"),
         ("steps_per_second", "perf/steps_per_second"),
+        ("learner_steps_per_second", "perf/learner_steps_per_second"),
         ("device_busy_seconds", "device/busy_seconds"),
         ("device_utilization", "device/utilization"),
         ("device_bytes_to_device", "device/bytes_to_device"),
@@ -32,7 +42,7 @@ public enum TrainingMetrics {
 
     static func record(step: Int, wallSeconds: Double, counters: TrainingCounters,
                        episodes: (meanReturn: Double, meanLength: Double, count: Int)?,
-                       updates: [PPOUpdateStatistics], stepsPerSecond: Double,
+                       learner: [String: Double], stepsPerSecond: Double,
                        evaluation: EvaluationResult?, device: Device, pool: ProcessPool) -> MetricsRecord {
         var r = MetricsRecord()
         r["step"] = Double(step)
@@ -41,18 +51,7 @@ public enum TrainingMetrics {
         r["episodes"] = Double(episodes?.count ?? 0)
         r["episode_return_mean"] = episodes?.meanReturn ?? .nan
         r["episode_length_mean"] = episodes?.meanLength ?? .nan
-        func mean(_ f: (PPOUpdateStatistics) -> Double) -> Double {
-            updates.isEmpty ? .nan : updates.map(f).reduce(0, +) / Double(updates.count)
-        }
-        r["policy_loss"] = mean(\.policyLoss)
-        r["value_loss"] = mean(\.valueLoss)
-        r["entropy"] = mean(\.entropy)
-        r["kl"] = mean(\.kl)
-        r["clip_fraction"] = mean(\.clipFraction)
-        r["kl_penalty"] = updates.last?.klPenalty ?? .nan
-        r["learning_rate"] = updates.last?.learningRate ?? .nan
-        r["gradient_norm"] = mean(\.gradientNorm)
-        r["explained_variance"] = mean(\.explainedVariance)
+        for (key, value) in learner.sorted(by: { $0.key < $1.key }) { r[key] = value }
         r["steps_per_second"] = stepsPerSecond
         let c = device.counters
         r["device_busy_seconds"] = c.busySeconds
@@ -67,6 +66,30 @@ public enum TrainingMetrics {
             r["eval_length_mean"] = evaluation.meanLength
         }
         return r
+    }
+
+    /// PPO's update statistics averaged over a log interval (the last
+    /// update's learning rate and KL penalty).
+    static func averages(_ updates: [PPOUpdateStatistics]) -> [String: Double] {
+        func mean(_ f: (PPOUpdateStatistics) -> Double) -> Double {
+            updates.isEmpty ? .nan : updates.map(f).reduce(0, +) / Double(updates.count)
+        }
+        return ["policy_loss": mean(\.policyLoss), "value_loss": mean(\.valueLoss), "entropy": mean(\.entropy),
+                "kl": mean(\.kl), "clip_fraction": mean(\.clipFraction), "kl_penalty": updates.last?.klPenalty ?? .nan,
+                "learning_rate": updates.last?.learningRate ?? .nan, "gradient_norm": mean(\.gradientNorm),
+                "explained_variance": mean(\.explainedVariance)]
+    }
+
+    /// V-trace learner statistics averaged over a log interval; the value
+    /// loss is the baseline loss.
+    static func averages(_ steps: [VTraceStepStatistics]) -> [String: Double] {
+        func mean(_ f: (VTraceStepStatistics) -> Double) -> Double {
+            steps.isEmpty ? .nan : steps.map(f).reduce(0, +) / Double(steps.count)
+        }
+        return ["policy_loss": mean(\.policyLoss), "value_loss": mean(\.baselineLoss), "entropy": mean(\.entropy),
+                "learning_rate": steps.last?.learningRate ?? .nan, "gradient_norm": mean(\.gradientNorm),
+                "explained_variance": mean(\.explainedVariance), "mean_rho": mean(\.meanRho),
+                "clipped_rho_fraction": mean(\.clippedRhoFraction)]
     }
 
     /// The record's finite values under their TensorBoard tags.

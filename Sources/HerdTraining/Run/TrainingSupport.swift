@@ -1,0 +1,117 @@
+import Foundation
+import HerdAgents
+import HerdCore
+import HerdEnvironments
+import HerdRuntime
+import HerdTensor
+
+/// The worker processes a config asks for, and how the policy's actions map
+/// to the environments' (a probe environment gives Box bounds; built-ins only).
+func makeTrainingPool(_ config: TrainConfig, herdExecutable: String) throws -> (ProcessPool, ActionMapping) {
+    let probe = try? EnvironmentRegistry.make(config.environment.name, settings: config.environment.settings)
+    var poolConfiguration = PoolConfiguration(environment: config.environment.name, workers: config.environment.resolvedWorkers,
+                                              environmentsPerWorker: config.environment.envsPerWorker, herdExecutable: herdExecutable)
+    poolConfiguration.settings = config.environment.settings
+    poolConfiguration.seed = UInt64(config.seed)
+    let pool = try ProcessPool(poolConfiguration)
+    let head: ActionHead = pool.discreteActions.map { .categorical(classes: $0) } ?? .gaussian(dimension: pool.actionSize)
+    return (pool, ActionMapping(space: probe?.actionSpace, head: head))
+}
+
+/// Evaluates `network` with the config's evaluation settings (in-process
+/// environments, seeds apart from training's).
+func evaluatePolicy(_ config: TrainConfig, network: ActorCritic, normalizer: StreamingNormalizer?, device: Device) throws -> EvaluationResult {
+    let evaluator = Evaluator(environment: config.environment.name, settings: config.environment.settings,
+                              episodes: config.evaluation.episodes, deterministic: config.evaluation.deterministic,
+                              seed: UInt64(config.seed) &+ 1_000_003)
+    return try evaluator.run(network: network, normalizer: normalizer, device: device)
+}
+
+/// When a training loop evaluates, logs and checkpoints, by environment steps.
+struct RunSchedule {
+    let config: TrainConfig
+    private(set) var lastLogStep: Int
+    private(set) var lastLogTime: Double
+    private(set) var lastCheckpointStep: Int
+    private(set) var lastEvaluationStep: Int
+
+    init(config: TrainConfig, counters: TrainingCounters, start: Double) {
+        self.config = config
+        lastLogStep = counters.steps
+        lastLogTime = start
+        lastCheckpointStep = counters.steps
+        lastEvaluationStep = counters.steps
+    }
+
+    /// Whether to evaluate now (every `evaluation.interval_steps`, and at the end); marks it done.
+    mutating func evaluationDue(_ step: Int) -> Bool {
+        let interval = config.evaluation.intervalSteps
+        guard interval > 0, step - lastEvaluationStep >= interval || step >= config.totalSteps else { return false }
+        lastEvaluationStep = step
+        return true
+    }
+
+    /// Records an evaluation in the counters; returns the line to print when
+    /// it reaches the target return for the first time.
+    func recordEvaluation(_ evaluation: EvaluationResult, counters: inout TrainingCounters, wall: Double) -> String? {
+        counters.lastEvaluationReturn = evaluation.meanReturn
+        counters.bestEvaluationReturn = max(counters.bestEvaluationReturn ?? -.infinity, evaluation.meanReturn)
+        guard let target = config.evaluation.targetReturn, evaluation.meanReturn >= target, counters.solvedAtStep == nil else { return nil }
+        counters.solvedAtStep = counters.steps
+        counters.solvedWallSeconds = wall
+        return "solved: evaluation mean return \(String(format: "%.1f", evaluation.meanReturn)) ≥ \(target) at step \(counters.steps)"
+    }
+
+    func logDue(_ step: Int) -> Bool { step - lastLogStep >= config.logging.intervalSteps || step >= config.totalSteps }
+
+    /// Steps and seconds since the previous log line; starts the next interval.
+    mutating func takeLogInterval(step: Int, now: Double) -> (steps: Int, seconds: Double) {
+        defer { lastLogStep = step; lastLogTime = now }
+        return (step - lastLogStep, now - lastLogTime)
+    }
+
+    /// Whether a checkpoint is due; marks it written.
+    mutating func checkpointDue(_ step: Int) -> Bool {
+        guard step - lastCheckpointStep >= config.checkpoint.intervalSteps else { return false }
+        lastCheckpointStep = step
+        return true
+    }
+}
+
+/// Writes `summary.json`: the run's figures common to every agent, then `extra`.
+func writeTrainingSummary(_ summary: TrainingSummary, config: TrainConfig, run: RunDirectory, device: Device,
+                          pool: ProcessPool, extra: [(String, Double)] = []) throws {
+    var json = JSONObjectText()
+    json.add("name", config.name)
+    json.add("agent", config.agent.rawValue)
+    json.add("environment", config.environment.name)
+    json.add("environments", pool.environmentCount)
+    json.add("device", device.name)
+    json.add("seed", config.seed)
+    json.add("steps", summary.counters.steps)
+    json.add("updates", summary.counters.updates)
+    json.add("episodes", summary.counters.episodes)
+    json.add("wall_seconds", summary.counters.wallSeconds)
+    json.add("steps_per_second", summary.stepsPerSecond)
+    json.add("collect_seconds", summary.collectSeconds)
+    json.add("update_seconds", summary.updateSeconds)
+    json.add("evaluation_seconds", summary.evaluationSeconds)
+    json.add("episode_return_mean", summary.finalReturnMean)
+    json.add("evaluation_return_last", summary.counters.lastEvaluationReturn)
+    json.add("evaluation_return_best", summary.counters.bestEvaluationReturn)
+    json.add("target_return", config.evaluation.targetReturn)
+    json.add("solved_at_step", summary.counters.solvedAtStep)
+    json.add("solved_wall_seconds", summary.counters.solvedWallSeconds)
+    json.add("workers_replaced", pool.workersReplaced)
+    json.add("bad_frames", pool.badFrames)
+    let c = device.counters
+    json.add("device_busy_seconds", c.busySeconds)
+    json.add("device_utilization", c.utilization)
+    json.add("device_bytes_to_device", c.bytesToDevice)
+    json.add("device_bytes_to_host", c.bytesToHost)
+    json.add("stopped_by_signal", summary.stoppedBySignal)
+    json.add("checkpoint", summary.checkpoint?.path ?? "")
+    json.add("herd_version", HerdVersion.herd)
+    for (key, value) in extra { json.add(key, value) }
+    try writeFileAtomically(Data(json.text.utf8), to: run.summary)
+}
