@@ -8,7 +8,7 @@ final class ConfigTests: XCTestCase {
     let configs = repositoryRoot.appendingPathComponent("configs")
 
     func testShippedConfigs_loadAndCommentEveryField() throws {
-        for name in ["cartpole_ppo", "pendulum_ppo", "acrobot_ppo", "mountaincar_continuous_ppo", "cartpole_vtrace"] {
+        for name in ["cartpole_ppo", "pendulum_ppo", "acrobot_ppo", "mountaincar_continuous_ppo", "cartpole_vtrace", "catch_vtrace", "acrobot_vtrace"] {
             let url = configs.appendingPathComponent("\(name).yaml")
             let config = try TrainConfig.load(url)
             XCTAssertEqual(config.name, name)
