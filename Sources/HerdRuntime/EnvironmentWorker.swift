@@ -63,6 +63,7 @@ public final class EnvironmentWorker {
         var lastHeard = Date()
         let slice = Int(min(options.heartbeatInterval, 0.25) * 1000)
         var lastSent = Date()
+        var lastParentCheck = Date()
         while true {
             guard let frames = try nextFrames(socket, timeoutMilliseconds: slice) else {
                 if options.exitWithParent, getppid() != parent { return .parentGone }
@@ -74,6 +75,12 @@ public final class EnvironmentWorker {
                 continue
             }
             lastHeard = Date()
+            // A busy worker checks on its parent too (at most every 0.1 s), so a
+            // killed daemon's workers leave the learner instead of serving on.
+            if options.exitWithParent, lastHeard.timeIntervalSince(lastParentCheck) > 0.1 {
+                lastParentCheck = lastHeard
+                if getppid() != parent { return .parentGone }
+            }
             guard frames.count == 1 else {
                 reject("a message of \(frames.count) frames (expected 1)")
                 continue
@@ -120,6 +127,9 @@ public final class EnvironmentWorker {
                 return .error(WireError(code: .invalidAction, message: "\(error)"))
             }
         case .heartbeat, .goodbye:
+            return nil
+        case let .error(error) where error.code == .refused:
+            log("the learner refused this worker: \(error.message)")
             return nil
         case .hello, .ready, .results, .error:
             reject("unexpected \(message.kind) from the learner")

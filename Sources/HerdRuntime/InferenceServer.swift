@@ -168,6 +168,9 @@ public final class InferenceServer: @unchecked Sendable {
         public var queueBlockedSeconds: Double
     }
 
+    /// Environment steps acted for so far (cheap; ``statistics`` sorts the latency window).
+    public var environmentSteps: Int { lock.withLock { _environmentSteps } }
+
     public var statistics: Statistics {
         lock.withLock {
             Statistics(batches: _batches, environmentSteps: _environmentSteps,
@@ -190,8 +193,21 @@ public final class InferenceServer: @unchecked Sendable {
         var received = Date()
         while lock.withLock({ running }) {
             let ids = batch.environmentIDs
-            for id in batch.restartedEnvironments { lock.withLock { store.discard(environment: id) } }
-            for (row, id) in ids.enumerated() where batch.terminated[row] || batch.truncated[row] || batch.restartedEnvironments.contains(id) {
+            // A replaced or vanished worker: its environments' partial unrolls
+            // and state belong to episodes that are gone.
+            for id in batch.restartedEnvironments {
+                lock.withLock { store.discard(environment: id) }
+                episodeStarts[id] = true
+                states[id] = []
+            }
+            guard !ids.isEmpty else {
+                // Nothing ready (remote places, no worker answered in time): look again.
+                batch = try pool.receiveReady(maxBatchSize: settings.maxBatchSize, fullBatchSize: settings.fullBatchSize,
+                                              timeout: settings.batchTimeout)
+                received = Date()
+                continue
+            }
+            for (row, id) in ids.enumerated() where batch.terminated[row] || batch.truncated[row] {
                 episodeStarts[id] = true
             }
             var request = InferenceRequest(environmentIDs: ids, observations: batch.observations, previousActions: [],

@@ -45,6 +45,18 @@ public struct PoolConfiguration: Sendable {
     }
     /// Write one line per supervision event to standard error.
     public var logEvents = true
+    /// A further endpoint (`tcp://ADDRESS:PORT`) where workers from other
+    /// machines (`herd actor`) connect; `nil`: local workers only.
+    public var listen: String?
+    /// Places for remote workers, each of `environmentsPerWorker`
+    /// environments (ids after the local workers'). Only asynchronous
+    /// stepping uses them.
+    public var remoteWorkers = 0
+    /// Seconds without a message after which a remote worker counts as gone.
+    public var remoteTimeout = 5.0
+    /// With no local workers, the pool waits for the first remote worker;
+    /// this is asked every 0.1 s and ends the wait when it returns true.
+    public var cancelWaiting: (@Sendable () -> Bool)?
 
     public init(environment: String, workers: Int, environmentsPerWorker: Int, herdExecutable: String) {
         self.environment = environment
@@ -53,8 +65,8 @@ public struct PoolConfiguration: Sendable {
         self.herdExecutable = herdExecutable
     }
 
-    /// Total environments.
-    public var environmentCount: Int { workers * environmentsPerWorker }
+    /// Total environments: local workers' and remote places'.
+    public var environmentCount: Int { (workers + remoteWorkers) * environmentsPerWorker }
 
     /// The `herd` executable beside the running one, or `HERD_EXECUTABLE`.
     public static func defaultHerdExecutable() -> String {
@@ -92,7 +104,8 @@ public struct Batch: Equatable, Sendable {
     /// Environments whose worker process was replaced since their previous
     /// results: their rows are the truncation the replacement reports, and
     /// per-environment state kept for them (unrolls, recurrent state) belongs
-    /// to the lost process.
+    /// to the lost process. A remote worker that vanished names its
+    /// environments here once, in a batch without their rows.
     public var restartedEnvironments: Set<Int> = []
 
     public init() {}

@@ -11,6 +11,8 @@ final class WorkerSlot {
         case idle
         /// Working on the request with this sequence number since `since`.
         case awaiting(sequence: UInt64, since: Date, isReset: Bool)
+        /// A remote place with no worker.
+        case vacant
     }
 
     let index: Int
@@ -29,15 +31,29 @@ final class WorkerSlot {
     var failure: String?
     /// Replaced since its last results were handed out (see ``Batch/restartedEnvironments``).
     var restartedSinceHandout = false
+    /// A place for a worker from another machine (no process of ours).
+    let isRemote: Bool
+    /// The remote worker's ZeroMQ identity, while one holds the place.
+    var remoteIdentity: [UInt8]?
+    /// The remote worker's `hello` label (`host:pid`).
+    var remoteLabel = ""
+    /// When the remote worker was last heard from.
+    var lastHeard = Date()
 
-    init(index: Int, firstEnvironment: Int, count: Int) {
+    init(index: Int, firstEnvironment: Int, count: Int, isRemote: Bool = false) {
         self.index = index
         self.firstEnvironment = firstEnvironment
         self.count = count
+        self.isRemote = isRemote
+        if isRemote { phase = .vacant }
     }
 
-    var identity: [UInt8] { Array("w\(index).\(incarnation)".utf8) }
-    var name: String { "\(index) (pid \(process.map { "\($0.pid)" } ?? "-"))" }
+    var identity: [UInt8] { isRemote ? remoteIdentity ?? [] : Array("w\(index).\(incarnation)".utf8) }
+    var name: String {
+        isRemote ? "\(index) (remote \(remoteLabel.isEmpty ? "-" : remoteLabel))" : "\(index) (pid \(process.map { "\($0.pid)" } ?? "-"))"
+    }
+    /// Holds a worker that has said hello (local, or remote and not vacant).
+    var isOccupied: Bool { phase != .vacant }
     var environmentIDs: Range<Int> { firstEnvironment..<(firstEnvironment + count) }
     var isAwaiting: Bool { if case .awaiting = phase { return true } else { return false } }
 }
@@ -105,7 +121,11 @@ extension ProcessPool {
             slot.phase = .awaiting(sequence: seq, since: Date(), isReset: isReset)
         } catch {
             slot.phase = .awaiting(sequence: seq, since: .distantPast, isReset: isReset)
-            try replace(slot, reason: "unreachable (\(error))")
+            if slot.isRemote {
+                vacate(slot, reason: "unreachable (\(error))")
+            } else {
+                try replace(slot, reason: "unreachable (\(error))")
+            }
         }
     }
 
@@ -154,15 +174,15 @@ extension ProcessPool {
     func dispatch(_ frames: [Frame]) {
         guard frames.count == 2 else { return reject(frames.first.map { Array($0.data) } ?? [], "a message of \(frames.count) frames") }
         let identity = Array(frames[0].data)
-        guard let slot = slots.first(where: { $0.identity == identity }) else {
-            return reject(identity, "a message from an unknown peer")
-        }
+        let slot = slots.first(where: { $0.identity == identity })
         let decoded: (message: WireMessage, sequence: UInt64)
         do {
             decoded = try WireCodec.decode(frames[1].bytes, limits: configuration.limits)
         } catch {
             return reject(identity, "\(error)")
         }
+        guard let slot else { return unknownPeer(identity, decoded.message) }
+        slot.lastHeard = Date()
         switch (decoded.message, slot.phase) {
         case (.hello, .starting):
             let seeds = slot.environmentIDs.map { seedFor(environment: $0, incarnation: slot.incarnation) }
@@ -171,11 +191,18 @@ extension ProcessPool {
             do { try sendFrame(slot, .assign(assign), sequence: 0) } catch { reject(identity, "cannot answer hello: \(error)") }
         case let (.ready(ready), .starting):
             if let problem = readyProblem(ready, slot) {
+                if slot.isRemote { return refuse(slot, problem) }
                 slot.failure = problem
                 return
             }
             if observationSize == 0 { setShapes(from: ready) }
             slot.phase = .idle
+            if slot.isRemote {
+                // Its environments join asynchronous stepping once their first observations arrive.
+                slot.restartedSinceHandout = true
+                try? request(slot, .reset)
+                log("remote worker \(slot.remoteLabel) is ready: environments \(slot.environmentIDs.lowerBound)..<\(slot.environmentIDs.upperBound)")
+            }
         case let (.results(results), .awaiting(sequence, _, _)) where decoded.sequence == sequence:
             guard results.environmentCount == slot.count, results.observationSize == observationSize else {
                 return reject(identity, "results for \(results.environmentCount) × \(results.observationSize), expected \(slot.count) × \(observationSize)")
@@ -183,10 +210,11 @@ extension ProcessPool {
             complete(slot, results)
         case let (.error(error), _):
             slot.failure = "\(error.code): \(error.message)"
+            if slot.isRemote { vacate(slot, reason: "reported \(error.code): \(error.message)") }
         case (.heartbeat, _):
             break
         case (.goodbye, _):
-            slot.process?.send(SIGKILL)
+            if slot.isRemote { vacate(slot, reason: "said goodbye") } else { slot.process?.send(SIGKILL) }
         default:
             reject(identity, "unexpected \(decoded.message.kind) (sequence \(decoded.sequence)) while \(slot.phase)")
         }
@@ -197,6 +225,73 @@ extension ProcessPool {
         slot.lastObservations = results.observations
         slot.phase = .idle
         completionOrder.append(slot.index)
+    }
+
+    // MARK: Remote places
+
+    /// A message from a peer no place knows: a remote worker's `hello` takes a
+    /// free place; anything else is a worker of an earlier learner, told to go.
+    private func unknownPeer(_ identity: [UInt8], _ message: WireMessage) {
+        guard configuration.remoteWorkers > 0 else { return reject(identity, "a message from an unknown peer") }
+        guard case let .hello(hello) = message else {
+            return refuse(identity, label: "unknown", "this learner does not know the worker (it said hello to an earlier learner); reconnect")
+        }
+        guard let slot = slots.first(where: { $0.isRemote && $0.phase == .vacant }) else {
+            remoteRefused += 1
+            return refuse(identity, label: hello.label, "all \(configuration.remoteWorkers) remote places are taken")
+        }
+        guard Int(hello.capacity) >= slot.count else {
+            remoteRefused += 1
+            return refuse(identity, label: hello.label, "a place holds \(slot.count) environments; the worker offers \(hello.capacity)")
+        }
+        slot.remoteIdentity = identity
+        slot.remoteLabel = hello.label
+        slot.incarnation += 1
+        slot.phase = .starting
+        slot.lastHeard = Date()
+        slot.completed = nil
+        slot.failure = nil
+        remoteJoined += 1
+        let seeds = slot.environmentIDs.map { seedFor(environment: $0, incarnation: slot.incarnation) }
+        let assign = Assign(workerIndex: UInt32(slot.index), firstEnvironmentID: UInt32(slot.firstEnvironment),
+                            environment: configuration.environment, settingsJSON: SettingsJSON.encode(configuration.settings), seeds: seeds)
+        log("remote worker \(hello.label) joined as worker \(slot.index)")
+        do { try sendFrame(slot, .assign(assign), sequence: 0) } catch { vacate(slot, reason: "cannot be assigned (\(error))") }
+    }
+
+    /// Tells a peer why it is refused, then goodbye (protocol: error code 5).
+    private func refuse(_ identity: [UInt8], label: String, _ reason: String) {
+        if loggedPeers.insert(identity).inserted { log("refused remote worker \(label): \(reason)") }
+        let frames = [WireCodec.encode(.error(WireError(code: .refused, message: reason)), sequence: 0),
+                      WireCodec.encode(.goodbye, sequence: 0)]
+        for frame in frames {
+            try? identity.withUnsafeBytes { id in try frame.withUnsafeBytes { payload in try router.send([id, payload]) } }
+        }
+    }
+
+    private func refuse(_ slot: WorkerSlot, _ reason: String) {
+        let identity = slot.identity
+        vacate(slot, reason: "refused: \(reason)", sayGoodbye: false)
+        refuse(identity, label: slot.remoteLabel, reason)
+    }
+
+    /// Frees a remote place: its worker is gone or refused. Its environments'
+    /// unfinished work is dropped and named in the next batch
+    /// (``Batch/restartedEnvironments``).
+    func vacate(_ slot: WorkerSlot, reason: String, sayGoodbye: Bool = true) {
+        guard slot.isRemote, slot.phase != .vacant else { return }
+        if sayGoodbye { try? sendFrame(slot, .goodbye, sequence: 0) }
+        let wasServing = slot.phase != .starting
+        log("remote worker \(slot.remoteLabel) (worker \(slot.index)) \(reason); its place is free")
+        slot.phase = .vacant
+        slot.remoteIdentity = nil
+        slot.completed = nil
+        slot.interruptedResults = nil
+        completionOrder.removeAll { $0 == slot.index }
+        if wasServing {
+            lostEnvironments.formUnion(slot.environmentIDs)
+            remoteLost += 1
+        }
     }
 
     private func readyProblem(_ ready: Ready, _ slot: WorkerSlot) -> String? {
@@ -223,7 +318,15 @@ extension ProcessPool {
 
     /// Replaces workers that died or have not answered within `stepTimeout`.
     func supervise() throws {
-        for slot in slots {
+        for slot in slots where slot.isRemote && slot.isOccupied {
+            let silent = Date().timeIntervalSince(slot.lastHeard)
+            if silent > configuration.remoteTimeout {
+                vacate(slot, reason: "silent for \(String(format: "%.1f", silent)) s")
+            } else if case let .awaiting(_, since, _) = slot.phase, Date().timeIntervalSince(since) > configuration.stepTimeout {
+                vacate(slot, reason: "did not answer within \(configuration.stepTimeout) s")
+            }
+        }
+        for slot in slots where !slot.isRemote {
             guard let process = slot.process else { continue }
             if !process.isRunning {
                 let status = "status \(process.status.map(String.init) ?? "?")"
@@ -269,7 +372,7 @@ extension ProcessPool {
             complete(slot, fresh)
         case .awaiting:
             complete(slot, truncated)
-        case .idle, .starting:
+        case .idle, .starting, .vacant:
             slot.interruptedResults = truncated
             slot.lastObservations = fresh.observations
         }
@@ -300,7 +403,7 @@ extension ProcessPool {
         do {
             while let frames = try router.tryReceive() { dispatch(frames) }
             for slot in slots where slot.phase == .idle { try? sendFrame(slot, .heartbeat, sequence: 0) }
-            if slots.allSatisfy({ $0.phase != .starting }) { try supervise() }
+            if slots.allSatisfy({ $0.isRemote || $0.phase != .starting }) { try supervise() }
         } catch {
             log("supervision failed: \(error)")
         }
@@ -310,8 +413,8 @@ extension ProcessPool {
     func shutDownLocked() {
         guard !closed else { return }
         closed = true
-        for slot in slots { try? sendFrame(slot, .goodbye, sequence: 0) }
-        for slot in slots {
+        for slot in slots where slot.isOccupied { try? sendFrame(slot, .goodbye, sequence: 0) }
+        for slot in slots where !slot.isRemote {
             if let process = slot.process, !process.waitForExit(timeout: 2) { process.terminate() }
         }
         if endpoint.hasPrefix("ipc://") { unlink(String(endpoint.dropFirst("ipc://".count))) }

@@ -46,13 +46,24 @@ public final class ProcessPool: @unchecked Sendable {
     public internal(set) var workersReplaced = 0
     /// Incoming frames dropped as malformed or unexpected.
     public internal(set) var badFrames = 0
+    /// Remote workers that joined, that were lost (silent, hung or gone),
+    /// and that were refused (no free place, too little capacity).
+    public internal(set) var remoteJoined = 0
+    public internal(set) var remoteLost = 0
+    public internal(set) var remoteRefused = 0
+    /// Environments of lost remote workers, to name in the next batch.
+    var lostEnvironments: Set<Int> = []
+    /// The endpoint remote workers connect to, if any.
+    public var listenEndpoint: String? { configuration.listen }
     var loggedPeers: Set<[UInt8]> = []
 
     public var environmentCount: Int { configuration.environmentCount }
 
     public init(_ configuration: PoolConfiguration) throws {
-        require(configuration.workers > 0 && configuration.environmentsPerWorker > 0,
-                "a pool needs at least one worker and one environment per worker")
+        require(configuration.workers >= 0 && configuration.remoteWorkers >= 0 && configuration.workers + configuration.remoteWorkers > 0
+                && configuration.environmentsPerWorker > 0,
+                "a pool needs at least one worker (local or remote) and one environment per worker")
+        require(configuration.remoteWorkers == 0 || configuration.listen != nil, "remote workers need a listen endpoint")
         self.configuration = configuration
         router = try ZMQSocket(context, .router)
         try router.setRouterMandatory(true)
@@ -60,16 +71,20 @@ public final class ProcessPool: @unchecked Sendable {
         try router.setHighWaterMarks(send: 10_000, receive: 10_000)
         endpoint = configuration.endpoint ?? Self.freshIPCEndpoint()
         try router.bind(endpoint)
+        if let listen = configuration.listen { try router.bind(listen) }
         let k = configuration.environmentsPerWorker
-        slots = (0..<configuration.workers).map { WorkerSlot(index: $0, firstEnvironment: $0 * k, count: k) }
+        let local = configuration.workers
+        slots = (0..<local).map { WorkerSlot(index: $0, firstEnvironment: $0 * k, count: k) }
+            + (local..<(local + configuration.remoteWorkers)).map { WorkerSlot(index: $0, firstEnvironment: $0 * k, count: k, isRemote: true) }
         lock.lock()
         defer { lock.unlock() }
         do {
-            for slot in slots { try spawn(slot) }
-            try pump(until: { self.slots.allSatisfy { $0.phase == .idle } }, timeout: configuration.startTimeout) {
-                let waiting = self.slots.filter { $0.phase != .idle }.map(\.name).joined(separator: ", ")
+            for slot in slots where !slot.isRemote { try spawn(slot) }
+            try pump(until: { self.slots.allSatisfy { $0.isRemote || $0.phase == .idle } }, timeout: configuration.startTimeout) {
+                let waiting = self.slots.filter { !$0.isRemote && $0.phase != .idle }.map(\.name).joined(separator: ", ")
                 return RuntimeError.workerStartTimeout(worker: waiting, seconds: configuration.startTimeout)
             }
+            if local == 0 { try waitForFirstRemoteWorker() }
         } catch {
             shutDownLocked()
             throw error
@@ -82,11 +97,35 @@ public final class ProcessPool: @unchecked Sendable {
     // MARK: Synchronous stepping
 
     /// Resets every environment; the batch holds all of them in id order.
+    /// With remote places, only the workers present and idle are reset; the
+    /// others' first observations arrive through asynchronous receiving.
     public func reset() throws -> Batch {
         try locked {
-            try requireAllIdle("reset")
-            for slot in slots { try request(slot, .reset) }
-            return try collectAll()
+            guard configuration.remoteWorkers > 0 else {
+                try requireAllIdle("reset")
+                for slot in slots { try request(slot, .reset) }
+                return try collectAll()
+            }
+            let present = slots.filter { $0.phase == .idle && $0.completed == nil }
+            for slot in present { try request(slot, .reset) }
+            try pump(until: { present.allSatisfy { $0.completed != nil || $0.phase == .vacant } }, timeout: .infinity) { RuntimeError.closed }
+            var batch = Batch()
+            for slot in present where slot.completed != nil {
+                completionOrder.removeAll { $0 == slot.index }
+                append(slot, to: &batch)
+            }
+            return batch
+        }
+    }
+
+    /// With no local workers: waits until a remote worker is ready, logging
+    /// where the learner listens. ``PoolConfiguration/cancelWaiting`` ends the wait.
+    private func waitForFirstRemoteWorker() throws {
+        log("no local workers; waiting for remote workers on \(configuration.listen ?? endpoint) (herd actor --learner ...)")
+        while !slots.contains(where: { $0.isRemote && $0.phase != .vacant && $0.phase != .starting }) {
+            if configuration.cancelWaiting?() == true { throw RuntimeError.closed }
+            if let frames = try router.receive(timeoutMilliseconds: 100) { dispatch(frames) }
+            try supervise()
         }
     }
 
@@ -94,6 +133,9 @@ public final class ProcessPool: @unchecked Sendable {
     /// and returns every result in id order.
     public func step(_ actions: [Float]) throws -> Batch {
         try locked {
+            guard configuration.remoteWorkers == 0 else {
+                throw RuntimeError.invalidRequest("step: synchronous stepping needs every environment; a pool with remote places steps asynchronously")
+            }
             require(actions.count == environmentCount * actionSize,
                     "step: \(actions.count) action values for \(environmentCount) environments × \(actionSize)")
             try requireAllIdle("step")
@@ -121,6 +163,12 @@ public final class ProcessPool: @unchecked Sendable {
                 let slot = slots[id / configuration.environmentsPerWorker]
                 guard Array(environmentIDs[offset..<min(offset + slot.count, environmentIDs.count)]) == Array(slot.environmentIDs) else {
                     throw RuntimeError.invalidRequest("send: environment ids must cover whole workers in order; worker \(slot.index) hosts \(slot.environmentIDs)")
+                }
+                if slot.isRemote, slot.phase != .idle || slot.completed != nil {
+                    // The worker that produced these rows is gone (its place is
+                    // vacant or holds a newcomer starting afresh): drop the actions.
+                    offset += slot.count
+                    continue
                 }
                 guard slot.phase == .idle, slot.completed == nil else {
                     throw RuntimeError.invalidRequest("send: worker \(slot.index) already has a step in flight or results waiting")
@@ -164,15 +212,24 @@ public final class ProcessPool: @unchecked Sendable {
         try locked {
             require(maxBatchSize > 0 && fullBatchSize > 0 && timeout >= 0,
                     "receiveReady: sizes must be positive and the timeout non-negative")
-            guard slots.contains(where: { $0.completed != nil || $0.isAwaiting }) else {
+            let remote = configuration.remoteWorkers > 0
+            guard remote || slots.contains(where: { $0.completed != nil || $0.isAwaiting }) else {
                 throw RuntimeError.invalidRequest("receiveReady: no environment has a step in flight")
             }
             let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeout * 1e9)
+            // With remote places, workers come and go: an empty batch after a
+            // short wait lets the caller check on its own state.
+            let emptyDeadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(timeout, 0.05) * 1e9)
+            // A full batch is at most what the workers present can give.
+            let full = remote ? max(1, min(fullBatchSize, slots.filter(\.isOccupied).reduce(0) { $0 + $1.count })) : fullBatchSize
             try pump(until: {
-                let ready = self.readyCount
-                return ready >= fullBatchSize || (ready > 0 && DispatchTime.now().uptimeNanoseconds >= deadline)
+                let ready = self.readyCount, now = DispatchTime.now().uptimeNanoseconds
+                return ready >= full || (ready > 0 && now >= deadline)
+                    || (remote && (now >= emptyDeadline || !self.lostEnvironments.isEmpty))
             }, timeout: .infinity, waitMilliseconds: max(1, Int(min(timeout * 1000, 20)))) { RuntimeError.closed }
             var batch = Batch()
+            batch.restartedEnvironments = lostEnvironments
+            lostEnvironments.removeAll()
             while let next = completionOrder.first, batch.count == 0 || batch.count + slots[next].count <= maxBatchSize {
                 completionOrder.removeFirst()
                 append(slots[next], to: &batch)

@@ -20,13 +20,13 @@ struct Herd: ParsableCommand {
         commandName: "herd",
         abstract: "Batched reinforcement learning: environments in processes over ZeroMQ, a central learner.",
         version: HerdVersion.description,
-        subcommands: [Train.self, Eval.self, Plot.self, Envs.self, Bench.self, EnvWorker.self]
+        subcommands: [Train.self, Eval.self, Plot.self, Envs.self, Bench.self, Actor.self, EnvWorker.self]
     )
 }
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure Herd's speed; each benchmark prints its numbers (JSON with --json).",
-        subcommands: [BenchTensor.self, BenchEnvs.self]
+        subcommands: [BenchTensor.self, BenchEnvs.self, BenchInference.self]
     )
 }

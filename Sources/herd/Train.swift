@@ -41,6 +41,9 @@ struct Train: ParsableCommand {
     @Option(help: "cpu, or a simulated accelerator profile NAME[:PRECISION] (configs/devices/NAME.yaml; fp32, bf16, int8); overrides the config's.")
     var device: String?
 
+    @Option(help: "Also accept remote workers (herd actor) at tcp://ADDRESS:PORT (V-trace); sets fleet.listen.")
+    var listen: String?
+
     @Flag(help: "Continue the run in --run-dir from its newest valid checkpoint.")
     var resume = false
 
@@ -53,6 +56,7 @@ struct Train: ParsableCommand {
         var sets = overrides
         if let seed { sets.append("seed=\(seed)") }
         if let device { sets.append("device=\(device)") }
+        if let listen { sets.append("fleet.listen=\(listen)") }
         let configURL: URL
         if let config {
             configURL = URL(fileURLWithPath: config)

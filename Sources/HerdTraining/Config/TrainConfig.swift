@@ -29,6 +29,7 @@ public struct TrainConfig: ConfigSection, Equatable, Sendable {
     public var network = NetworkSettings()
     public var ppo = PPOSettings()
     public var vtrace = VTraceConfig()
+    public var fleet = FleetConfig()
     public var logging = LoggingConfig()
     public var checkpoint = CheckpointConfig()
     public var evaluation = EvaluationConfig()
@@ -45,9 +46,16 @@ public struct TrainConfig: ConfigSection, Equatable, Sendable {
         try c.section("network", &network)
         try c.section("ppo", &ppo)
         try c.section("vtrace", &vtrace)
+        try c.section("fleet", &fleet)
         try c.section("logging", &logging)
         try c.section("checkpoint", &checkpoint)
         try c.section("evaluation", &evaluation)
+        if c.isReading, agent != .vtrace, let listen = fleet.listen {
+            throw c.invalid("fleet.listen", listen, must: "be null for agent \(agent.rawValue): remote workers join asynchronous stepping (agent: vtrace)")
+        }
+        if c.isReading, fleet.localWorkers == 0, fleet.listen == nil {
+            throw c.invalid("fleet.local_workers", "0", must: "be positive unless fleet.listen (or --listen) lets remote workers in")
+        }
         if c.isReading, agent == .ppo {
             let rows = ppo.stepsPerEnvironment * environment.environmentCount
             if ppo.minibatches > rows {
@@ -88,6 +96,27 @@ public struct EnvironmentConfig: ConfigSection, Equatable, Sendable {
         try c.field("settings", &settings)
         try c.field("workers", &workers, must: "be ≥ 0 (0: one per core)") { $0 >= 0 && $0 <= 1024 }
         try c.field("envs_per_worker", &envsPerWorker, must: "be in 1...65536") { (1...65536).contains($0) }
+    }
+}
+
+/// Workers from other machines (`herd actor` daemons) and the local ones.
+public struct FleetConfig: ConfigSection, Equatable, Sendable {
+    /// `tcp://ADDRESS:PORT` where remote workers connect; nil: local workers only.
+    public var listen: String? = nil
+    /// Local worker processes; nil: `environment.workers`; 0: only remote fleets.
+    public var localWorkers: Int? = nil
+    /// Places for remote workers, each of `environment.envs_per_worker` environments.
+    public var remoteWorkers = 4
+    /// Seconds of silence after which a remote worker counts as gone.
+    public var remoteTimeout = 5.0
+
+    public init() {}
+
+    public mutating func describe(_ c: ConfigCoder) throws {
+        try c.field("listen", &listen, must: "be a tcp:// endpoint, e.g. tcp://127.0.0.1:5555") { $0.map { $0.hasPrefix("tcp://") } ?? true }
+        try c.field("local_workers", &localWorkers, must: "be ≥ 0 (null: environment.workers)") { ($0 ?? 0) >= 0 }
+        try c.field("remote_workers", &remoteWorkers, must: "be in 1...1024") { (1...1024).contains($0) }
+        try c.field("remote_timeout", &remoteTimeout, must: "be positive") { $0 > 0 }
     }
 }
 

@@ -5,14 +5,22 @@ import HerdEnvironments
 import HerdRuntime
 import HerdTensor
 
-/// The worker processes a config asks for, and how the policy's actions map
+/// The worker processes a config asks for (local, and places for remote
+/// ones when the fleet listens), and how the policy's actions map
 /// to the environments' (a probe environment gives Box bounds; built-ins only).
 func makeTrainingPool(_ config: TrainConfig, herdExecutable: String) throws -> (ProcessPool, ActionMapping) {
     let probe = try? EnvironmentRegistry.make(config.environment.name, settings: config.environment.settings)
-    var poolConfiguration = PoolConfiguration(environment: config.environment.name, workers: config.environment.resolvedWorkers,
+    var poolConfiguration = PoolConfiguration(environment: config.environment.name,
+                                              workers: config.fleet.localWorkers ?? config.environment.resolvedWorkers,
                                               environmentsPerWorker: config.environment.envsPerWorker, herdExecutable: herdExecutable)
     poolConfiguration.settings = config.environment.settings
     poolConfiguration.seed = UInt64(config.seed)
+    if let listen = config.fleet.listen {
+        poolConfiguration.listen = listen
+        poolConfiguration.remoteWorkers = config.fleet.remoteWorkers
+        poolConfiguration.remoteTimeout = config.fleet.remoteTimeout
+        poolConfiguration.cancelWaiting = { StopSignal.requested }
+    }
     let pool = try ProcessPool(poolConfiguration)
     let head: ActionHead = pool.discreteActions.map { .categorical(classes: $0) } ?? .gaussian(dimension: pool.actionSize)
     return (pool, ActionMapping(space: probe?.actionSpace, head: head))

@@ -116,8 +116,7 @@ public final class VTraceTrainer {
             intervalStatistics.append(try learner.step(batch, progress: progress))
             try policy.publish(learner.network, version: learner.version)
             updateSeconds += Date().timeIntervalSince1970 - updateStart
-            let inferenceStatistics = server.statistics
-            counters.steps = sessionStartSteps + inferenceStatistics.environmentSteps
+            counters.steps = sessionStartSteps + server.environmentSteps
             counters.updates = learner.version
             counters.episodes = episodesAtStart + tracker.totalEpisodes
 
@@ -142,6 +141,7 @@ public final class VTraceTrainer {
                 let rate = Double(interval.steps) / max(interval.seconds, 1e-9)
                 let episodes = tracker.drain()
                 if let episodes { finalReturn = episodes.meanReturn }
+                let inferenceStatistics = server.statistics
                 var learnerValues = TrainingMetrics.averages(intervalStatistics)
                 learnerValues["policy_lag_mean"] = lags.isEmpty ? .nan : Double(lags.reduce(0, +)) / Double(lags.count)
                 learnerValues["policy_lag_max"] = Double(lags.max() ?? 0)

@@ -174,5 +174,8 @@ public struct WireError: Equatable, Sendable {
         case badMessage = 3
         /// Anything else.
         case internalError = 4
+        /// Learner → worker: no room for this worker, or a worker it does
+        /// not know (one from before a learner restart); `goodbye` follows.
+        case refused = 5
     }
 }
