@@ -25,6 +25,20 @@ final class CLITests: XCTestCase {
         }
     }
 
+    func testBenchInferenceJSON_hasEveryKey_andServesEveryEnvironment() throws {
+        let result = try runProcess(try herd, ["bench", "inference", "--env", "CartPole-v1", "--workers", "2", "--envs-per-worker", "4",
+                                               "--steps", "20000", "--json"], currentDirectory: repositoryRoot)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        for key in ["steps_per_second", "latency_p50_us", "latency_p99_us", "mean_batch", "bare_pool_steps_per_second", "ratio_to_bare_pool"] {
+            XCTAssertNotNil(object[key] as? Double, "missing \(key) in \(result.stdout)")
+        }
+        XCTAssertGreaterThanOrEqual(object["steps"] as? Int ?? 0, 20000)
+        let meanBatch = object["mean_batch"] as? Double ?? 0
+        XCTAssertTrue((4...8).contains(meanBatch), "whole workers of 4, at most all 8 environments: \(meanBatch)")
+        XCTAssertLessThanOrEqual(object["latency_p50_us"] as? Double ?? .infinity, object["latency_p99_us"] as? Double ?? 0)
+    }
+
     func testBadArguments_clearErrors() throws {
         let badDevice = try runProcess(try herd, ["bench", "tensor", "--quick", "--device", "nope"], currentDirectory: repositoryRoot)
         XCTAssertNotEqual(badDevice.status, 0)

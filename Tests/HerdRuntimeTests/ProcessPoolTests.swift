@@ -220,4 +220,83 @@ final class ProcessPoolTests: XCTestCase {
         XCTAssertEqual(try pool.step([1, 0]).count, 2, "the pool keeps working")
         XCTAssertGreaterThan(pool.badFrames, 0)
     }
+
+    /// Remote places: workers that connect over TCP take a free place, are
+    /// refused when they offer too little or are unknown, and a vanished one
+    /// frees its place and names its environments once.
+    func testRemotePlaces_joinOverTCP_refusals_andAVanishedWorker() throws {
+        let port = 20_000 + Int(getpid() % 20_000)
+        let endpoint = "tcp://127.0.0.1:\(port)"
+        var config = PoolConfiguration(environment: "CartPole-v1", workers: 1, environmentsPerWorker: 2, herdExecutable: try herdExecutable())
+        config.listen = endpoint
+        config.remoteWorkers = 1
+        config.remoteTimeout = 1
+        config.logEvents = false
+        let pool = try ProcessPool(config)
+        defer { pool.close() }
+        XCTAssertEqual(pool.environmentCount, 4)
+        let first = try pool.reset()
+        XCTAssertEqual(first.environmentIDs, [0, 1], "only the local worker is there yet")
+        XCTAssertThrowsError(try pool.step([0, 0, 0, 0]), "remote places step asynchronously only")
+
+        var seen: [Batch] = []
+        func drive(_ seconds: Double) throws {
+            try pool.send([Float](repeating: 0, count: 2), environmentIDs: [0, 1])
+            let until = Date().addingTimeInterval(seconds)
+            while Date() < until {
+                let batch = try pool.receiveReady(maxBatchSize: 4, fullBatchSize: 4, timeout: 0.01)
+                seen.append(batch)
+                if batch.count > 0 { try pool.send([Float](repeating: 0, count: batch.count), environmentIDs: batch.environmentIDs) }
+            }
+            // Let what is in flight come back, so the next drive starts idle.
+            while pool.workerProcessIDs.count > 0 {
+                let batch = try pool.receiveReady(maxBatchSize: 4, fullBatchSize: 4, timeout: 0.2)
+                seen.append(batch)
+                if batch.environmentIDs.contains(0) { break }
+            }
+        }
+        func replies(_ socket: ZMQSocket) throws -> [WireMessage] {
+            var out: [WireMessage] = []
+            while let frames = try socket.receive(timeoutMilliseconds: 200) { out.append(try WireCodec.decode(frames[0].bytes).message) }
+            return out
+        }
+
+        let context = ZMQContext()
+        let small = try ZMQSocket(context, .dealer)
+        try small.connect(endpoint)
+        try small.send([WireCodec.encode(.hello(Hello(capacity: 1, pid: 1, label: "small")), sequence: 0)])
+        let stranger = try ZMQSocket(context, .dealer)
+        try stranger.connect(endpoint)
+        try stranger.send([WireCodec.encode(.heartbeat, sequence: 0)])
+        try drive(0.5)
+        for (socket, reason) in [(small, "offers 1"), (stranger, "does not know")] {
+            let messages = try replies(socket)
+            guard messages.count == 2, case let .error(error) = messages[0], messages[1] == .goodbye else {
+                return XCTFail("expected error then goodbye, got \(messages)")
+            }
+            XCTAssertEqual(error.code, .refused)
+            XCTAssertTrue(error.message.contains(reason), error.message)
+        }
+        XCTAssertEqual(pool.remoteRefused, 1)
+
+        // A real worker joins over TCP; its environments arrive as fresh starts.
+        let worker = try ChildProcess(executable: try herdExecutable(), arguments: ["env-worker", "--connect", endpoint, "--capacity", "2"])
+        defer { worker.terminate() }
+        seen.removeAll()
+        try drive(1.5)
+        XCTAssertEqual(pool.remoteJoined, 1)
+        let arrival = try XCTUnwrap(seen.first { $0.environmentIDs.contains(2) })
+        XCTAssertEqual(arrival.restartedEnvironments, [2, 3])
+        XCTAssertGreaterThan(seen.filter { $0.environmentIDs.contains(3) }.count, 3, "the remote environments keep stepping")
+
+        // kill -9: after the remote timeout the place is free and 2, 3 are named once, without rows.
+        worker.send(SIGKILL)
+        seen.removeAll()
+        try drive(2.5)
+        XCTAssertEqual(pool.remoteLost, 1)
+        let lost = seen.filter { $0.restartedEnvironments == [2, 3] }
+        XCTAssertEqual(lost.count, 1)
+        XCTAssertFalse(lost[0].environmentIDs.contains(2))
+        XCTAssertTrue(seen.last { $0.count > 0 }.map { $0.environmentIDs == [0, 1] } ?? false, "the local worker goes on alone")
+    }
 }

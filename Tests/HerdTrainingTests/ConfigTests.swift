@@ -41,6 +41,22 @@ final class ConfigTests: XCTestCase {
         }
     }
 
+    func testFleetSection_needsVTraceForRemoteWorkers_andAListenerWithoutLocalOnes() throws {
+        let vtrace = configs.appendingPathComponent("cartpole_vtrace.yaml")
+        let config = try TrainConfig.load(vtrace, overrides: ["fleet.listen=tcp://127.0.0.1:5555", "fleet.local_workers=0"])
+        XCTAssertEqual(config.fleet.listen, "tcp://127.0.0.1:5555")
+        XCTAssertEqual(config.fleet.localWorkers, 0)
+        for (file, overrides, key) in [
+            ("cartpole_ppo.yaml", ["fleet.listen=tcp://127.0.0.1:5555"], "fleet.listen"),
+            ("cartpole_vtrace.yaml", ["fleet.local_workers=0"], "fleet.local_workers"),
+            ("cartpole_vtrace.yaml", ["fleet.listen=ipc:///tmp/x"], "fleet.listen"),
+        ] {
+            XCTAssertThrowsError(try TrainConfig.load(configs.appendingPathComponent(file), overrides: overrides)) { error in
+                XCTAssertTrue("\(error)".contains(key), "\(error)")
+            }
+        }
+    }
+
     func testOverrides_replaceFieldsAndParseTypes() throws {
         let config = try TrainConfig.load(configs.appendingPathComponent("cartpole_ppo.yaml"),
                                           overrides: ["ppo.learning_rate=3e-4", "ppo.objective=kl_penalty",
@@ -101,6 +117,6 @@ enum PPOSettingsKeys {
 }
 
 enum TopLevelKeys {
-    static let all = ["agent", "checkpoint", "device", "environment", "evaluation", "logging", "name", "network", "ppo",
+    static let all = ["agent", "checkpoint", "device", "environment", "evaluation", "fleet", "logging", "name", "network", "ppo",
                       "seed", "total_steps", "vtrace"]
 }

@@ -35,6 +35,8 @@ public enum TrainingMetrics {
         ("device_bytes_to_host", "device/bytes_to_host"),
         ("workers_replaced", "pool/workers_replaced"),
         ("bad_frames", "pool/bad_frames"),
+        ("remote_joined", "fleet/remote_joined"),
+        ("remote_lost", "fleet/remote_lost"),
         ("eval_return_mean", "eval/return_mean"),
         ("eval_return_std", "eval/return_std"),
         ("eval_length_mean", "eval/length_mean"),
@@ -60,6 +62,10 @@ public enum TrainingMetrics {
         r["device_bytes_to_host"] = Double(c.bytesToHost)
         r["workers_replaced"] = Double(pool.workersReplaced)
         r["bad_frames"] = Double(pool.badFrames)
+        if pool.listenEndpoint != nil {
+            r["remote_joined"] = Double(pool.remoteJoined)
+            r["remote_lost"] = Double(pool.remoteLost)
+        }
         if let evaluation {
             r["eval_return_mean"] = evaluation.meanReturn
             r["eval_return_std"] = evaluation.stdReturn

@@ -182,7 +182,10 @@ public final class VTraceTrainer {
             ("inference_latency_p50_ms", s.latencyP50 * 1000), ("inference_latency_p99_ms", s.latencyP99 * 1000),
             ("unrolls_completed", Double(s.completedUnrolls)), ("unrolls_discarded", Double(s.discardedUnrolls)),
             ("queue_blocked_seconds", s.queueBlockedSeconds),
-        ])
+        ] + (pool.listenEndpoint == nil ? [] : [
+            ("remote_joined", Double(pool.remoteJoined)), ("remote_lost", Double(pool.remoteLost)),
+            ("remote_refused", Double(pool.remoteRefused)),
+        ]))
         return summary
     }
 }
