@@ -19,7 +19,7 @@ final class VTraceLearnerTests: XCTestCase {
         valuesT.requiresGradient = true
         let tape = GradientTape()
         var parts: (policy: Tensor, baseline: Tensor, entropy: Tensor)!
-        let total = try tape.record { () -> Tensor in
+        let total = tape.record { () -> Tensor in
             parts = impalaLosses(logProbabilities: logpT, values: valuesT, entropies: Tensor(entropies, shape: [n]),
                                  vs: Tensor(vs, shape: [n]), pgAdvantages: Tensor(advantages, shape: [n]))
             return parts.policy + parts.baseline
