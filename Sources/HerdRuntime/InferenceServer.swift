@@ -63,10 +63,14 @@ public struct UnrollStep: Sendable {
     public var recurrentState: [Float]
 }
 
-/// `T + 1` steps of one environment (``UnrollStore``).
+/// `T + overlap` steps of one environment (``UnrollStore``).
 public struct Unroll: Sendable {
     public var environment: Int
     public var steps: [UnrollStep]
+    /// The environment's first unroll, or its first after a discard: steps
+    /// before it are gone (a learner that keeps per-environment history,
+    /// like R2D2's sequence builder, starts over).
+    public var fresh = false
     /// The oldest parameter version that acted in it: the learner's policy lag
     /// is its own version minus this when it trains on the unroll.
     public var oldestVersion: Int { steps.map(\.version).min() ?? 0 }
@@ -82,6 +86,9 @@ public struct InferenceSettings: Sendable {
     public var batchTimeout: Double = 0.002
     /// `T`: new steps per unroll.
     public var unrollLength: Int = 20
+    /// Steps an unroll repeats from the previous one: 1 for V-trace (the
+    /// bootstrap step), 0 for a learner that takes a plain step stream (R2D2).
+    public var unrollOverlap: Int = 1
     /// Finished unrolls waiting for the learner; the server blocks when full.
     public var queueCapacity: Int = 64
 
@@ -111,6 +118,8 @@ public final class InferenceServer: @unchecked Sendable {
     private var running = false
     private var failure: Error?
     private var store: UnrollStore<UnrollStep>
+    /// Environments whose next unroll is ``Unroll/fresh``.
+    private var freshEnvironments: Set<Int> = []
     private var latencies = LatencyWindow(capacity: 4096)
     private var _batches = 0
     private var _environmentSteps = 0
@@ -123,7 +132,8 @@ public final class InferenceServer: @unchecked Sendable {
         self.policy = policy
         self.settings = settings
         unrolls = BoundedQueue(capacity: settings.queueCapacity)
-        store = UnrollStore(environments: pool.environmentCount, length: settings.unrollLength)
+        store = UnrollStore(environments: pool.environmentCount, length: settings.unrollLength, overlap: settings.unrollOverlap)
+        freshEnvironments = Set(0..<pool.environmentCount)
     }
 
     /// Resets every environment and starts serving on a new thread.
@@ -197,6 +207,7 @@ public final class InferenceServer: @unchecked Sendable {
             // and state belong to episodes that are gone.
             for id in batch.restartedEnvironments {
                 lock.withLock { store.discard(environment: id) }
+                freshEnvironments.insert(id)
                 episodeStarts[id] = true
                 states[id] = []
             }
@@ -240,7 +251,9 @@ public final class InferenceServer: @unchecked Sendable {
                         action: Array(response.actions[(row * actionSize)..<((row + 1) * actionSize)]),
                         behaviour: Array(response.behaviour[(row * behaviourWidth)..<((row + 1) * behaviourWidth)]),
                         version: version, recurrentState: request.recurrentStates[row])
-                    if let unroll = store.append(step, environment: id) { finished.append(Unroll(environment: id, steps: unroll)) }
+                    if let unroll = store.append(step, environment: id) {
+                        finished.append(Unroll(environment: id, steps: unroll, fresh: freshEnvironments.remove(id) != nil))
+                    }
                 }
             }
             for (row, id) in ids.enumerated() {

@@ -76,6 +76,7 @@ struct Train: ParsableCommand {
             switch loaded.agent {
             case .ppo: summary = try PPOTrainer(config: loaded, run: run, device: deviceValue).train(resume: resume)
             case .vtrace: summary = try VTraceTrainer(config: loaded, run: run, device: deviceValue).train(resume: resume)
+            case .r2d2: summary = try R2D2Trainer(config: loaded, run: run, device: deviceValue).train(resume: resume)
             }
             let rate = String(format: "%.0f", summary.stepsPerSecond)
             var line = "done: \(summary.counters.steps) steps, \(rate) steps/s"

@@ -42,9 +42,7 @@ public struct NetworkSettings: Equatable, Sendable {
 public final class ActorCritic: Layer {
     public let head: ActionHead
     public let settings: NetworkSettings
-    let convolutions: [Conv2D]
-    /// `[C, H, W]` of image inputs (with ``NetworkSettings/convChannels``).
-    let imageShape: [Int]
+    let conv: ConvTorso?
     let policyTorso: MLP?
     let valueTorso: MLP?
     let policyOutput: Linear
@@ -59,30 +57,10 @@ public final class ActorCritic: Layer {
         require(observationSize > 0, "ActorCritic: observation size must be positive")
         self.head = head
         self.settings = settings
-        var featureSize = observationSize
-        var convolutions: [Conv2D] = []
-        var imageShape: [Int] = []
-        if !settings.convChannels.isEmpty {
-            let shape = observationShape ?? []
-            require(shape.count == 2 || shape.count == 3, "ActorCritic: a convolutional torso needs image observations [C, H, W], got \(shape)")
-            imageShape = shape.count == 2 ? [1] + shape : shape
-            var (channels, height, width) = (imageShape[0], imageShape[1], imageShape[2])
-            for (i, out) in settings.convChannels.enumerated() {
-                let kernel = settings.convKernels[min(i, settings.convKernels.count - 1)]
-                let stride = settings.convStrides[min(i, settings.convStrides.count - 1)]
-                // "Same" padding for odd kernels, so small boards keep their size at stride 1.
-                let padding = kernel / 2
-                convolutions.append(Conv2D(inChannels: channels, outChannels: out, kernelSize: kernel, stride: stride, padding: padding,
-                                           initializer: .orthogonal(gain: Float(2).squareRoot()), using: &rng))
-                height = (height + 2 * padding - kernel) / stride + 1
-                width = (width + 2 * padding - kernel) / stride + 1
-                require(height > 0 && width > 0, "ActorCritic: convolution \(i) leaves no pixels of \(imageShape)")
-                channels = out
-            }
-            featureSize = channels * height * width
-        }
-        self.convolutions = convolutions
-        self.imageShape = imageShape
+        let conv = settings.convChannels.isEmpty ? nil
+            : ConvTorso(observationShape: observationShape ?? [], settings: settings, using: &rng)
+        let featureSize = conv?.outputSize ?? observationSize
+        self.conv = conv
         let hidden = settings.hiddenSizes
         let torsoOut = hidden.last ?? featureSize
         func torso() -> MLP? {
@@ -122,12 +100,7 @@ public final class ActorCritic: Layer {
 
     /// The convolutional torso's flattened output for `[B, n]` observations
     /// (the observations themselves without one).
-    private func features(_ observations: Tensor) -> Tensor {
-        guard !convolutions.isEmpty else { return observations }
-        var x = observations.reshaped([observations.shape[0]] + imageShape)
-        for conv in convolutions { x = settings.activation(conv(x)) }
-        return x.flattened()
-    }
+    private func features(_ observations: Tensor) -> Tensor { conv.map { $0(observations) } ?? observations }
 
     /// Values alone, `[B]` (skips the policy network when it is separate).
     public func value(_ observations: Tensor) -> Tensor {
@@ -157,9 +130,7 @@ public final class ActorCritic: Layer {
     }
 
     public func visitParameters(_ body: (String, inout Tensor) throws -> Void) rethrows {
-        for (i, conv) in convolutions.enumerated() {
-            try conv.visitParameters { name, t in try body("conv.\(i).\(name)", &t) }
-        }
+        try conv?.visitParameters { name, t in try body("conv.\(name)", &t) }
         try policyTorso?.visitParameters { name, t in try body("policy_torso.\(name)", &t) }
         try valueTorso?.visitParameters { name, t in try body("value_torso.\(name)", &t) }
         try policyOutput.visitParameters { name, t in try body("policy_head.\(name)", &t) }

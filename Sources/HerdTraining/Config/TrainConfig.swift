@@ -9,6 +9,8 @@ public enum AgentKind: String, ConfigEnum, Sendable {
     case ppo
     /// IMPALA's V-trace actor-critic on central inference (`vtrace:` section).
     case vtrace
+    /// R2D2: recurrent Q-learning from prioritised sequence replay, acting through central inference (`r2d2:` section).
+    case r2d2
 }
 
 /// A training run: everything in a `configs/*.yaml` file. The shipped
@@ -29,6 +31,7 @@ public struct TrainConfig: ConfigSection, Equatable, Sendable {
     public var network = NetworkSettings()
     public var ppo = PPOSettings()
     public var vtrace = VTraceConfig()
+    public var r2d2 = R2D2Config()
     public var fleet = FleetConfig()
     public var logging = LoggingConfig()
     public var checkpoint = CheckpointConfig()
@@ -46,12 +49,16 @@ public struct TrainConfig: ConfigSection, Equatable, Sendable {
         try c.section("network", &network)
         try c.section("ppo", &ppo)
         try c.section("vtrace", &vtrace)
+        try c.section("r2d2", &r2d2)
         try c.section("fleet", &fleet)
         try c.section("logging", &logging)
         try c.section("checkpoint", &checkpoint)
         try c.section("evaluation", &evaluation)
-        if c.isReading, agent != .vtrace, let listen = fleet.listen {
-            throw c.invalid("fleet.listen", listen, must: "be null for agent \(agent.rawValue): remote workers join asynchronous stepping (agent: vtrace)")
+        if c.isReading, agent == .ppo, let listen = fleet.listen {
+            throw c.invalid("fleet.listen", listen, must: "be null for agent ppo: remote workers join asynchronous stepping (agent: vtrace or r2d2)")
+        }
+        if c.isReading, agent == .r2d2, r2d2.learner.nSteps >= r2d2.learner.sequenceLength {
+            throw c.invalid("r2d2.n_steps", "\(r2d2.learner.nSteps)", must: "be below r2d2.sequence_length = \(r2d2.learner.sequenceLength)")
         }
         if c.isReading, fleet.localWorkers == 0, fleet.listen == nil {
             throw c.invalid("fleet.local_workers", "0", must: "be positive unless fleet.listen (or --listen) lets remote workers in")
@@ -204,6 +211,71 @@ public struct VTraceConfig: ConfigSection, Equatable, Sendable {
         try c.field("inference_max_batch", &inferenceMaxBatch, must: "be ≥ 0 (0: every environment)") { $0 >= 0 }
         try c.field("inference_full_batch", &inferenceFullBatch, must: "be ≥ 0 (0: the maximum batch)") { $0 >= 0 }
         try c.field("inference_timeout_ms", &inferenceTimeoutMs, must: nonNegative) { $0 >= 0 }
+        try c.field("queue_capacity", &queueCapacity, must: positive) { $0 > 0 }
+    }
+}
+
+/// R2D2's learner, replay, network core and acting.
+public struct R2D2Config: ConfigSection, Equatable, Sendable {
+    public var learner = R2D2Settings()
+    /// LSTM width, the feed-forward replacement (memoryless baseline) and dueling heads;
+    /// the torso before them is the `network:` section.
+    public var lstmSize = 64
+    public var feedForward = false
+    public var dueling = true
+    /// Feed the previous action and reward to the core.
+    public var previousInputs = true
+    /// Sequences the replay holds (FIFO beyond).
+    public var replayCapacity = 10_000
+    /// Sequences stored before learning starts.
+    public var minReplay = 100
+    /// Sequences sampled per sequence stored: the learner waits for data above it,
+    /// and acting waits for the learner (back-pressure) below it.
+    public var replayRatio = 4.0
+    /// Ape-X exploration: environment i of N acts with ε = base^(1 + alpha·i/(N − 1)).
+    public var epsilonBase = 0.4
+    public var epsilonAlpha = 7.0
+    /// ε of evaluation episodes.
+    public var evaluationEpsilon = 0.001
+    /// Steps per unroll the inference server hands over (the learner cuts sequences from them).
+    public var unrollLength = 20
+    /// Central inference: most environments per batch (0: all), and the wait for a full batch.
+    public var inferenceMaxBatch = 0
+    public var inferenceTimeoutMs = 2.0
+    public var queueCapacity = 64
+
+    public init() {
+        learner.sequenceLength = 80
+    }
+
+    public mutating func describe(_ c: ConfigCoder) throws {
+        let positive = "be positive"
+        try c.field("sequence_length", &learner.sequenceLength, must: "be an even number ≥ 2") { $0 >= 2 && $0 % 2 == 0 }
+        try c.field("burn_in", &learner.burnIn, must: "be ≥ 0") { $0 >= 0 }
+        try c.field("n_steps", &learner.nSteps, must: positive) { $0 > 0 }
+        try c.field("gamma", &learner.discount, must: "be in [0, 1]") { (0...1).contains($0) }
+        try c.field("batch_size", &learner.batchSize, must: positive) { $0 > 0 }
+        try c.field("learning_rate", &learner.learningRate, must: positive) { $0 > 0 }
+        try c.field("adam_epsilon", &learner.adamEpsilon, must: positive) { $0 > 0 }
+        try c.field("max_grad_norm", &learner.maxGradientNorm, must: "be ≥ 0 (0: off)") { $0 >= 0 }
+        try c.field("target_update_period", &learner.targetUpdatePeriod, must: positive) { $0 > 0 }
+        try c.field("priority_exponent", &learner.priorityExponent, must: "be ≥ 0") { $0 >= 0 }
+        try c.field("importance_exponent", &learner.importanceExponent, must: "be in [0, 1]") { (0...1).contains($0) }
+        try c.field("priority_eta", &learner.priorityEta, must: "be in [0, 1]") { (0...1).contains($0) }
+        try c.field("value_rescaling", &learner.valueRescaling)
+        try c.field("lstm_size", &lstmSize, must: positive) { $0 > 0 }
+        try c.field("feed_forward", &feedForward)
+        try c.field("dueling", &dueling)
+        try c.field("previous_inputs", &previousInputs)
+        try c.field("replay_capacity", &replayCapacity, must: positive) { $0 > 0 }
+        try c.field("min_replay", &minReplay, must: positive) { $0 > 0 }
+        try c.field("replay_ratio", &replayRatio, must: positive) { $0 > 0 }
+        try c.field("epsilon_base", &epsilonBase, must: "be in [0, 1]") { (0...1).contains($0) }
+        try c.field("epsilon_alpha", &epsilonAlpha, must: "be ≥ 0") { $0 >= 0 }
+        try c.field("evaluation_epsilon", &evaluationEpsilon, must: "be in [0, 1]") { (0...1).contains($0) }
+        try c.field("unroll_length", &unrollLength, must: positive) { $0 > 0 }
+        try c.field("inference_max_batch", &inferenceMaxBatch, must: "be ≥ 0 (0: every environment)") { $0 >= 0 }
+        try c.field("inference_timeout_ms", &inferenceTimeoutMs, must: "be ≥ 0") { $0 >= 0 }
         try c.field("queue_capacity", &queueCapacity, must: positive) { $0 > 0 }
     }
 }

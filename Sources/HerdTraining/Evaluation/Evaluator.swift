@@ -45,42 +45,61 @@ public struct Evaluator {
     }
 
     public func run(network: ActorCritic, normalizer: StreamingNormalizer?, device: Device = .cpu) throws -> EvaluationResult {
-        require(episodes > 0, "evaluation needs at least one episode")
-        let count = min(episodes, 100)
-        let environments = try (0..<count).map { _ in try EnvironmentRegistry.make(environment, settings: settings) }
-        let observationSize = environments[0].observationSpace.flatCount
-        let mapping = ActionMapping(space: environments[0].actionSpace, head: network.head)
         var random = RandomGenerator(seed: seed, stream: 7)
-        var quota = (0..<count).map { i in episodes / count + (i < episodes % count ? 1 : 0) }
-        var observations = (0..<count).map { environments[$0].reset(seed: environmentSeed(runSeed: seed, index: $0)) }
-        var running = [Double](repeating: 0, count: count), lengths = [Int](repeating: 0, count: count)
-        var returns: [Double] = [], episodeLengths: [Int] = []
-        while returns.count < episodes {
-            let active = (0..<count).filter { quota[$0] > 0 }
-            var input = [Float]()
-            input.reserveCapacity(active.count * observationSize)
-            for i in active {
-                var row = observations[i]
-                if let normalizer { row.withUnsafeMutableBufferPointer { normalizer.transform($0) } }
-                input += row
+        var mapping: ActionMapping?
+        return try runEpisodes(actionSize: network.head.actionSize) { environments, active, observations, _, _ in
+            let observationSize = environments[0].observationSpace.flatCount
+            if mapping == nil { mapping = ActionMapping(space: environments[0].actionSpace, head: network.head) }
+            var input = observations
+            if let normalizer {
+                input.withUnsafeMutableBufferPointer { buffer in
+                    for row in 0..<active.count {
+                        normalizer.transform(UnsafeMutableBufferPointer(rebasing: buffer[(row * observationSize)..<((row + 1) * observationSize)]))
+                    }
+                }
             }
             let actions: [Float] = try withoutGradients {
                 let policy = network(try Tensor(input, shape: [active.count, observationSize]).to(device)).policy
                 return deterministic ? try policy.mode() : try policy.sample(using: &random)
             }
-            let environmentActions = mapping.environmentActions(actions)
-            let width = network.head.actionSize
+            return mapping!.environmentActions(actions)
+        }
+    }
+
+    /// Runs the episodes with `act`, which gets the environments, the
+    /// indices of those still running, their observations (`[rows, n]`),
+    /// whether each row starts an episode, and each row's previous reward
+    /// (0 at a start), and returns their actions (`[rows, actionSize]`, in
+    /// the environments' format).
+    public func runEpisodes(actionSize: Int,
+                            act: ([Environment], [Int], [Float], [Bool], [Float]) throws -> [Float]) throws -> EvaluationResult {
+        require(episodes > 0, "evaluation needs at least one episode")
+        let count = min(episodes, 100)
+        let environments = try (0..<count).map { _ in try EnvironmentRegistry.make(environment, settings: settings) }
+        var quota = (0..<count).map { i in episodes / count + (i < episodes % count ? 1 : 0) }
+        var observations = (0..<count).map { environments[$0].reset(seed: environmentSeed(runSeed: seed, index: $0)) }
+        var running = [Double](repeating: 0, count: count), lengths = [Int](repeating: 0, count: count)
+        var starts = [Bool](repeating: true, count: count), previousRewards = [Float](repeating: 0, count: count)
+        var returns: [Double] = [], episodeLengths: [Int] = []
+        while returns.count < episodes {
+            let active = (0..<count).filter { quota[$0] > 0 }
+            let actions = try act(environments, active, active.flatMap { observations[$0] }, active.map { starts[$0] },
+                                  active.map { previousRewards[$0] })
             for (row, i) in active.enumerated() {
-                let step = try environments[i].step(Array(environmentActions[(row * width)..<((row + 1) * width)]))
+                let step = try environments[i].step(Array(actions[(row * actionSize)..<((row + 1) * actionSize)]))
                 running[i] += step.reward
                 lengths[i] += 1
                 observations[i] = step.observation
+                starts[i] = false
+                previousRewards[i] = Float(step.reward)
                 if step.terminated || step.truncated {
                     returns.append(running[i])
                     episodeLengths.append(lengths[i])
                     running[i] = 0
                     lengths[i] = 0
                     quota[i] -= 1
+                    starts[i] = true
+                    previousRewards[i] = 0
                     if quota[i] > 0 { observations[i] = environments[i].reset() }
                 }
             }

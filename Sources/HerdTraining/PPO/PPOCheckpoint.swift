@@ -53,12 +53,12 @@ public enum PPOCheckpoint {
         return try ConfigCoder.read(yaml: yaml, file: "\(path) (embedded config)", defaults: TrainConfig())
     }
 
-    /// Loads parameters into `network` by name; shapes must match.
-    public static func loadNetwork(_ network: ActorCritic, from file: SafetensorsFile, path: String) throws {
+    /// Loads parameters `<prefix>/<name>` into `network` by name; shapes must match.
+    public static func loadNetwork(_ network: Layer, from file: SafetensorsFile, path: String, prefix: String = "network") throws {
         let tensors = file.dictionary
         try network.visitParameters { name, parameter in
-            guard let saved = tensors["network/\(name)"], saved.shape == parameter.shape else {
-                throw RunError.incompatible(path: path, reason: "parameter network/\(name) \(parameter.shape) is missing or has another shape")
+            guard let saved = tensors["\(prefix)/\(name)"], saved.shape == parameter.shape else {
+                throw RunError.incompatible(path: path, reason: "parameter \(prefix)/\(name) \(parameter.shape) is missing or has another shape")
             }
             parameter.assign(try saved.to(parameter.device))
         }

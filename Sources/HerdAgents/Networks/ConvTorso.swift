@@ -1,0 +1,50 @@
+import HerdCore
+import HerdTensor
+
+/// Convolutions over image observations, flattened: `[B, C·H·W]` (flat
+/// observations, as the pool delivers them) → `[B, features]`. Each layer
+/// is a "same"-padded convolution (padding `k / 2`) with the settings'
+/// activation, orthogonally initialised with gain √2. Parameters are named
+/// `<layer>.weight`, `<layer>.bias`.
+public final class ConvTorso: Layer {
+    let layers: [Conv2D]
+    let activation: Activation
+    /// `[C, H, W]`.
+    public let imageShape: [Int]
+    public let outputSize: Int
+
+    /// `observationShape` is `[C, H, W]`, or `[H, W]` for one channel.
+    public init(observationShape: [Int], settings: NetworkSettings, using rng: inout RandomGenerator) {
+        require(observationShape.count == 2 || observationShape.count == 3,
+                "a convolutional torso needs image observations [C, H, W], got \(observationShape)")
+        imageShape = observationShape.count == 2 ? [1] + observationShape : observationShape
+        var (channels, height, width) = (imageShape[0], imageShape[1], imageShape[2])
+        var layers: [Conv2D] = []
+        for (i, out) in settings.convChannels.enumerated() {
+            let kernel = settings.convKernels[min(i, settings.convKernels.count - 1)]
+            let stride = settings.convStrides[min(i, settings.convStrides.count - 1)]
+            let padding = kernel / 2
+            layers.append(Conv2D(inChannels: channels, outChannels: out, kernelSize: kernel, stride: stride, padding: padding,
+                                 initializer: .orthogonal(gain: Float(2).squareRoot()), using: &rng))
+            height = (height + 2 * padding - kernel) / stride + 1
+            width = (width + 2 * padding - kernel) / stride + 1
+            require(height > 0 && width > 0, "convolution \(i) leaves no pixels of \(imageShape)")
+            channels = out
+        }
+        self.layers = layers
+        activation = settings.activation
+        outputSize = channels * height * width
+    }
+
+    public func callAsFunction(_ observations: Tensor) -> Tensor {
+        var x = observations.reshaped([observations.shape[0]] + imageShape)
+        for layer in layers { x = activation(layer(x)) }
+        return x.flattened()
+    }
+
+    public func visitParameters(_ body: (String, inout Tensor) throws -> Void) rethrows {
+        for (i, layer) in layers.enumerated() {
+            try layer.visitParameters { name, t in try body("\(i).\(name)", &t) }
+        }
+    }
+}

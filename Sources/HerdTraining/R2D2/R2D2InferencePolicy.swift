@@ -1,0 +1,117 @@
+import Foundation
+import HerdAgents
+import HerdCore
+import HerdRuntime
+import HerdTensor
+
+/// Ape-X's per-actor exploration (Horgan et al. 2018): environment `i` of
+/// `N` acts with `ε = base^(1 + alpha·i/(N − 1))` (0.4 and 7 in the paper),
+/// so a fleet explores at many rates at once; one environment uses `base`.
+public func apexEpsilons(count: Int, base: Double = 0.4, alpha: Double = 7) -> [Double] {
+    guard count > 1 else { return [base] }
+    return (0..<count).map { pow(base, 1 + alpha * Double($0) / Double(count - 1)) }
+}
+
+/// Acts for R2D2 on the inference server's thread: ε-greedy on its own copy
+/// of the Q-network, one step of the LSTM from each environment's state
+/// (the server keeps it and resets it at episode starts). Behaviour rows
+/// are the Q values; recurrent states are `[hidden, cell]` rows.
+public final class R2D2InferencePolicy: InferencePolicy, @unchecked Sendable {
+    private let network: R2D2Network
+    private let device: Device
+    private let epsilons: [Double]
+    private let lock = NSLock()
+    private var random: RandomGenerator
+    private var _version = 0
+
+    public init(network: R2D2Network, device: Device, epsilons: [Double], seed: UInt64) throws {
+        self.network = network
+        self.device = device
+        self.epsilons = epsilons
+        random = RandomGenerator(seed: seed, stream: 9)
+        try network.move(to: device)
+    }
+
+    public var version: Int { lock.withLock { _version } }
+
+    /// Copies the learner's online network in; used from the next batch on.
+    public func publish(_ online: R2D2Network, version: Int) throws {
+        try lock.withLock {
+            try network.copyParameters(from: online)
+            _version = version
+        }
+    }
+
+    public func infer(_ request: InferenceRequest) throws -> InferenceResponse {
+        try lock.withLock {
+            let rows = request.environmentIDs.count, A = network.actions, stateSize = network.stateSize
+            var state: [Float] = []
+            if stateSize > 0 {
+                state.reserveCapacity(rows * stateSize)
+                for row in request.recurrentStates { state += row.count == stateSize ? row : [Float](repeating: 0, count: stateSize) }
+            }
+            let inputs = R2D2Network.Inputs(
+                steps: 1, batchSize: rows, observations: request.observations,
+                previousActions: (0..<rows).map { request.episodeStarts[$0] ? -1 : Int(request.previousActions[$0]) },
+                previousRewards: request.previousRewards, resets: [Float](repeating: 0, count: rows), initialState: state)
+            let (q, next) = try withoutGradients {
+                let out = try network.unroll(inputs, device: device)
+                return (try out.q.hostScalars(), try out.state?.hostScalars())
+            }
+            var actions = [Float](repeating: 0, count: rows)
+            for (row, id) in request.environmentIDs.enumerated() {
+                let epsilon = epsilons[id % epsilons.count]
+                if random.nextUniform() < epsilon {
+                    actions[row] = Float(random.next() % UInt64(A))
+                } else {
+                    let values = q[(row * A)..<((row + 1) * A)]
+                    actions[row] = Float(values.firstIndex(of: values.max()!)! - row * A)
+                }
+            }
+            let states = next.map { all in (0..<rows).map { Array(all[($0 * stateSize)..<(($0 + 1) * stateSize)]) } } ?? []
+            return InferenceResponse(actions: actions, behaviour: q, recurrentStates: states)
+        }
+    }
+}
+
+/// Evaluates a Q-network in process: ε-greedy with `epsilon`, the recurrent
+/// state carried per environment and reset at episode starts.
+func evaluateR2D2(_ config: TrainConfig, network: R2D2Network, device: Device) throws -> EvaluationResult {
+    let evaluator = Evaluator(environment: config.environment.name, settings: config.environment.settings,
+                              episodes: config.evaluation.episodes, deterministic: true, seed: UInt64(config.seed) &+ 1_000_003)
+    var random = RandomGenerator(seed: UInt64(config.seed), stream: 11)
+    let stateSize = network.stateSize, A = network.actions
+    var states: [[Float]] = [], previousActions: [Int] = []
+    return try evaluator.runEpisodes(actionSize: 1) { environments, active, observations, starts, previousRewards in
+        if states.isEmpty {
+            states = Array(repeating: [Float](repeating: 0, count: stateSize), count: environments.count)
+            previousActions = Array(repeating: -1, count: environments.count)
+        }
+        for (row, i) in active.enumerated() where starts[row] {
+            states[i] = [Float](repeating: 0, count: stateSize)
+            previousActions[i] = -1
+        }
+        let inputs = R2D2Network.Inputs(steps: 1, batchSize: active.count, observations: observations,
+                                        previousActions: active.map { previousActions[$0] }, previousRewards: previousRewards,
+                                        resets: [Float](repeating: 0, count: active.count),
+                                        initialState: stateSize > 0 ? active.flatMap { states[$0] } : [])
+        let (q, next) = try withoutGradients {
+            let out = try network.unroll(inputs, device: device)
+            return (try out.q.hostScalars(), try out.state?.hostScalars())
+        }
+        var actions: [Float] = []
+        for (row, i) in active.enumerated() {
+            var action: Int
+            if random.nextUniform() < config.r2d2.evaluationEpsilon {
+                action = Int(random.next() % UInt64(A))
+            } else {
+                let values = q[(row * A)..<((row + 1) * A)]
+                action = values.firstIndex(of: values.max()!)! - row * A
+            }
+            actions.append(Float(action))
+            previousActions[i] = action
+            if let next { states[i] = Array(next[(row * stateSize)..<((row + 1) * stateSize)]) }
+        }
+        return actions
+    }
+}
