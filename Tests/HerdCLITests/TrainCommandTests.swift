@@ -185,4 +185,36 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertGreaterThanOrEqual((after?["steps"] as? Int) ?? 0, 120_000)
         XCTAssertGreaterThan((after?["updates"] as? Int) ?? 0, (summary?["updates"] as? Int) ?? .max)
     }
+
+    /// R2D2 smoke run: MemoryChain with 2 blank steps is solved only by
+    /// remembering the cue; then a resume continues the counters and refills replay.
+    func testR2D2SmokeRun_memoryChainLength2_solves_logsReplay_andResumes() throws {
+        let run = RunDirectory(url: scratch.appendingPathComponent("r2"))
+        func train(_ steps: Int, resume: Bool = false) throws -> ProcessResult {
+            let source = resume ? ["--resume"] : ["configs/memorychain_r2d2.yaml", "--seed", "2"]
+            return try runProcess(try herd, ["train"] + source + ["--run-dir", run.url.path, "--set", "total_steps=\(steps)",
+                                  "--set", "environment.settings={length: 2}", "--set", "r2d2.sequence_length=8",
+                                  "--set", "r2d2.burn_in=2", "--set", "logging.interval_steps=5000",
+                                  "--set", "evaluation.interval_steps=5000", "--set", "checkpoint.interval_steps=1000000"],
+                                  currentDirectory: repositoryRoot)
+        }
+        let first = try train(40_000)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: run.summary)) as? [String: Any]
+        XCTAssertEqual(summary?["agent"] as? String, "r2d2")
+        XCTAssertNotNil(summary?["solved_at_step"] as? Int, "MemoryChain(2) not solved in 40k steps: \(first.stdout)")
+        XCTAssertGreaterThanOrEqual(summary?["evaluation_return_best"] as? Double ?? 0, 0.8)
+        XCTAssertGreaterThan(summary?["replay_size"] as? Double ?? 0, 100)
+        let records = try metrics("r2")
+        for key in ["replay_size", "replay_priority_mean", "sequence_age_mean", "learner_steps_per_second", "td_error_mean", "q_mean"] {
+            XCTAssertNotNil(records.last?[key], "metrics.jsonl lacks \(key)")
+        }
+        let steps = try XCTUnwrap(summary?["steps"] as? Int)
+        let resumed = try train(60_000, resume: true)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("at step \(steps); refilling replay"), resumed.stderr)
+        let after = try JSONSerialization.jsonObject(with: Data(contentsOf: run.summary)) as? [String: Any]
+        XCTAssertGreaterThanOrEqual(after?["steps"] as? Int ?? 0, 60_000)
+        XCTAssertGreaterThan(after?["updates"] as? Int ?? 0, summary?["updates"] as? Int ?? .max)
+    }
 }

@@ -8,7 +8,8 @@ final class ConfigTests: XCTestCase {
     let configs = repositoryRoot.appendingPathComponent("configs")
 
     func testShippedConfigs_loadAndCommentEveryField() throws {
-        for name in ["cartpole_ppo", "pendulum_ppo", "acrobot_ppo", "mountaincar_continuous_ppo", "cartpole_vtrace", "catch_vtrace", "acrobot_vtrace"] {
+        for name in ["cartpole_ppo", "pendulum_ppo", "acrobot_ppo", "mountaincar_continuous_ppo", "cartpole_vtrace", "catch_vtrace", "acrobot_vtrace",
+                     "cartpole_r2d2", "memorychain_r2d2", "cartpole_novelocity_r2d2", "catch_r2d2"] {
             let url = configs.appendingPathComponent("\(name).yaml")
             let config = try TrainConfig.load(url)
             XCTAssertEqual(config.name, name)
@@ -54,6 +55,21 @@ final class ConfigTests: XCTestCase {
             XCTAssertThrowsError(try TrainConfig.load(configs.appendingPathComponent(file), overrides: overrides)) { error in
                 XCTAssertTrue("\(error)".contains(key), "\(error)")
             }
+        }
+    }
+
+    func testR2D2Section_readsTheReplayAndChecksNSteps() throws {
+        let url = configs.appendingPathComponent("memorychain_r2d2.yaml")
+        let config = try TrainConfig.load(url, overrides: ["r2d2.feed_forward=true", "r2d2.replay_ratio=2"])
+        XCTAssertEqual(config.agent, .r2d2)
+        XCTAssertTrue(config.r2d2.feedForward)
+        XCTAssertEqual(config.r2d2.replayRatio, 2)
+        XCTAssertEqual(config.r2d2.learner.sequenceLength, 16)
+        XCTAssertThrowsError(try TrainConfig.load(url, overrides: ["r2d2.n_steps=16"])) { error in
+            XCTAssertTrue("\(error)".contains("r2d2.n_steps"), "\(error)")
+        }
+        XCTAssertThrowsError(try TrainConfig.load(url, overrides: ["r2d2.sequence_length=7"])) { error in
+            XCTAssertTrue("\(error)".contains("r2d2.sequence_length"), "\(error)")
         }
     }
 
@@ -118,5 +134,5 @@ enum PPOSettingsKeys {
 
 enum TopLevelKeys {
     static let all = ["agent", "checkpoint", "device", "environment", "evaluation", "fleet", "logging", "name", "network", "ppo",
-                      "seed", "total_steps", "vtrace"]
+                      "r2d2", "seed", "total_steps", "vtrace"]
 }

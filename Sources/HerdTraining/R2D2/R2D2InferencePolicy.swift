@@ -48,7 +48,10 @@ public final class R2D2InferencePolicy: InferencePolicy, @unchecked Sendable {
             var state: [Float] = []
             if stateSize > 0 {
                 state.reserveCapacity(rows * stateSize)
-                for row in request.recurrentStates { state += row.count == stateSize ? row : [Float](repeating: 0, count: stateSize) }
+                for (row, carried) in request.recurrentStates.enumerated() {
+                    let keep = !request.episodeStarts[row] && carried.count == stateSize
+                    state += keep ? carried : [Float](repeating: 0, count: stateSize)
+                }
             }
             let inputs = R2D2Network.Inputs(
                 steps: 1, batchSize: rows, observations: request.observations,
