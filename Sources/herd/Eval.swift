@@ -17,7 +17,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Episodes to run.")
     var episodes = 100
 
-    @Flag(help: "Act with the policy's mode instead of sampling.")
+    @Flag(help: "Act with the policy's mode instead of sampling (R2D2 always acts ε-greedily with its config's evaluation ε).")
     var deterministic = false
 
     @Option(help: "Seed for the environments (and sampling).")
@@ -35,9 +35,7 @@ struct Eval: ParsableCommand {
             let policy = try SavedPolicy.load(URL(fileURLWithPath: source)) {
                 FileHandle.standardError.write(Data("herd eval: \($0)\n".utf8))
             }
-            let evaluator = Evaluator(environment: policy.config.environment.name, settings: policy.config.environment.settings,
-                                      episodes: episodes, deterministic: deterministic, seed: seed)
-            let result = try evaluator.run(network: policy.network, normalizer: policy.normalizer)
+            let result = try policy.evaluate(episodes: episodes, deterministic: deterministic, seed: seed)
             if json {
                 print(result.json)
             } else {

@@ -209,6 +209,11 @@ final class TrainCommandTests: XCTestCase {
         for key in ["replay_size", "replay_priority_mean", "sequence_age_mean", "learner_steps_per_second", "td_error_mean", "q_mean"] {
             XCTAssertNotNil(records.last?[key], "metrics.jsonl lacks \(key)")
         }
+        let eval = try runProcess(try herd, ["eval", run.url.path, "--episodes", "20", "--json"])
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        let evaluated = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Double]
+        XCTAssertEqual(evaluated?["episodes"], 20)
+        XCTAssertEqual(evaluated?["mean_length"], 4, "MemoryChain(2) episodes are 4 steps")
         let steps = try XCTUnwrap(summary?["steps"] as? Int)
         let resumed = try train(60_000, resume: true)
         XCTAssertEqual(resumed.status, 0, resumed.stderr)

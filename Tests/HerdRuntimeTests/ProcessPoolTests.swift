@@ -225,8 +225,7 @@ final class ProcessPoolTests: XCTestCase {
     /// refused when they offer too little or are unknown, and a vanished one
     /// frees its place and names its environments once.
     func testRemotePlaces_joinOverTCP_refusals_andAVanishedWorker() throws {
-        let port = 20_000 + Int(getpid() % 20_000)
-        let endpoint = "tcp://127.0.0.1:\(port)"
+        let endpoint = "tcp://127.0.0.1:\(freeTCPPort())"
         var config = PoolConfiguration(environment: "CartPole-v1", workers: 1, environmentsPerWorker: 2, herdExecutable: try herdExecutable())
         config.listen = endpoint
         config.remoteWorkers = 1

@@ -5,12 +5,18 @@ import HerdEnvironments
 import HerdTensor
 
 /// A trained policy read back from a run directory (its newest valid
-/// checkpoint) or a checkpoint file: the config it was trained with, the
-/// network and the observation normaliser.
+/// checkpoint) or a checkpoint file: the config it was trained with and the
+/// network (with PPO's observation normaliser).
 public struct SavedPolicy {
+    public enum Model {
+        /// PPO and V-trace.
+        case actorCritic(ActorCritic, normalizer: StreamingNormalizer?)
+        /// R2D2's online Q-network.
+        case qNetwork(R2D2Network)
+    }
+
     public var config: TrainConfig
-    public var network: ActorCritic
-    public var normalizer: StreamingNormalizer?
+    public var model: Model
     /// The checkpoint file used.
     public var source: URL
     public var step: Int
@@ -38,17 +44,41 @@ public struct SavedPolicy {
         } catch {
             throw RunError.incompatible(path: source.path, reason: "its environment cannot be built in this process (\(error)); evaluation runs built-in environments")
         }
+        let counters: TrainingCounters? = decodeJSON(file.metadata["herd.counters"])
+        var random = RandomGenerator(seed: 0)
+        let observationSize = probe.observationSpace.flatCount
+        if config.agent == .r2d2 {
+            guard case let .discrete(actions) = probe.actionSpace else {
+                throw RunError.incompatible(path: source.path, reason: "an R2D2 checkpoint for continuous actions")
+            }
+            let network = R2D2Trainer.network(config, observationSize: observationSize, observationShape: probe.observationSpace.shape,
+                                              actions: actions, using: &random)
+            try PPOCheckpoint.loadNetwork(network, from: file, path: source.path, prefix: "online")
+            return SavedPolicy(config: config, model: .qNetwork(network), source: source, step: counters?.steps ?? 0)
+        }
         let head: ActionHead
         switch probe.actionSpace {
         case let .discrete(n): head = .categorical(classes: n)
         case .box: head = .gaussian(dimension: probe.actionSpace.flatCount)
         }
-        var random = RandomGenerator(seed: 0)
-        let network = ActorCritic(observationSize: probe.observationSpace.flatCount, observationShape: probe.observationSpace.shape, head: head,
+        let network = ActorCritic(observationSize: observationSize, observationShape: probe.observationSpace.shape, head: head,
                                   settings: config.network, using: &random)
         try PPOCheckpoint.loadNetwork(network, from: file, path: source.path)
-        let normalizer = try PPOCheckpoint.observationNormalizer(of: file, size: probe.observationSpace.flatCount)
-        let counters: TrainingCounters? = decodeJSON(file.metadata["herd.counters"])
-        return SavedPolicy(config: config, network: network, normalizer: normalizer, source: source, step: counters?.steps ?? 0)
+        let normalizer = try PPOCheckpoint.observationNormalizer(of: file, size: observationSize)
+        return SavedPolicy(config: config, model: .actorCritic(network, normalizer: normalizer), source: source, step: counters?.steps ?? 0)
+    }
+
+    /// Runs `episodes` episodes in process, environment `i` seeded from
+    /// `(seed, i)`. Actor-critics take their mode when `deterministic`, else
+    /// sample; Q-networks act ε-greedily with the config's evaluation ε.
+    public func evaluate(episodes: Int, deterministic: Bool, seed: UInt64, device: Device = .cpu) throws -> EvaluationResult {
+        let evaluator = Evaluator(environment: config.environment.name, settings: config.environment.settings,
+                                  episodes: episodes, deterministic: deterministic, seed: seed)
+        switch model {
+        case let .actorCritic(network, normalizer):
+            return try evaluator.run(network: network, normalizer: normalizer, device: device)
+        case let .qNetwork(network):
+            return try evaluateR2D2(evaluator, network: network, epsilon: config.r2d2.evaluationEpsilon, seed: seed, device: device)
+        }
     }
 }

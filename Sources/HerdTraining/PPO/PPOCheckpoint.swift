@@ -45,10 +45,11 @@ public enum PPOCheckpoint {
         return SafetensorsFile(tensors: tensors, metadata: metadata)
     }
 
-    /// The config a checkpoint (PPO or V-trace) was written with.
+    /// The config a checkpoint (PPO, V-trace or R2D2) was written with.
     public static func config(of file: SafetensorsFile, path: String) throws -> TrainConfig {
-        guard [format, VTraceCheckpoint.format].contains(file.metadata["herd.format"] ?? ""), let yaml = file.metadata["herd.config"] else {
-            throw RunError.incompatible(path: path, reason: "not a Herd PPO or V-trace checkpoint (format \(file.metadata["herd.format"] ?? "missing"))")
+        guard [format, VTraceCheckpoint.format, R2D2Checkpoint.format].contains(file.metadata["herd.format"] ?? ""),
+              let yaml = file.metadata["herd.config"] else {
+            throw RunError.incompatible(path: path, reason: "not a Herd checkpoint (format \(file.metadata["herd.format"] ?? "missing"))")
         }
         return try ConfigCoder.read(yaml: yaml, file: "\(path) (embedded config)", defaults: TrainConfig())
     }

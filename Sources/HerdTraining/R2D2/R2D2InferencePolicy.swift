@@ -77,12 +77,17 @@ public final class R2D2InferencePolicy: InferencePolicy, @unchecked Sendable {
     }
 }
 
-/// Evaluates a Q-network in process: ε-greedy with `epsilon`, the recurrent
-/// state carried per environment and reset at episode starts.
+/// Evaluates a Q-network with the config's evaluation settings (seeds apart from training's).
 func evaluateR2D2(_ config: TrainConfig, network: R2D2Network, device: Device) throws -> EvaluationResult {
     let evaluator = Evaluator(environment: config.environment.name, settings: config.environment.settings,
                               episodes: config.evaluation.episodes, deterministic: true, seed: UInt64(config.seed) &+ 1_000_003)
-    var random = RandomGenerator(seed: UInt64(config.seed), stream: 11)
+    return try evaluateR2D2(evaluator, network: network, epsilon: config.r2d2.evaluationEpsilon, seed: UInt64(config.seed), device: device)
+}
+
+/// Runs `evaluator`'s episodes with a Q-network: ε-greedy with `epsilon`,
+/// the recurrent state carried per environment and reset at episode starts.
+func evaluateR2D2(_ evaluator: Evaluator, network: R2D2Network, epsilon: Double, seed: UInt64, device: Device) throws -> EvaluationResult {
+    var random = RandomGenerator(seed: seed, stream: 11)
     let stateSize = network.stateSize, A = network.actions
     var states: [[Float]] = [], previousActions: [Int] = []
     return try evaluator.runEpisodes(actionSize: 1) { environments, active, observations, starts, previousRewards in
@@ -105,7 +110,7 @@ func evaluateR2D2(_ config: TrainConfig, network: R2D2Network, device: Device) t
         var actions: [Float] = []
         for (row, i) in active.enumerated() {
             var action: Int
-            if random.nextUniform() < config.r2d2.evaluationEpsilon {
+            if random.nextUniform() < epsilon {
                 action = Int(random.next() % UInt64(A))
             } else {
                 let values = q[(row * A)..<((row + 1) * A)]
