@@ -1,14 +1,20 @@
-"""Stable-Baselines3 PPO on CartPole-v1 with rl-zoo's hyperparameters, timed
-to the same "solved" criterion Herd's benchmark uses.
+"""Stable-Baselines3 PPO (or, with --algo dqn, DQN) on CartPole-v1 with
+rl-zoo's hyperparameters, timed to the same "solved" criterion Herd's
+benchmark uses.
 
 rl-zoo (hyperparams/ppo.yml, CartPole-v1): n_envs 8, n_steps 32, batch_size
 256, gae_lambda 0.8, gamma 0.98, n_epochs 20, ent_coef 0.0, learning_rate
-lin_0.001, clip_range lin_0.2, 1e5 timesteps. Every `--eval-interval`
+lin_0.001, clip_range lin_0.2, 1e5 timesteps. rl-zoo (hyperparams/dqn.yml,
+CartPole-v1): learning_rate 2.3e-3, batch_size 64, buffer_size 1e5,
+learning_starts 1000, gamma 0.99, target_update_interval 10, train_freq 256,
+gradient_steps 128, exploration_fraction 0.16, exploration_final_eps 0.04,
+net_arch [256, 256], 5e4 timesteps, one environment. Every `--eval-interval`
 environment steps the deterministic policy runs `--eval-episodes` episodes on
 100 vectorised evaluation environments; the clock (from the start of
 `learn`, evaluation included, as in Herd) stops at the first mean ≥ target.
 
-Prints one JSON object: solved, steps, wall_seconds, final_eval.
+Prints one JSON object: solved, steps, wall_seconds, final_eval, and curve
+(every evaluation as [steps, seconds, mean return]).
 """
 import argparse
 import json
@@ -33,6 +39,7 @@ class SolveTimer(BaseCallback):
         self.solved_steps = None
         self.solved_seconds = None
         self.last = None
+        self.curve = []
 
     def _on_training_start(self):
         self.start = time.perf_counter()
@@ -43,6 +50,7 @@ class SolveTimer(BaseCallback):
         self.next_eval += self.interval
         mean, _ = evaluate_policy(self.model, self.eval_env, n_eval_episodes=self.episodes, deterministic=True)
         self.last = float(mean)
+        self.curve.append([self.num_timesteps, time.perf_counter() - self.start, self.last])
         if mean >= self.target and self.solved_steps is None:
             self.solved_steps = self.num_timesteps
             self.solved_seconds = time.perf_counter() - self.start
@@ -57,21 +65,30 @@ def main():
     parser.add_argument("--eval-interval", type=int, default=10_000)
     parser.add_argument("--eval-episodes", type=int, default=100)
     parser.add_argument("--target", type=float, default=475)
+    parser.add_argument("--algo", choices=["ppo", "dqn"], default="ppo")
+    parser.add_argument("--keep-going", action="store_true", help="train all --steps instead of stopping when solved")
     args = parser.parse_args()
 
     import torch
     torch.set_num_threads(1)
-    env = make_vec_env("CartPole-v1", n_envs=8, seed=args.seed)
     eval_env = make_vec_env("CartPole-v1", n_envs=100, seed=args.seed + 1_000_003)
-    model = PPO("MlpPolicy", env, n_steps=32, batch_size=256, gae_lambda=0.8, gamma=0.98, n_epochs=20,
-                ent_coef=0.0, learning_rate=linear(1e-3), clip_range=linear(0.2), seed=args.seed, device="cpu")
-    timer = SolveTimer(eval_env, args.eval_interval, args.eval_episodes, args.target)
+    if args.algo == "ppo":
+        env = make_vec_env("CartPole-v1", n_envs=8, seed=args.seed)
+        model = PPO("MlpPolicy", env, n_steps=32, batch_size=256, gae_lambda=0.8, gamma=0.98, n_epochs=20,
+                    ent_coef=0.0, learning_rate=linear(1e-3), clip_range=linear(0.2), seed=args.seed, device="cpu")
+    else:
+        from stable_baselines3 import DQN
+        env = make_vec_env("CartPole-v1", n_envs=1, seed=args.seed)
+        model = DQN("MlpPolicy", env, learning_rate=2.3e-3, batch_size=64, buffer_size=100_000, learning_starts=1000,
+                    gamma=0.99, target_update_interval=10, train_freq=256, gradient_steps=128, exploration_fraction=0.16,
+                    exploration_final_eps=0.04, policy_kwargs=dict(net_arch=[256, 256]), seed=args.seed, device="cpu")
+    timer = SolveTimer(eval_env, args.eval_interval, args.eval_episodes, args.target if not args.keep_going else float("inf"))
     start = time.perf_counter()
     model.learn(total_timesteps=args.steps, callback=timer)
     total = time.perf_counter() - start
     print(json.dumps({"solved": timer.solved_steps is not None, "steps": timer.solved_steps,
                       "wall_seconds": timer.solved_seconds if timer.solved_seconds is not None else total,
-                      "final_eval": timer.last}))
+                      "final_eval": timer.last, "curve": timer.curve}))
 
 
 if __name__ == "__main__":

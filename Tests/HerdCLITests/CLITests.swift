@@ -39,6 +39,36 @@ final class CLITests: XCTestCase {
         XCTAssertLessThanOrEqual(object["latency_p50_us"] as? Double ?? .infinity, object["latency_p99_us"] as? Double ?? 0)
     }
 
+    /// The benchmark suite cannot rot: a tiny-budget run writes results.json
+    /// with every expected figure and table, results.md and the plots.
+    func testBenchmarkSuite_tinyRun_writesEveryExpectedKey() throws {
+        let out = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let result = try runProcess("/bin/bash", ["benchmarks/run.sh", "--quick", "--tiny", "--out", out.path],
+                                    environment: ProcessInfo.processInfo.environment.merging(["HERD_EXECUTABLE": try herd]) { $1 },
+                                    currentDirectory: repositoryRoot)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("results.json"))) as? [String: Any])
+        XCTAssertEqual((json["errors"] as? [String: Any])?.count, 0, "\(json["errors"] ?? "")")
+        let machine = try XCTUnwrap(json["machine"] as? [String: Any])
+        for key in ["cpu", "cores", "memory_bytes", "date"] { XCTAssertNotNil(machine[key], "machine.\(key)") }
+        let versions = try XCTUnwrap(json["versions"] as? [String: Any])
+        for key in ["herd", "swift", "libzmq", "openblas"] { XCTAssertNotNil(versions[key] as? String, "versions.\(key)") }
+        let figures = try XCTUnwrap(json["figures"] as? [String: [String: Any]])
+        for key in ["env_in_process_cartpole", "pool_sync_2x64", "pool_async_2x64_batch64", "pool_roundtrip_p50", "tensor_mlp_step_us",
+                    "tensor_matmul_ratio", "pendulum_ppo_final_return"] {
+            let figure = try XCTUnwrap(figures[key], "figures.\(key)")
+            for field in ["unit", "repeats", "median", "min", "max", "runs"] { XCTAssertNotNil(figure[field], "\(key).\(field)") }
+        }
+        let tables = try XCTUnwrap(json["tables"] as? [String: Any])
+        for key in ["scaling_sweep", "inference_vs_batch", "cartpole_ppo_solve", "cartpole_vtrace_solve", "cartpole_r2d2_solve"] {
+            XCTAssertNotNil(tables[key], "tables.\(key)")
+        }
+        for file in ["results.md", "scaling.svg", "latency_vs_batch.svg"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "missing \(file)")
+        }
+    }
+
     func testBadArguments_clearErrors() throws {
         let badDevice = try runProcess(try herd, ["bench", "tensor", "--quick", "--device", "nope"], currentDirectory: repositoryRoot)
         XCTAssertNotEqual(badDevice.status, 0)

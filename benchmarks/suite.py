@@ -1,0 +1,393 @@
+"""The benchmark suite behind benchmarks/run.sh: runs every benchmark with a
+fixed seed and a stated number of repeats, writes OUT/results.json,
+OUT/results.md and SVG plots (PNG too when matplotlib is importable).
+
+    python3 benchmarks/suite.py --herd .build/release/herd --out DIR [--quick] [--tiny] [--peers PYTHON]
+
+Every figure is {"unit", "repeats", "median", "min", "max", "runs"}. A peer
+comparison is a ratio of two medians measured in this run. A benchmark that
+fails records {"error": "..."} under its key and the suite goes on, so a
+missing peer or a broken script shows in the results instead of hiding them.
+"""
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def sh(args, **kw):
+    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, **kw)
+
+
+def json_of(args):
+    result = sh(args)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(args[:4])}…: exit {result.returncode}: {result.stderr.strip()[-400:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def figure(values, unit):
+    return {"unit": unit, "repeats": len(values), "median": statistics.median(values), "min": min(values),
+            "max": max(values), "runs": values}
+
+
+class Suite:
+    def __init__(self, args):
+        self.args = args
+        self.herd = args.herd
+        self.results = {"figures": {}, "tables": {}, "errors": {}}
+        self.quick, self.tiny = args.quick or args.tiny, args.tiny
+        # Step budgets: full, --quick, --tiny (CI: only that every key appears).
+        self.repeats = 1 if self.tiny else 3
+        self.scale = 0.002 if self.tiny else (0.25 if self.quick else 1.0)
+        self.work = tempfile.mkdtemp(prefix="herd-bench-")
+
+    def steps(self, n, floor=1000):
+        return max(floor, int(n * self.scale))
+
+    def record(self, key, build):
+        started = time.time()
+        try:
+            value = build()
+            if isinstance(value, dict) and "unit" in value:
+                self.results["figures"][key] = value
+            else:
+                self.results["tables"][key] = value
+        except Exception as error:  # noqa: BLE001 - recorded, not hidden
+            self.results["errors"][key] = str(error)
+            print(f"suite: {key} failed: {error}", file=sys.stderr)
+        print(f"suite: {key} ({time.time() - started:.0f} s)", file=sys.stderr)
+
+    def repeat(self, run, key="steps_per_second"):
+        return [run()[key] for _ in range(self.repeats)]
+
+    # MARK: Machine and versions
+
+    def machine(self):
+        cpu = "unknown"
+        try:
+            for line in open("/proc/cpuinfo"):
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+            memory = next(int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal")) * 1024
+        except (OSError, StopIteration):
+            memory = None
+        versions = {"herd": sh([self.herd, "--version"]).stdout.strip(),
+                    "swift": (sh(["swift", "--version"]).stdout or "").strip().splitlines()[0] if shutil.which("swift") else None,
+                    "libzmq": sh(["pkg-config", "--modversion", "libzmq"]).stdout.strip() or None,
+                    "python": platform.python_version()}
+        match = re.search(r"OpenBLAS ([0-9.]+)", versions["herd"] or "")
+        versions["openblas"] = match.group(1) if match else None
+        if self.args.peers:
+            probe = ("import importlib, json\nout = {}\n"
+                     "for m in ['gymnasium', 'envpool', 'stable_baselines3', 'torch', 'numpy']:\n"
+                     "    try: out[m] = importlib.import_module(m).__version__\n"
+                     "    except Exception: out[m] = None\nprint(json.dumps(out))")
+            result = sh([self.args.peers, "-c", probe])
+            versions["peers"] = json.loads(result.stdout) if result.returncode == 0 else {"error": result.stderr[-300:]}
+        self.results["machine"] = {"cpu": cpu, "cores": os.cpu_count(), "memory_bytes": memory,
+                                   "system": platform.platform(), "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+        self.results["versions"] = versions
+        self.results["settings"] = {"quick": self.quick, "tiny": self.tiny, "repeats": self.repeats, "step_scale": self.scale,
+                                    "peers": bool(self.args.peers), "seed": 0}
+
+    # MARK: Environments and the pool
+
+    def environments(self):
+        h = self.herd
+        self.record("env_in_process_cartpole", lambda: figure(self.repeat(lambda: json_of(
+            [h, "bench", "envs", "--in-process", "--env", "CartPole-v1", "--steps", str(self.steps(5_000_000)), "--json"])), "steps/s"))
+        pool = lambda extra: json_of([h, "bench", "envs", "--env", "CartPole-v1", "--workers", "2", "--envs-per-worker", "64",
+                                      "--steps", str(self.steps(2_000_000)), "--json"] + extra)
+        sync_runs = [pool([]) for _ in range(self.repeats)]
+        self.results["figures"]["pool_sync_2x64"] = figure([r["steps_per_second"] for r in sync_runs], "steps/s")
+        self.results["figures"]["pool_roundtrip_p50"] = figure([r["latency_p50_us"] for r in sync_runs], "µs")
+        self.results["figures"]["pool_roundtrip_p99"] = figure([r["latency_p99_us"] for r in sync_runs], "µs")
+        self.record("pool_async_2x64_batch64", lambda: figure(self.repeat(lambda: pool(["--async", "--batch-size", "64"])), "steps/s"))
+        if self.args.peers:
+            peer = lambda name, envs, steps, extra=[]: json_of([self.args.peers, "benchmarks/peer_envs.py", name, "--envs", str(envs),
+                                                                "--steps", str(self.steps(steps))] + extra)
+            self.record("gymnasium_sync_16", lambda: figure(self.repeat(lambda: peer("gymnasium-sync", 16, 200_000)), "steps/s"))
+            self.record("gymnasium_async_16", lambda: figure(self.repeat(lambda: peer("gymnasium-async", 16, 100_000)), "steps/s"))
+            self.record("envpool_sync_128", lambda: figure(self.repeat(lambda: peer("envpool", 128, 2_000_000)), "steps/s"))
+            self.ratio("herd_sync_vs_gymnasium_async", "pool_sync_2x64", "gymnasium_async_16")
+            self.ratio("herd_sync_vs_gymnasium_sync", "pool_sync_2x64", "gymnasium_sync_16")
+            self.ratio("herd_sync_vs_envpool", "pool_sync_2x64", "envpool_sync_128")
+
+    def ratio(self, key, ours, theirs, invert=False):
+        f = self.results["figures"]
+        if ours in f and theirs in f:
+            a, b = f[ours]["median"], f[theirs]["median"]
+            self.results["figures"][key] = {"unit": "×", "repeats": 1, "median": (b / a) if invert else (a / b),
+                                            "min": None, "max": None, "runs": [], "of": [ours, theirs]}
+
+    def scaling(self):
+        workers = [1, 2] if self.tiny else [1, 2, 4, 8]
+        envs = [1, 16] if self.tiny else [1, 16, 64, 256]
+        rows = []
+        for w in workers:
+            for k in envs:
+                steps = self.steps(max(200_000, min(2_000_000, 20_000 * w * k)))
+                r = json_of([self.herd, "bench", "envs", "--env", "CartPole-v1", "--workers", str(w), "--envs-per-worker", str(k),
+                             "--steps", str(steps), "--json"])
+                rows.append({"workers": w, "envs_per_worker": k, "steps_per_second": r["steps_per_second"]})
+        return rows
+
+    def inference(self):
+        rows = []
+        devices = ["cpu"] + ([] if self.tiny else ["gpu-a100", "tpu-v1:bf16"])
+        for device in devices:
+            for k in ([4] if self.tiny else [1, 4, 16, 64]):
+                r = json_of([self.herd, "bench", "inference", "--env", "CartPole-v1", "--workers", "2", "--envs-per-worker", str(k),
+                             "--steps", str(self.steps(1_000_000)), "--device", device, "--json"])
+                rows.append({key: r.get(key) for key in ["device", "workers", "envs_per_worker", "mean_batch", "steps_per_second",
+                                                         "latency_p50_us", "latency_p99_us", "device_utilization",
+                                                         "bare_pool_steps_per_second", "ratio_to_bare_pool"]})
+        return rows
+
+    # MARK: Tensors
+
+    def tensors(self):
+        bench = [json_of([self.herd, "bench", "tensor", "--json"] + (["--quick"] if self.quick else []))
+                 for _ in range(self.repeats)]
+        for key, unit in [("mlp_step_us", "µs"), ("ppo_step_256_us", "µs"), ("lstm_step_us", "µs"), ("matmul_ratio", "×"),
+                          ("op_overhead_ns", "ns"), ("cblas_1024_gflops", "GFLOP/s")]:
+            if key in bench[0]:
+                self.results["figures"][f"tensor_{key}"] = figure([b[key] for b in bench], unit)
+        if self.args.peers:
+            self.record("torch_mlp_step_us", lambda: figure(self.repeat(lambda: json_of(
+                [self.args.peers, "benchmarks/torch_mlp_step.py"]), "torch_mlp_step_us"), "µs"))
+            self.ratio("mlp_step_vs_torch", "tensor_mlp_step_us", "torch_mlp_step_us", invert=True)
+
+    # MARK: Learning
+
+    def train(self, config, seed, extra):
+        run = os.path.join(self.work, f"{os.path.basename(config)}-{seed}-{len(os.listdir(self.work))}")
+        result = sh([self.herd, "train", config, "--seed", str(seed), "--run-dir", run] + extra)
+        if result.returncode != 0:
+            raise RuntimeError(f"herd train {config}: {result.stderr.strip()[-400:]}")
+        summary = json.load(open(os.path.join(run, "summary.json")))
+        curve = []
+        for line in open(os.path.join(run, "metrics.jsonl")):
+            record = json.loads(line)
+            if record.get("eval_return_mean") is not None:
+                curve.append([record["step"], record["wall_seconds"], record["eval_return_mean"]])
+        return summary, curve
+
+    def solve(self, name, config, budget, seeds, extra=[]):
+        steps = self.steps(budget, floor=2000)
+        rows, curves = [], []
+        for seed in range(seeds):
+            summary, curve = self.train(config, seed, ["--set", f"total_steps={steps}", "--set", "evaluation.stop_at_target=true",
+                                                       "--set", f"evaluation.interval_steps={max(1000, min(10_000, steps // 5))}"] + extra)
+            rows.append({"seed": seed, "solved_at_step": summary["solved_at_step"], "solved_wall_seconds": summary["solved_wall_seconds"],
+                         "evaluation_return_best": summary["evaluation_return_best"], "steps_per_second": summary["steps_per_second"]})
+            curves.append(curve)
+        solved = [r for r in rows if r["solved_at_step"] is not None]
+        out = {"budget_steps": steps, "runs": rows, "solved": f"{len(solved)} of {len(rows)}", "curves": curves}
+        if solved:
+            out["median_solve_steps"] = statistics.median(r["solved_at_step"] for r in solved)
+            out["median_solve_seconds"] = statistics.median(r["solved_wall_seconds"] for r in solved)
+        return out
+
+    def sb3(self, algo, budget, seeds):
+        rows, curves = [], []
+        for seed in range(seeds):
+            r = json_of([self.args.peers, "benchmarks/sb3_ppo_cartpole.py", "--algo", algo, "--seed", str(seed),
+                         "--steps", str(self.steps(budget, floor=2000)),
+                         "--eval-interval", str(max(1000, min(10_000, self.steps(budget, floor=2000) // 5)))])
+            rows.append({"seed": seed, "solved_at_step": r["steps"], "solved_wall_seconds": r["wall_seconds"] if r["solved"] else None,
+                         "final_eval": r["final_eval"]})
+            curves.append(r.get("curve", []))
+        solved = [r for r in rows if r["solved_at_step"] is not None]
+        out = {"runs": rows, "solved": f"{len(solved)} of {len(rows)}", "curves": curves}
+        if solved:
+            out["median_solve_steps"] = statistics.median(r["solved_at_step"] for r in solved)
+            out["median_solve_seconds"] = statistics.median(r["solved_wall_seconds"] for r in solved)
+        return out
+
+    def learning(self):
+        seeds = 1 if self.quick else 3
+        t = self.results["tables"]
+        self.record("cartpole_ppo_solve", lambda: self.solve("ppo", "configs/cartpole_ppo.yaml", 100_000, seeds))
+        self.record("cartpole_vtrace_solve", lambda: self.solve("vtrace", "configs/cartpole_vtrace.yaml", 1_000_000, seeds))
+        self.record("cartpole_r2d2_solve", lambda: self.solve("r2d2", "configs/cartpole_r2d2.yaml", 1_000_000, seeds))
+        pendulum_steps = self.steps(500_000, floor=2000)
+        self.record("pendulum_ppo_final_return", lambda: figure([self.train("configs/pendulum_ppo.yaml", seed, [
+            "--set", f"total_steps={pendulum_steps}", "--set", f"evaluation.interval_steps={pendulum_steps}"])[0]["evaluation_return_last"]
+            for seed in range(seeds)], "return"))
+        if self.args.peers:
+            self.record("sb3_ppo_cartpole_solve", lambda: self.sb3("ppo", 100_000, seeds))
+            self.record("sb3_dqn_cartpole_solve", lambda: self.sb3("dqn", 50_000, seeds))
+            for ours in ["cartpole_ppo_solve", "cartpole_vtrace_solve", "cartpole_r2d2_solve"]:
+                for theirs in ["sb3_ppo_cartpole_solve", "sb3_dqn_cartpole_solve"]:
+                    if ours in t and theirs in t and "median_solve_seconds" in t[ours] and "median_solve_seconds" in t[theirs]:
+                        self.results["figures"][f"{ours}_vs_{theirs}_time"] = {
+                            "unit": "×", "repeats": 1, "median": t[theirs]["median_solve_seconds"] / t[ours]["median_solve_seconds"],
+                            "min": None, "max": None, "runs": [], "of": [ours, theirs]}
+
+    # MARK: Output
+
+    def write(self):
+        out = self.args.out
+        os.makedirs(out, exist_ok=True)
+        with open(os.path.join(out, "results.json"), "w") as f:
+            json.dump(self.results, f, indent=1, default=str)
+        plots(self.results, out)
+        with open(os.path.join(out, "results.md"), "w") as f:
+            f.write(markdown(self.results))
+
+
+def markdown(r):
+    m, v = r.get("machine", {}), r.get("versions", {})
+    lines = [f"# Herd benchmark results, {m.get('date')}", "",
+             f"Machine: {m.get('cpu')}, {m.get('cores')} cores, {round((m.get('memory_bytes') or 0) / 2**30, 1)} GiB; {m.get('system')}.",
+             f"Versions: {v.get('herd')}; {v.get('swift')}; libzmq {v.get('libzmq')}; OpenBLAS {v.get('openblas')}; "
+             f"peers {json.dumps(v.get('peers')) if v.get('peers') else 'not run'}.",
+             f"Settings: {json.dumps(r.get('settings'))}", "", "## Figures", "", "| figure | median | min | max | repeats | unit |",
+             "|---|---|---|---|---|---|"]
+    fmt = lambda x: "—" if x is None else (f"{x:,.3g}" if isinstance(x, float) and abs(x) < 100 else f"{x:,.0f}" if isinstance(x, (int, float)) else str(x))
+    for key, f in r["figures"].items():
+        lines.append(f"| {key} | {fmt(f['median'])} | {fmt(f['min'])} | {fmt(f['max'])} | {f['repeats']} | {f['unit']} |")
+    t = r["tables"]
+    if "scaling_sweep" in t:
+        lines += ["", "## Pool scaling (sync, CartPole-v1, steps/s)", ""]
+        envs = sorted({row["envs_per_worker"] for row in t["scaling_sweep"]})
+        lines += ["| workers | " + " | ".join(f"{k} envs/worker" for k in envs) + " |", "|---|" + "---|" * len(envs)]
+        for w in sorted({row["workers"] for row in t["scaling_sweep"]}):
+            cells = [next((fmt(row["steps_per_second"]) for row in t["scaling_sweep"] if row["workers"] == w and row["envs_per_worker"] == k), "—")
+                     for k in envs]
+            lines.append(f"| {w} | " + " | ".join(cells) + " |")
+    if "inference_vs_batch" in t:
+        lines += ["", "## Central inference against batch size (2 workers)", "",
+                  "| device | envs/worker | mean batch | steps/s | p50 µs | p99 µs | device utilisation | bare pool steps/s | ratio |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for row in t["inference_vs_batch"]:
+            lines.append("| " + " | ".join(fmt(row.get(k)) for k in ["device", "envs_per_worker", "mean_batch", "steps_per_second",
+                                                                     "latency_p50_us", "latency_p99_us", "device_utilization",
+                                                                     "bare_pool_steps_per_second", "ratio_to_bare_pool"]) + " |")
+    solves = [k for k in t if k.endswith("_solve")]
+    if solves:
+        lines += ["", "## CartPole-v1 to a 100-episode evaluation mean ≥ 475", "",
+                  "| run | solved | median steps | median seconds |", "|---|---|---|---|"]
+        for k in solves:
+            lines.append(f"| {k} | {t[k]['solved']} | {fmt(t[k].get('median_solve_steps'))} | {fmt(t[k].get('median_solve_seconds'))} |")
+    if r["errors"]:
+        lines += ["", "## Errors", ""] + [f"- {k}: {e}" for k, e in r["errors"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def svg_lines(series, title, xlabel, ylabel, path, logx=False):
+    """A dependency-free SVG line plot: series is [(label, [(x, y)])]."""
+    import math
+    W, H, L, R, T, B = 640, 400, 70, 160, 40, 50
+    points = [p for _, s in series for p in s if p[1] is not None]
+    if not points:
+        return
+    fx = (lambda x: math.log10(max(x, 1e-9))) if logx else (lambda x: x)
+    xs, ys = [fx(p[0]) for p in points], [p[1] for p in points]
+    x0, x1, y0, y1 = min(xs), max(xs), min(0, min(ys)), max(ys)
+    x1 = x1 if x1 > x0 else x0 + 1
+    y1 = y1 if y1 > y0 else y0 + 1
+    px = lambda x: L + (fx(x) - x0) / (x1 - x0) * (W - L - R)
+    py = lambda y: H - B - (y - y0) / (y1 - y0) * (H - T - B)
+    colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">',
+           f'<rect width="{W}" height="{H}" fill="white"/><text x="{W / 2}" y="20" text-anchor="middle" font-size="14">{title}</text>',
+           f'<line x1="{L}" y1="{H - B}" x2="{W - R}" y2="{H - B}" stroke="black"/><line x1="{L}" y1="{T}" x2="{L}" y2="{H - B}" stroke="black"/>',
+           f'<text x="{(L + W - R) / 2}" y="{H - 12}" text-anchor="middle">{xlabel}</text>',
+           f'<text x="16" y="{(T + H - B) / 2}" text-anchor="middle" transform="rotate(-90 16 {(T + H - B) / 2})">{ylabel}</text>']
+    for i in range(5):
+        yv = y0 + (y1 - y0) * i / 4
+        xv = x0 + (x1 - x0) * i / 4
+        xlabel_value = 10 ** xv if logx else xv
+        out.append(f'<text x="{L - 6}" y="{py(yv) + 4}" text-anchor="end">{yv:,.3g}</text>')
+        out.append(f'<text x="{L + (xv - x0) / (x1 - x0) * (W - L - R)}" y="{H - B + 16}" text-anchor="middle">{xlabel_value:,.3g}</text>')
+    for i, (label, s) in enumerate(series):
+        s = [p for p in s if p[1] is not None]
+        if not s:
+            continue
+        color = colors[i % len(colors)]
+        out.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="' + " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in s) + '"/>')
+        out.append(f'<text x="{W - R + 8}" y="{T + 16 * i + 10}" fill="{color}">{label}</text>')
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out))
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        plt.figure(figsize=(6.4, 4))
+        for label, s in series:
+            s = [p for p in s if p[1] is not None]
+            plt.plot([p[0] for p in s], [p[1] for p in s], label=label)
+        if logx:
+            plt.xscale("log")
+        plt.title(title)
+        plt.xlabel(xlabel)
+        plt.ylabel(ylabel)
+        plt.legend()
+        plt.tight_layout()
+        plt.savefig(path[:-4] + ".png", dpi=100)
+        plt.close()
+    except Exception:  # noqa: BLE001 - PNG only where matplotlib is available
+        pass
+
+
+def plots(r, out):
+    t = r["tables"]
+    if "scaling_sweep" in t:
+        series = []
+        for w in sorted({row["workers"] for row in t["scaling_sweep"]}):
+            series.append((f"{w} workers", [(row["envs_per_worker"], row["steps_per_second"]) for row in t["scaling_sweep"] if row["workers"] == w]))
+        svg_lines(series, "Pool scaling, CartPole-v1 (sync)", "environments per worker", "steps/s", os.path.join(out, "scaling.svg"), logx=True)
+    if "inference_vs_batch" in t:
+        series = []
+        for device in sorted({row["device"] for row in t["inference_vs_batch"]}):
+            rows = [row for row in t["inference_vs_batch"] if row["device"] == device]
+            series.append((f"{device} p50", [(row["mean_batch"], row["latency_p50_us"]) for row in rows]))
+            series.append((f"{device} p99", [(row["mean_batch"], row["latency_p99_us"]) for row in rows]))
+        svg_lines(series, "Central inference latency", "mean batch (environments)", "µs", os.path.join(out, "latency_vs_batch.svg"), logx=True)
+    curves = [(k.replace("_solve", ""), t[k]["curves"]) for k in t if k.endswith("_solve") and t[k].get("curves")]
+    if curves:
+        for axis, name, label in [(1, "wall", "wall-clock seconds"), (0, "steps", "environment steps")]:
+            series = [(f"{k} seed {i}", [(p[axis], p[2]) for p in c]) for k, cs in curves for i, c in enumerate(cs) if c]
+            svg_lines(series, "CartPole-v1 evaluation return", label, "mean return", os.path.join(out, f"learning_{name}.svg"))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--herd", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--tiny", action="store_true", help="a minimal budget that only checks every key appears (CI)")
+    parser.add_argument("--peers", help="a Python that imports gymnasium, envpool, stable_baselines3 and torch")
+    args = parser.parse_args()
+    suite = Suite(args)
+    started = time.time()
+    suite.machine()
+    suite.record("environments", lambda: suite.environments() or {"done": True})
+    suite.results["tables"].pop("environments", None)
+    suite.record("scaling_sweep", suite.scaling)
+    suite.record("inference_vs_batch", suite.inference)
+    suite.record("tensors", lambda: suite.tensors() or {"done": True})
+    suite.results["tables"].pop("tensors", None)
+    suite.record("learning", lambda: suite.learning() or {"done": True})
+    suite.results["tables"].pop("learning", None)
+    suite.results["seconds"] = time.time() - started
+    suite.write()
+    print(f"suite: wrote {args.out}/results.json and results.md in {suite.results['seconds']:.0f} s", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
