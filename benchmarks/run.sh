@@ -10,7 +10,7 @@
 # benchmarks/results/<date>). --with-peers creates benchmarks/.venv-peers and
 # installs Gymnasium, EnvPool, Stable-Baselines3 and PyTorch from PyPI
 # (or uses $HERD_PEERS_PYTHON), so each comparison runs both sides in this
-# run. --quick cuts step budgets to a quarter and learning to one seed.
+# run. --quick cuts throughput budgets to a quarter and learning to one seed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -184,8 +184,12 @@ class Suite:
                 curve.append([record["step"], record["wall_seconds"], record["eval_return_mean"]])
         return summary, curve
 
+    def learning_steps(self, budget):
+        # Learning runs stop when solved, so --quick keeps the full budget (and one seed).
+        return self.steps(budget, floor=2000) if self.tiny else budget
+
     def solve(self, name, config, budget, seeds, extra=[]):
-        steps = self.steps(budget, floor=2000)
+        steps = self.learning_steps(budget)
         rows, curves = [], []
         for seed in range(seeds):
             summary, curve = self.train(config, seed, ["--set", f"total_steps={steps}", "--set", "evaluation.stop_at_target=true",
@@ -202,10 +206,10 @@ class Suite:
 
     def sb3(self, algo, budget, seeds):
         rows, curves = [], []
+        steps = self.learning_steps(budget)
         for seed in range(seeds):
             r = json_of([self.args.peers, "benchmarks/sb3_ppo_cartpole.py", "--algo", algo, "--seed", str(seed),
-                         "--steps", str(self.steps(budget, floor=2000)),
-                         "--eval-interval", str(max(1000, min(10_000, self.steps(budget, floor=2000) // 5)))])
+                         "--steps", str(steps), "--eval-interval", str(max(1000, min(10_000, steps // 5)))])
             rows.append({"seed": seed, "solved_at_step": r["steps"], "solved_wall_seconds": r["wall_seconds"] if r["solved"] else None,
                          "final_eval": r["final_eval"]})
             curves.append(r.get("curve", []))
@@ -222,7 +226,7 @@ class Suite:
         self.record("cartpole_ppo_solve", lambda: self.solve("ppo", "configs/cartpole_ppo.yaml", 100_000, seeds))
         self.record("cartpole_vtrace_solve", lambda: self.solve("vtrace", "configs/cartpole_vtrace.yaml", 1_000_000, seeds))
         self.record("cartpole_r2d2_solve", lambda: self.solve("r2d2", "configs/cartpole_r2d2.yaml", 1_000_000, seeds))
-        pendulum_steps = self.steps(500_000, floor=2000)
+        pendulum_steps = self.learning_steps(500_000)
         self.record("pendulum_ppo_final_return", lambda: figure([self.train("configs/pendulum_ppo.yaml", seed, [
             "--set", f"total_steps={pendulum_steps}", "--set", f"evaluation.interval_steps={pendulum_steps}"])[0]["evaluation_return_last"]
             for seed in range(seeds)], "return"))
