@@ -131,6 +131,8 @@ final class TrainCommandTests: XCTestCase {
             (["--set", "ppo.gamma=2"], "configs/cartpole_ppo.yaml: 'ppo.gamma' = 2.0 is not allowed: it must be in [0, 1]"),
             (["--set", "environment.name=Nope-v0"], "unknown environment 'Nope-v0'"),
             (["--device", "nope"], "no device profile 'nope'"),
+            (["--set", "network.conv_channels=[8]"], "'network.conv_channels' = [8] is not allowed: it must fit the observations"),
+            (["--listen", "tcp://127.0.0.1:5999"], "'fleet.listen' = tcp://127.0.0.1:5999 is not allowed"),
         ]
         for (arguments, message) in cases {
             let result = try runProcess(try herd, ["train", "configs/cartpole_ppo.yaml", "--run-dir", scratch.appendingPathComponent("bad").path]

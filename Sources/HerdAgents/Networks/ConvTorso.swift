@@ -13,6 +13,24 @@ public final class ConvTorso: Layer {
     public let imageShape: [Int]
     public let outputSize: Int
 
+    /// Why `settings`' convolutions cannot run on `observationShape`, or nil
+    /// when they can (the initialiser requires that they can).
+    public static func problem(observationShape: [Int], settings: NetworkSettings) -> String? {
+        guard observationShape.count == 2 || observationShape.count == 3 else {
+            return "convolutions need image observations [C, H, W]; this environment's are \(observationShape)"
+        }
+        let image = observationShape.count == 2 ? [1] + observationShape : observationShape
+        var (height, width) = (image[1], image[2])
+        for i in settings.convChannels.indices {
+            let kernel = settings.convKernels[min(i, settings.convKernels.count - 1)]
+            let stride = settings.convStrides[min(i, settings.convStrides.count - 1)]
+            height = (height + 2 * (kernel / 2) - kernel) / stride + 1
+            width = (width + 2 * (kernel / 2) - kernel) / stride + 1
+            if height <= 0 || width <= 0 { return "convolution \(i) (kernel \(kernel), stride \(stride)) leaves no pixels of \(image)" }
+        }
+        return nil
+    }
+
     /// `observationShape` is `[C, H, W]`, or `[H, W]` for one channel.
     public init(observationShape: [Int], settings: NetworkSettings, using rng: inout RandomGenerator) {
         require(observationShape.count == 2 || observationShape.count == 3,

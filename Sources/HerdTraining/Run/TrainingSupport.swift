@@ -22,6 +22,12 @@ func makeTrainingPool(_ config: TrainConfig, herdExecutable: String) throws -> (
         poolConfiguration.cancelWaiting = { StopSignal.requested }
     }
     let pool = try ProcessPool(poolConfiguration)
+    if !config.network.convChannels.isEmpty,
+       let problem = ConvTorso.problem(observationShape: pool.observationShape, settings: config.network) {
+        pool.close()
+        throw ConfigError.invalidValue(file: config.name, key: "network.conv_channels", value: "\(config.network.convChannels)",
+                                       requirement: "fit the observations: \(problem)")
+    }
     let head: ActionHead = pool.discreteActions.map { .categorical(classes: $0) } ?? .gaussian(dimension: pool.actionSize)
     return (pool, ActionMapping(space: probe?.actionSpace, head: head))
 }
