@@ -8,12 +8,7 @@
 #   benchmarks/ppo_targets.sh [--out DIR]    (runs are kept in DIR, default a temporary one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=""
-if [ "${1:-}" = "--out" ]; then out="$2"; fi
-if [ -z "$out" ]; then out=$(mktemp -d); trap 'rm -rf "$out"' EXIT; fi
-swift build -c release --product herd >&2
-
-. benchmarks/report_runs.sh
+. benchmarks/report_runs.sh "$@"
 report configs/cartpole_ppo.yaml 5
 report configs/pendulum_ppo.yaml 3
 report configs/acrobot_ppo.yaml 3

@@ -12,12 +12,7 @@
 #   benchmarks/r2d2_memory.sh [--out DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=""
-if [ "${1:-}" = "--out" ]; then out="$2"; fi
-if [ -z "$out" ]; then out=$(mktemp -d); trap 'rm -rf "$out"' EXIT; fi
-swift build -c release --product herd >&2
-
-. benchmarks/report_runs.sh
+. benchmarks/report_runs.sh "$@"
 report configs/memorychain_r2d2.yaml 3 lstm
 report configs/memorychain_r2d2.yaml 3 mlp --set r2d2.feed_forward=true
 report configs/memorychain_r2d2.yaml 3 mlp-no-prev --set r2d2.feed_forward=true --set r2d2.previous_inputs=false

@@ -9,12 +9,7 @@
 #   benchmarks/r2d2_targets.sh [--out DIR]    (runs are kept in DIR, default a temporary one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=""
-if [ "${1:-}" = "--out" ]; then out="$2"; fi
-if [ -z "$out" ]; then out=$(mktemp -d); trap 'rm -rf "$out"' EXIT; fi
-swift build -c release --product herd >&2
-
-. benchmarks/report_runs.sh
+. benchmarks/report_runs.sh "$@"
 report configs/cartpole_r2d2.yaml 3
 report configs/cartpole_novelocity_r2d2.yaml 3
 report configs/catch_r2d2.yaml 3

@@ -1,7 +1,14 @@
-# Shared by the *_targets.sh scripts: `report CONFIG SEEDS [LABEL [ARGS...]]`
-# trains CONFIG with seeds 0..SEEDS-1 (and any extra `herd train` ARGS, e.g.
-# --set overrides, under LABEL) into $out and prints one line per run from
-# its summary.json. Expects $out and a release build of herd.
+# Shared by the *_targets.sh scripts. Sourcing it with the script's
+# arguments takes `[--out DIR]` (runs are kept in DIR, default a temporary
+# one removed at exit) and builds herd in release mode. Then
+# `report CONFIG SEEDS [LABEL [ARGS...]]` trains CONFIG with seeds
+# 0..SEEDS-1 (and any extra `herd train` ARGS, e.g. --set overrides, under
+# LABEL) into $out and prints one line per run from its summary.json.
+out=""
+if [ "${1:-}" = "--out" ]; then out="$2"; fi
+if [ -z "$out" ]; then out=$(mktemp -d); trap 'rm -rf "$out"' EXIT; fi
+swift build -c release --product herd >&2
+
 report() {
     local config=$1 seeds=$2 name
     name=${3:-$(basename "$config" .yaml)}

@@ -10,12 +10,7 @@
 #   benchmarks/vtrace_targets.sh [--out DIR]    (runs are kept in DIR, default a temporary one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=""
-if [ "${1:-}" = "--out" ]; then out="$2"; fi
-if [ -z "$out" ]; then out=$(mktemp -d); trap 'rm -rf "$out"' EXIT; fi
-swift build -c release --product herd >&2
-
-. benchmarks/report_runs.sh
+. benchmarks/report_runs.sh "$@"
 report configs/cartpole_vtrace.yaml 3
 report configs/catch_vtrace.yaml 3
 report configs/acrobot_vtrace.yaml 3

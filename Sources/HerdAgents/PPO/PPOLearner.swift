@@ -212,13 +212,8 @@ public final class PPOLearner {
             entropy = policy.entropy().mean()
             return policyLoss + valueLoss * settings.valueCoefficient - entropy * settings.entropyCoefficient
         }
-        var gradients = tape.gradients(of: loss, wrt: trainable)
-        let norm: Float
-        if settings.maxGradientNorm > 0 {
-            (gradients, norm) = clipByGlobalNorm(gradients, maxNorm: settings.maxGradientNorm)
-        } else {
-            norm = globalNorm(gradients)
-        }
+        let (gradients, norm) = clipByGlobalNormIfPositive(tape.gradients(of: loss, wrt: trainable),
+                                                           maxNorm: settings.maxGradientNorm)
         optimizer.step(gradients)
         try device.synchronize()
         let newLogProbabilities = try logProbabilities.hostScalars()

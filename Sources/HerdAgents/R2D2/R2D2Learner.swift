@@ -150,13 +150,8 @@ public final class R2D2Learner {
             let difference = try Tensor(y, shape: [(m - 1) * B]).to(device) - taken
             return (difference.square() * (try Tensor(coefficients, shape: [(m - 1) * B]).to(device))).sum() * 0.5
         }
-        var gradients = tape.gradients(of: loss, wrt: trainable)
-        let norm: Float
-        if settings.maxGradientNorm > 0 {
-            (gradients, norm) = clipByGlobalNorm(gradients, maxNorm: settings.maxGradientNorm)
-        } else {
-            norm = globalNorm(gradients)
-        }
+        let (gradients, norm) = clipByGlobalNormIfPositive(tape.gradients(of: loss, wrt: trainable),
+                                                           maxNorm: settings.maxGradientNorm)
         optimizer.step(gradients)
         version += 1
         if version % settings.targetUpdatePeriod == 0 { try target.copyParameters(from: online) }

@@ -194,13 +194,8 @@ public final class VTraceLearner {
                 vs: try input(targets.vs, [rows]), pgAdvantages: try input(targets.pgAdvantages, [rows]))
             return policyLoss + baselineLoss * settings.baselineCoefficient - entropy * settings.entropyCoefficient
         }
-        var gradients = tape.gradients(of: loss, wrt: trainable)
-        let norm: Float
-        if settings.maxGradientNorm > 0 {
-            (gradients, norm) = clipByGlobalNorm(gradients, maxNorm: settings.maxGradientNorm)
-        } else {
-            norm = globalNorm(gradients)
-        }
+        let (gradients, norm) = clipByGlobalNormIfPositive(tape.gradients(of: loss, wrt: trainable),
+                                                           maxNorm: settings.maxGradientNorm)
         optimizer.step(gradients)
         try device.synchronize()
         let losses = try Tensor.stack([policyLoss, baselineLoss, entropy]).hostScalars()

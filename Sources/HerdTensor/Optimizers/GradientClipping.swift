@@ -18,6 +18,12 @@ public func globalNorm(_ gradients: [Tensor]) -> Float {
     return Float(lanes.sum().squareRoot())
 }
 
+/// ``clipByGlobalNorm(_:maxNorm:)`` when `maxNorm > 0`; otherwise the
+/// gradients unchanged and their norm (a learner's "0: no clipping").
+public func clipByGlobalNormIfPositive(_ gradients: [Tensor], maxNorm: Float) -> (gradients: [Tensor], norm: Float) {
+    maxNorm > 0 ? clipByGlobalNorm(gradients, maxNorm: maxNorm) : (gradients, globalNorm(gradients))
+}
+
 /// Rescales gradients so their global norm is at most `maxNorm`, as
 /// TensorFlow's `clip_by_global_norm`: `gᵢ · maxNorm / max(norm, maxNorm)`.
 /// Returns the clipped gradients and the norm before clipping (log it).
