@@ -67,10 +67,15 @@ let package = Package(
         .executableTarget(
             name: "herd",
             dependencies: [
-                "HerdTraining", "HerdRuntime", "HerdEnvironments",
+                "HerdTraining", "HerdRuntime", "HerdEnvironments", "HerdTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+
+        // MARK: Fuzzing
+        // The fuzz targets (scripts/fuzz.sh builds them with -sanitize=fuzzer
+        // -DFUZZING for libFuzzer; the ordinary build replays inputs).
+        .executableTarget(name: "herd-fuzz", dependencies: ["HerdTraining", "HerdTransport"]),
 
         // MARK: Tests
         .target(name: "HerdTestSupport", dependencies: ["HerdTensor", "HerdEnvironments"], path: "Tests/HerdTestSupport"),

@@ -24,6 +24,10 @@ public final class ActorDaemon {
         public var maximumBackoff = 30.0
         /// A worker that ran at least this long restarts after the initial backoff again.
         public var healthyRun = 30.0
+        /// CURVE: this daemon's secret key file and the learner's public key
+        /// file, passed to every worker (both or neither).
+        public var curveKeyFile: String?
+        public var serverKeyFile: String?
 
         public init(learner: String, workers: Int, capacity: Int, herdExecutable: String) {
             self.learner = learner
@@ -56,6 +60,17 @@ public final class ActorDaemon {
             throw DaemonError.badOptions("--capacity \(options.capacity) is less than one environment per worker (--workers \(options.workers))")
         }
         try Self.checkEndpoint(options.learner)
+        if let key = options.curveKeyFile, let server = options.serverKeyFile {
+            // Fail here, once, rather than in every worker start.
+            do {
+                _ = try CurveKeyPair.readSecret(URL(fileURLWithPath: key))
+                _ = try CurveKeyPair.readKey(URL(fileURLWithPath: server))
+            } catch {
+                throw DaemonError.badOptions("\(error)")
+            }
+        } else if options.curveKeyFile != nil || options.serverKeyFile != nil {
+            throw DaemonError.badOptions("--curve-key and --server-key go together")
+        }
         self.options = options
     }
 
@@ -87,6 +102,11 @@ public final class ActorDaemon {
         }
     }
 
+    private var curveArguments: [String] {
+        guard let key = options.curveKeyFile, let server = options.serverKeyFile else { return [] }
+        return ["--curve-key", key, "--server-key", server]
+    }
+
     /// Runs until `stop()` returns true (checked every 0.1 s), then stops the workers.
     public func run(until stop: () -> Bool) throws {
         let o = options
@@ -116,7 +136,7 @@ public final class ActorDaemon {
                         processes[i] = try ChildProcess(
                             executable: o.herdExecutable,
                             arguments: ["env-worker", "--connect", o.learner, "--capacity", "\(perWorker)",
-                                        "--learner-timeout", "\(o.workerLearnerTimeout)", "--exit-with-parent"],
+                                        "--learner-timeout", "\(o.workerLearnerTimeout)", "--exit-with-parent"] + curveArguments,
                             environment: ProcessPool.workerEnvironment)
                         started += 1
                         startedAt[i] = now

@@ -26,6 +26,10 @@ public final class EnvironmentWorker {
         /// CPUs to run on (the worker and its ZeroMQ I/O thread); empty: any.
         public var cpus: [Int] = []
         public var limits = WireLimits.standard
+        /// CURVE: this worker's key pair and the learner's public key; `nil`:
+        /// connect without authentication. ``curveFromEnvironment()`` reads
+        /// the ones a local pool passes.
+        public var curve: (keys: CurveKeyPair, serverKey: String)?
 
         public init(endpoint: String, identity: String? = nil, label: String) {
             self.endpoint = endpoint
@@ -42,6 +46,15 @@ public final class EnvironmentWorker {
 
     public init(options: Options) { self.options = options }
 
+    /// The CURVE keys a local pool passes its workers in the environment
+    /// (`HERD_CURVE_SECRET_KEY`, `HERD_CURVE_SERVER_KEY`), if any.
+    public static func curveFromEnvironment() throws -> (keys: CurveKeyPair, serverKey: String)? {
+        let environment = ProcessInfo.processInfo.environment
+        guard let secret = environment["HERD_CURVE_SECRET_KEY"], let server = environment["HERD_CURVE_SERVER_KEY"] else { return nil }
+        guard CurveKeyPair.isZ85Key(server) else { throw CurveKeyError.malformed(file: "HERD_CURVE_SERVER_KEY", "is not a 40-character Z85 key") }
+        return (try CurveKeyPair(secretKey: secret), server)
+    }
+
     /// Why the loop ended.
     public enum Exit: Equatable, Sendable {
         case goodbye, learnerSilent, parentGone
@@ -57,6 +70,9 @@ public final class EnvironmentWorker {
         if let identity = options.identity { try socket.setRoutingID(Array(identity.utf8)) }
         try socket.setMaximumMessageSize(options.limits.maxMessageBytes)
         try socket.setHighWaterMarks(send: 1000, receive: 1000)
+        if let curve = options.curve {
+            try socket.setCurveClient(publicKey: curve.keys.publicKey, secretKey: curve.keys.secretKey, serverKey: curve.serverKey)
+        }
         try socket.connect(options.endpoint)
         let parent = getppid()
         try send(socket, .hello(Hello(capacity: options.capacity, pid: UInt32(getpid()), label: options.label)), sequence: 0)
@@ -128,8 +144,8 @@ public final class EnvironmentWorker {
             }
         case .heartbeat, .goodbye:
             return nil
-        case let .error(error) where error.code == .refused:
-            log("the learner refused this worker: \(error.message)")
+        case let .error(error) where error.code == .refused || error.code == .limitExceeded:
+            log("the learner \(error.code == .refused ? "refused" : "disconnected") this worker: \(error.message)")
             return nil
         case .hello, .ready, .results, .error:
             reject("unexpected \(message.kind) from the learner")

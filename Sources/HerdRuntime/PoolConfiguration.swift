@@ -54,6 +54,14 @@ public struct PoolConfiguration: Sendable {
     public var remoteWorkers = 0
     /// Seconds without a message after which a remote worker counts as gone.
     public var remoteTimeout = 5.0
+    /// CURVE authentication and encryption for every connection (local
+    /// workers get a key pair of the pool's own); `nil`: none.
+    public var curve: CurveServerSettings?
+    /// Messages a remote worker may send out of turn (repeated hellos,
+    /// results nobody asked for, malformed frames) before it is told
+    /// `error` 6 and goodbye and its further messages are dropped. Also the
+    /// receive high-water mark per peer.
+    public var maxPendingMessages = 100
     /// With no local workers, the pool waits for the first remote worker;
     /// this is asked every 0.1 s and ends the wait when it returns true.
     public var cancelWaiting: (@Sendable () -> Bool)?
@@ -86,6 +94,17 @@ public struct PoolConfiguration: Sendable {
         candidates.append(executable.appendingPathComponent("../../envs").standardized)
         return candidates.map { $0.appendingPathComponent("gymnasium_worker.py").path }
             .first { FileManager.default.fileExists(atPath: $0) }
+    }
+}
+
+/// A CURVE server: the learner's key pair and the public keys it lets in.
+public struct CurveServerSettings: Sendable {
+    public var keys: CurveKeyPair
+    public var authorizedKeys: Set<String>
+
+    public init(keys: CurveKeyPair, authorizedKeys: Set<String>) {
+        self.keys = keys
+        self.authorizedKeys = authorizedKeys
     }
 }
 

@@ -69,16 +69,24 @@ extension ProcessPool {
         if let placement = c.workerCPUs, !placement.isEmpty {
             common += ["--cpus", placement[slot.index % placement.count].map(String.init).joined(separator: ",")]
         }
+        var environment = Self.workerEnvironment
+        if let keys = localWorkerKeys, let curve = c.curve {
+            // The pool's own workers authenticate too: every connection to a
+            // CURVE learner is encrypted. The keys travel in the environment,
+            // readable only by this user (like a 0600 file).
+            environment["HERD_CURVE_SECRET_KEY"] = keys.secretKey
+            environment["HERD_CURVE_SERVER_KEY"] = curve.keys.publicKey
+        }
         if c.environment.hasPrefix("gymnasium:") {
             guard let script = c.gymnasiumWorkerScript ?? PoolConfiguration.defaultGymnasiumWorker() else {
                 throw RuntimeError.spawnFailed(executable: "envs/gymnasium_worker.py",
                                                message: "not found; set HERD_ENVS_DIR to the repository's envs/ directory")
             }
             slot.process = try ChildProcess(executable: try resolve(c.pythonExecutable), arguments: [script] + common,
-                                            environment: Self.workerEnvironment)
+                                            environment: environment)
         } else {
             slot.process = try ChildProcess(executable: c.herdExecutable, arguments: ["env-worker"] + common,
-                                            environment: Self.workerEnvironment)
+                                            environment: environment)
         }
         slot.phase = .starting
     }
@@ -174,10 +182,17 @@ extension ProcessPool {
     func dispatch(_ frames: [Frame]) {
         guard frames.count == 2 else { return reject(frames.first.map { Array($0.data) } ?? [], "a message of \(frames.count) frames") }
         let identity = Array(frames[0].data)
+        if bannedPeers.contains(identity) {
+            badFrames += 1
+            return
+        }
         let slot = slots.first(where: { $0.identity == identity })
         let decoded: (message: WireMessage, sequence: UInt64)
         do {
             decoded = try WireCodec.decode(frames[1].bytes, limits: configuration.limits)
+        } catch let error as ProtocolError {
+            if case .limitExceeded = error, slot?.isRemote != false { return overLimit(identity, slot, "\(error)") }
+            return outOfTurn(identity, slot, "\(error)")
         } catch {
             return reject(identity, "\(error)")
         }
@@ -216,7 +231,46 @@ extension ProcessPool {
         case (.goodbye, _):
             if slot.isRemote { vacate(slot, reason: "said goodbye") } else { slot.process?.send(SIGKILL) }
         default:
-            reject(identity, "unexpected \(decoded.message.kind) (sequence \(decoded.sequence)) while \(slot.phase)")
+            outOfTurn(identity, slot, "unexpected \(decoded.message.kind) (sequence \(decoded.sequence)) while \(slot.phase)")
+        }
+    }
+
+    // MARK: Limits
+
+    /// A frame dropped as malformed or out of turn; a remote peer (or one no
+    /// place knows) that sends more than ``PoolConfiguration/maxPendingMessages``
+    /// of them is disconnected.
+    func outOfTurn(_ identity: [UInt8], _ slot: WorkerSlot?, _ reason: String) {
+        reject(identity, reason)
+        countOutOfTurn(identity, slot, reason)
+    }
+
+    /// Counts one out-of-turn message of a remote or unknown peer; true when
+    /// that put it over the limit (it has then been disconnected).
+    @discardableResult
+    func countOutOfTurn(_ identity: [UInt8], _ slot: WorkerSlot?, _ reason: String) -> Bool {
+        guard slot?.isRemote != false else { return false }
+        let count = outOfTurn[identity, default: 0] + 1
+        outOfTurn[identity] = count
+        guard count > configuration.maxPendingMessages else { return false }
+        overLimit(identity, slot, "more than \(configuration.maxPendingMessages) messages out of turn (the last: \(reason))")
+        return true
+    }
+
+    /// Tells a remote peer it went over a limit (`error` 6, then goodbye),
+    /// frees its place and drops whatever it sends afterwards.
+    func overLimit(_ identity: [UInt8], _ slot: WorkerSlot?, _ reason: String) {
+        badFrames += 1
+        peersOverLimit += 1
+        bannedPeers.insert(identity)
+        outOfTurn[identity] = nil
+        let label = slot?.remoteLabel ?? String(decoding: identity.prefix(32), as: UTF8.self)
+        log("disconnected remote worker \(label): over a limit: \(reason)")
+        if let slot { vacate(slot, reason: "went over a limit", sayGoodbye: false) }
+        let frames = [WireCodec.encode(.error(WireError(code: .limitExceeded, message: "over a learner limit: \(reason)")), sequence: 0),
+                      WireCodec.encode(.goodbye, sequence: 0)]
+        for frame in frames {
+            try? identity.withUnsafeBytes { id in try frame.withUnsafeBytes { payload in try router.send([id, payload], dontWait: true) } }
         }
     }
 
@@ -234,9 +288,11 @@ extension ProcessPool {
     private func unknownPeer(_ identity: [UInt8], _ message: WireMessage) {
         guard configuration.remoteWorkers > 0 else { return reject(identity, "a message from an unknown peer") }
         guard case let .hello(hello) = message else {
+            if countOutOfTurn(identity, nil, "a \(message.kind) from a peer that has not said hello") { return }
             return refuse(identity, label: "unknown", "this learner does not know the worker (it said hello to an earlier learner); reconnect")
         }
         guard let slot = slots.first(where: { $0.isRemote && $0.phase == .vacant }) else {
+            if countOutOfTurn(identity, nil, "a hello while every place is taken") { return }
             remoteRefused += 1
             return refuse(identity, label: hello.label, "all \(configuration.remoteWorkers) remote places are taken")
         }
@@ -414,6 +470,7 @@ extension ProcessPool {
         guard !closed else { return }
         closed = true
         for slot in slots where slot.isOccupied { try? sendFrame(slot, .goodbye, sequence: 0) }
+        authenticator?.stop()
         for slot in slots where !slot.isRemote {
             if let process = slot.process, !process.waitForExit(timeout: 2) { process.terminate() }
         }

@@ -56,6 +56,17 @@ public final class ProcessPool: @unchecked Sendable {
     /// The endpoint remote workers connect to, if any.
     public var listenEndpoint: String? { configuration.listen }
     var loggedPeers: Set<[UInt8]> = []
+    /// Remote peers told `error` 6 (over a limit): their messages are dropped.
+    var bannedPeers: Set<[UInt8]> = []
+    /// Out-of-turn messages per remote peer (see ``PoolConfiguration/maxPendingMessages``).
+    var outOfTurn: [[UInt8]: Int] = [:]
+    /// Remote peers disconnected for going over a limit.
+    public internal(set) var peersOverLimit = 0
+    /// CURVE: who was kept out (nil without CURVE).
+    var authenticator: CurveAuthenticator?
+    /// The key pair the pool's own local workers use under CURVE.
+    var localWorkerKeys: CurveKeyPair?
+    public var curveCounts: CurveAuthenticator.Counts? { authenticator?.counts }
 
     public var environmentCount: Int { configuration.environmentCount }
 
@@ -67,9 +78,26 @@ public final class ProcessPool: @unchecked Sendable {
         self.configuration = configuration
         router = try ZMQSocket(context, .router)
         try router.setRouterMandatory(true)
-        try router.setMaximumMessageSize(configuration.limits.maxMessageBytes)
-        try router.setHighWaterMarks(send: 10_000, receive: 10_000)
+        // Frames a little over the limit still arrive, so the peer can be told
+        // why it is dropped; libzmq cuts the connection of one far over it.
+        try router.setMaximumMessageSize(configuration.limits.maxMessageBytes + max(1 << 20, configuration.limits.maxMessageBytes / 4))
+        try router.setHighWaterMarks(send: 10_000, receive: max(configuration.maxPendingMessages, 16))
         endpoint = configuration.endpoint ?? Self.freshIPCEndpoint()
+        if let curve = configuration.curve {
+            // The handler must answer before the first handshake (libzmq lets
+            // everyone in when none is bound), so it starts before bind.
+            let auth = try CurveAuthenticator(context: context, authorizedKeys: curve.authorizedKeys,
+                                              log: { [logEvents = configuration.logEvents] line in
+                                                  if logEvents { FileHandle.standardError.write(Data("herd pool: \(line)\n".utf8)) }
+                                              })
+            let local = try CurveKeyPair.generate()
+            auth.authorize(local.publicKey)
+            try router.setCurveServer(secretKey: curve.keys.secretKey)
+            try auth.watch(router)
+            auth.start()
+            authenticator = auth
+            localWorkerKeys = local
+        }
         try router.bind(endpoint)
         if let listen = configuration.listen { try router.bind(listen) }
         let k = configuration.environmentsPerWorker

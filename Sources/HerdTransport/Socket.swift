@@ -20,6 +20,10 @@ public enum SocketType: Int32, Sendable {
     case router = 6
     /// A worker's side: one conversation with the learner.
     case dealer = 5
+    /// The ZAP handler's side of libzmq's authentication requests.
+    case reply = 4
+    /// One-to-one, for socket monitors.
+    case pair = 0
 }
 
 /// One received frame, owned until released: the bytes are zmq's own buffer,
@@ -136,6 +140,14 @@ public final class ZMQSocket: @unchecked Sendable {
         try setOption(ZMQ_CURVE_PUBLICKEY, bytes: Array(publicKey.utf8))
         try setOption(ZMQ_CURVE_SECRETKEY, bytes: Array(secretKey.utf8))
         try setOption(ZMQ_CURVE_SERVERKEY, bytes: Array(serverKey.utf8))
+    }
+
+    /// Reports this socket's connection events (``SocketEvent``) to a PAIR
+    /// socket that connects to `endpoint` (an `inproc://` name).
+    public func monitor(_ endpoint: String, events: Int32) throws {
+        guard zmq_socket_monitor(handle, endpoint, events) == 0 else {
+            throw TransportError.zmq(operation: "socket_monitor", message: lastError(), endpoint: endpoint)
+        }
     }
 
     // MARK: Sending

@@ -28,10 +28,24 @@ struct Actor: ParsableCommand {
     @Option(help: "Seconds of learner silence after which a worker restarts.")
     var learnerTimeout = 10.0
 
+    @Option(help: "CURVE: this daemon's secret key file (herd keys generate --out DIR writes DIR/secret.key); needs --server-key.")
+    var curveKey: String?
+
+    @Option(help: "CURVE: the learner's public key file (its DIR/public.key).")
+    var serverKey: String?
+
+    func validate() throws {
+        guard (curveKey == nil) == (serverKey == nil) else { throw ValidationError("--curve-key and --server-key go together") }
+    }
+
     func run() throws {
         var options = ActorDaemon.Options(learner: learner, workers: workers, capacity: capacity ?? 16 * workers,
                                           herdExecutable: PoolConfiguration.defaultHerdExecutable())
         options.workerLearnerTimeout = learnerTimeout
+        if let curveKey, let serverKey {
+            options.curveKeyFile = URL(fileURLWithPath: curveKey).standardizedFileURL.path
+            options.serverKeyFile = URL(fileURLWithPath: serverKey).standardizedFileURL.path
+        }
         let daemon: ActorDaemon
         do {
             daemon = try ActorDaemon(options: options)

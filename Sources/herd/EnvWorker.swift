@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HerdRuntime
+import HerdTransport
 
 struct EnvWorker: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,8 +33,15 @@ struct EnvWorker: ParsableCommand {
     @Option(help: "Comma-separated CPUs to run on (with the ZeroMQ I/O thread).")
     var cpus: String?
 
+    @Option(help: "CURVE: this worker's secret key file (herd keys generate); needs --server-key.")
+    var curveKey: String?
+
+    @Option(help: "CURVE: the learner's public key file.")
+    var serverKey: String?
+
     func validate() throws {
         guard learnerTimeout > 0, heartbeat > 0 else { throw ValidationError("--learner-timeout and --heartbeat must be positive") }
+        guard (curveKey == nil) == (serverKey == nil) else { throw ValidationError("--curve-key and --server-key go together") }
     }
 
     func run() throws {
@@ -53,6 +61,16 @@ struct EnvWorker: ParsableCommand {
                 return cpu
             }
         } ?? []
+        do {
+            if let curveKey, let serverKey {
+                let keys = try CurveKeyPair.readSecret(URL(fileURLWithPath: curveKey))
+                options.curve = (keys, try CurveKeyPair.readKey(URL(fileURLWithPath: serverKey)))
+            } else {
+                options.curve = try EnvironmentWorker.curveFromEnvironment()
+            }
+        } catch {
+            throw CommandError("\(error)")
+        }
         let worker = EnvironmentWorker(options: options)
         let exit: EnvironmentWorker.Exit
         do {

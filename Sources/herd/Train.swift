@@ -41,8 +41,14 @@ struct Train: ParsableCommand {
     @Option(help: "cpu, or a simulated accelerator profile NAME[:PRECISION] (configs/devices/NAME.yaml; fp32, bf16, int8); overrides the config's.")
     var device: String?
 
-    @Option(help: "Also accept remote workers (herd actor) at tcp://ADDRESS:PORT (V-trace); sets fleet.listen.")
+    @Option(help: "Also accept remote workers (herd actor) at tcp://ADDRESS:PORT, or at PORT on loopback (V-trace, R2D2); sets fleet.listen.")
     var listen: String?
+
+    @Option(help: "CURVE: the learner's secret key file (herd keys generate); needs --authorized-keys. Sets fleet.curve_secret_key.")
+    var curveSecretKey: String?
+
+    @Option(help: "CURVE: a directory of the public *.key files of the daemons let in. Sets fleet.authorized_keys.")
+    var authorizedKeys: String?
 
     @Flag(help: "Continue the run in --run-dir from its newest valid checkpoint.")
     var resume = false
@@ -56,7 +62,9 @@ struct Train: ParsableCommand {
         var sets = overrides
         if let seed { sets.append("seed=\(seed)") }
         if let device { sets.append("device=\(device)") }
-        if let listen { sets.append("fleet.listen=\(listen)") }
+        if let listen { sets.append("fleet.listen=\(Int(listen).map { "tcp://127.0.0.1:\($0)" } ?? listen)") }
+        if let curveSecretKey { sets.append("fleet.curve_secret_key=\(URL(fileURLWithPath: curveSecretKey).path)") }
+        if let authorizedKeys { sets.append("fleet.authorized_keys=\(URL(fileURLWithPath: authorizedKeys).path)") }
         let configURL: URL
         if let config {
             configURL = URL(fileURLWithPath: config)

@@ -88,6 +88,25 @@ final class R2D2LearnerTests: XCTestCase {
         XCTAssertEqual(learner.target.parameters.map(\.scalars), learner.online.parameters.map(\.scalars), "copied at step 1000")
     }
 
+    /// A NaN reward: the step is skipped, no priorities come back (NaN ones
+    /// would poison the sum tree), and neither network nor version moves.
+    func testLearner_nanReward_skipsTheStep_andReturnsNoPriorities() throws {
+        var settings = R2D2Settings()
+        settings.sequenceLength = 6
+        settings.burnIn = 2
+        settings.nSteps = 2
+        let learner = try R2D2Learner(online: network(seed: 3), target: network(seed: 4), settings: settings)
+        var batch = sequences(count: 4, length: 8, seed: 5)
+        batch[1].rewards[4] = .nan
+        let before = learner.online.parameters.map(\.scalars)
+        let result = try learner.step(batch, weights: [Float](repeating: 1, count: 4))
+        XCTAssertTrue(result.statistics.skipped)
+        XCTAssertTrue(result.priorities.isEmpty)
+        XCTAssertEqual(learner.version, 0)
+        XCTAssertEqual(learner.nonFinite.skipped, 1)
+        XCTAssertEqual(learner.online.parameters.map(\.scalars), before)
+    }
+
     func testImportanceWeights_scaleEachSequencesGradient() throws {
         var settings = R2D2Settings()
         settings.sequenceLength = 6

@@ -16,40 +16,6 @@ final class FleetTests: XCTestCase {
 
     override func tearDown() { try? FileManager.default.removeItem(at: scratch) }
 
-    /// A process whose standard error goes to a file we can read while it runs.
-    final class Background {
-        let process = Process()
-        let log: URL
-        init(_ executable: String, _ arguments: [String], log: URL) throws {
-            self.log = log
-            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-            process.currentDirectoryURL = repositoryRoot
-            let handle = try FileHandle(forWritingTo: log)
-            process.standardOutput = handle
-            process.standardError = handle
-            try process.run()
-        }
-        var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
-        func waitForExit(_ seconds: Double) -> Bool {
-            let deadline = Date().addingTimeInterval(seconds)
-            while process.isRunning, Date() < deadline { usleep(20_000) }
-            return !process.isRunning
-        }
-        deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-    }
-
-    /// Polls `condition` for up to `seconds`.
-    func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(50_000)
-        }
-        return condition()
-    }
-
     func learnedSteps(_ run: URL) -> Int {
         let records = (try? MetricsLog.read(run.appendingPathComponent("metrics.jsonl"))) ?? []
         return Int(records.last?["step"] ?? 0)
@@ -65,10 +31,10 @@ final class FleetTests: XCTestCase {
         let herd = try herdExecutable()
         let endpoint = "tcp://127.0.0.1:\(freeTCPPort())"
         let run = scratch.appendingPathComponent("run")
-        let learner = try Background(herd, learnerArguments(listen: endpoint, run: run), log: scratch.appendingPathComponent("learner.log"))
+        let learner = try BackgroundProcess(herd, learnerArguments(listen: endpoint, run: run), log: scratch.appendingPathComponent("learner.log"))
         XCTAssertTrue(eventually(15) { learner.output.contains("waiting for remote workers on \(endpoint)") }, learner.output)
 
-        let first = try Background(herd, ["actor", "--learner", endpoint, "--workers", "1", "--capacity", "16"],
+        let first = try BackgroundProcess(herd, ["actor", "--learner", endpoint, "--workers", "1", "--capacity", "16"],
                                    log: scratch.appendingPathComponent("actor1.log"))
         XCTAssertTrue(eventually(30) { self.learnedSteps(run) >= 20_000 }, "no training with the daemon:\n\(learner.output)\n\(first.output)")
         XCTAssertTrue(learner.output.contains("joined as worker"), learner.output)
@@ -83,9 +49,9 @@ final class FleetTests: XCTestCase {
         XCTAssertLessThanOrEqual(learnedSteps(run), stalled + 5_000, "training went on with no workers")
 
         // Two new daemons join the learner that is already training, and the work goes on.
-        let second = try Background(herd, ["actor", "--learner", endpoint, "--workers", "1", "--capacity", "16"],
+        let second = try BackgroundProcess(herd, ["actor", "--learner", endpoint, "--workers", "1", "--capacity", "16"],
                                     log: scratch.appendingPathComponent("actor2.log"))
-        let third = try Background(herd, ["actor", "--learner", endpoint, "--workers", "1", "--capacity", "16"],
+        let third = try BackgroundProcess(herd, ["actor", "--learner", endpoint, "--workers", "1", "--capacity", "16"],
                                    log: scratch.appendingPathComponent("actor3.log"))
         XCTAssertTrue(eventually(30) { self.learnedSteps(run) >= stalled + 20_000 }, "no training after the new daemons:\n\(learner.output)")
         XCTAssertTrue(eventually(10) { learner.output.components(separatedBy: "joined as worker").count - 1 == 3 }, learner.output)
@@ -107,6 +73,81 @@ final class FleetTests: XCTestCase {
         // Its partial unrolls are discarded, unless the worker died just after its
         // environments completed an unroll (common under back-pressure): then none was partial.
         XCTAssertNotNil(summary?["unrolls_discarded"] as? Double)
+    }
+
+    /// `herd keys generate`, then a CURVE learner: the authorised daemon
+    /// trains it; a daemon with an unknown key and one with no key are
+    /// refused at the handshake, logged with their address, never join, and
+    /// training goes on. The summary counts them.
+    func testCurveFleet_authorisedDaemonTrains_unknownAndKeylessDaemonsAreRefused() throws {
+        let herd = try herdExecutable()
+        let keys = scratch.appendingPathComponent("keys")
+        for name in ["learner", "good", "bad"] {
+            let result = try runProcess(herd, ["keys", "generate", "--out", keys.appendingPathComponent(name).path])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            XCTAssertTrue(result.stdout.contains("public key: "), result.stdout)
+        }
+        let again = try runProcess(herd, ["keys", "generate", "--out", keys.appendingPathComponent("learner").path])
+        XCTAssertNotEqual(again.status, 0)
+        XCTAssertTrue(again.stderr.contains("refusing to overwrite"), again.stderr)
+        let authorized = scratch.appendingPathComponent("authorized")
+        try FileManager.default.createDirectory(at: authorized, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: keys.appendingPathComponent("good/public.key"), to: authorized.appendingPathComponent("good.key"))
+
+        let endpoint = "tcp://127.0.0.1:\(freeTCPPort())"
+        let run = scratch.appendingPathComponent("run")
+        let learner = try BackgroundProcess(herd, learnerArguments(listen: endpoint, run: run) + [
+            "--curve-secret-key", keys.appendingPathComponent("learner/secret.key").path, "--authorized-keys", authorized.path],
+                                     log: scratch.appendingPathComponent("learner.log"))
+        XCTAssertTrue(eventually(15) { learner.output.contains("waiting for remote workers") }, learner.output)
+        let serverKey = keys.appendingPathComponent("learner/public.key").path
+        let bad = try BackgroundProcess(herd, ["actor", "--learner", endpoint, "--workers", "1", "--capacity", "16",
+                                        "--curve-key", keys.appendingPathComponent("bad/secret.key").path, "--server-key", serverKey],
+                                 log: scratch.appendingPathComponent("bad.log"))
+        let keyless = try BackgroundProcess(herd, ["actor", "--learner", endpoint, "--workers", "1", "--capacity", "16"],
+                                     log: scratch.appendingPathComponent("keyless.log"))
+        XCTAssertTrue(eventually(15) { learner.output.contains("is not authorised") && learner.output.contains("handshake failed") },
+                      learner.output)
+        XCTAssertTrue(learner.output.contains("refused a client at 127.0.0.1"), learner.output)
+        XCTAssertFalse(learner.output.contains("joined as worker"), "no unauthenticated worker may join:\n\(learner.output)")
+        XCTAssertEqual(learnedSteps(run), 0)
+
+        let good = try BackgroundProcess(herd, ["actor", "--learner", endpoint, "--workers", "1", "--capacity", "16",
+                                         "--curve-key", keys.appendingPathComponent("good/secret.key").path, "--server-key", serverKey],
+                                  log: scratch.appendingPathComponent("good.log"))
+        XCTAssertTrue(eventually(30) { self.learnedSteps(run) >= 20_000 }, "no training with the authorised daemon:\n\(learner.output)")
+        for daemon in [good, bad, keyless] {
+            daemon.process.interrupt()
+            XCTAssertTrue(daemon.waitForExit(10), daemon.output)
+        }
+        learner.process.interrupt()
+        XCTAssertTrue(learner.waitForExit(20), learner.output)
+        XCTAssertEqual(learner.process.terminationStatus, 0, learner.output)
+        XCTAssertEqual(learner.output.components(separatedBy: "joined as worker").count - 1, 1, learner.output)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("summary.json"))) as? [String: Any]
+        XCTAssertEqual(summary?["remote_joined"] as? Double, 1)
+        XCTAssertEqual(summary?["remote_refused"] as? Double, 0, "refusals happen at the handshake, before the protocol")
+        XCTAssertGreaterThanOrEqual(summary?["curve_refused_unknown_key"] as? Double ?? 0, 1)
+        XCTAssertGreaterThanOrEqual(summary?["curve_refused_handshake"] as? Double ?? 0, 1)
+    }
+
+    /// Listening beyond loopback without CURVE works but warns; a port alone
+    /// listens on loopback; half a CURVE setup is a config error.
+    func testListen_beyondLoopbackWithoutCurveWarns_portAloneIsLoopback() throws {
+        let herd = try herdExecutable()
+        let port = freeTCPPort()
+        let short = ["train", "configs/cartpole_vtrace.yaml", "--set", "total_steps=2000", "--set", "evaluation.interval_steps=0"]
+        let open = try runProcess(herd, short + ["--listen", "tcp://0.0.0.0:\(port)", "--run-dir", scratch.appendingPathComponent("a").path])
+        XCTAssertEqual(open.status, 0, open.stderr)
+        XCTAssertTrue(open.stderr.contains("without CURVE"), open.stderr)
+        let loopback = try runProcess(herd, short + ["--listen", "\(port)", "--run-dir", scratch.appendingPathComponent("b").path])
+        XCTAssertEqual(loopback.status, 0, loopback.stderr)
+        XCTAssertFalse(loopback.stderr.contains("without CURVE"), loopback.stderr)
+        let resolved = try String(contentsOf: scratch.appendingPathComponent("b/config.yaml"), encoding: .utf8)
+        XCTAssertTrue(resolved.contains("tcp://127.0.0.1:\(port)"), resolved)
+        let half = try runProcess(herd, short + ["--curve-secret-key", "/nonexistent/secret.key"])
+        XCTAssertNotEqual(half.status, 0)
+        XCTAssertTrue(half.stderr.contains("fleet.curve_secret_key"), half.stderr)
     }
 
     func testDaemon_failsFastOnAnUnusableEndpoint() throws {
@@ -153,10 +194,10 @@ final class FleetTests: XCTestCase {
         let herd = try herdExecutable()
         let endpoint = "tcp://10.231.0.1:5555"
         let run = scratch.appendingPathComponent("ns")
-        let learner = try Background(ip, ["netns", "exec", a, herd] + learnerArguments(listen: endpoint, run: run),
+        let learner = try BackgroundProcess(ip, ["netns", "exec", a, herd] + learnerArguments(listen: endpoint, run: run),
                                      log: scratch.appendingPathComponent("learner.log"))
         XCTAssertTrue(eventually(15) { learner.output.contains("waiting for remote workers") }, learner.output)
-        let daemon = try Background(ip, ["netns", "exec", b, herd, "actor", "--learner", endpoint, "--workers", "2", "--capacity", "32"],
+        let daemon = try BackgroundProcess(ip, ["netns", "exec", b, herd, "actor", "--learner", endpoint, "--workers", "2", "--capacity", "32"],
                                     log: scratch.appendingPathComponent("actor.log"))
         XCTAssertTrue(eventually(30) { self.learnedSteps(run) >= 20_000 }, "no training across namespaces:\n\(learner.output)\n\(daemon.output)")
         XCTAssertTrue(learner.output.contains("joined as worker"), learner.output)

@@ -58,6 +58,8 @@ public final class PPOLearner {
     /// (optimisers and checkpoint restores write into them in place), and
     /// listing them walks every layer and builds its names.
     private let trainable: [Tensor]
+    /// Gradient steps skipped for a non-finite loss or gradient.
+    public private(set) var nonFinite = NonFiniteGuard()
 
     public init(observationSize: Int, observationShape: [Int]? = nil, head: ActionHead, network networkSettings: NetworkSettings,
                 settings: PPOSettings, device: Device = .cpu, seed: UInt64) throws {
@@ -214,7 +216,7 @@ public final class PPOLearner {
         }
         let (gradients, norm) = clipByGlobalNormIfPositive(tape.gradients(of: loss, wrt: trainable),
                                                            maxNorm: settings.maxGradientNorm)
-        optimizer.step(gradients)
+        if nonFinite.admit(loss: try loss.hostScalars()[0], gradientNorm: norm) { optimizer.step(gradients) }
         try device.synchronize()
         let newLogProbabilities = try logProbabilities.hostScalars()
         var clipped = 0

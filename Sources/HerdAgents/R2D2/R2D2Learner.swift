@@ -39,6 +39,8 @@ public struct R2D2StepStatistics: Equatable, Sendable {
     public var meanAbsoluteTDError: Double = 0
     public var meanQ: Double = 0
     public var gradientNorm: Double = 0
+    /// The step was skipped: its loss or gradient was not finite (``NonFiniteGuard``).
+    public var skipped = false
     public init() {}
 }
 
@@ -58,6 +60,8 @@ public final class R2D2Learner {
     /// Learner steps taken.
     public var version = 0
     private let trainable: [Tensor]
+    /// Gradient steps skipped for a non-finite loss or gradient.
+    public private(set) var nonFinite = NonFiniteGuard()
 
     public init(online: R2D2Network, target: R2D2Network, settings: R2D2Settings, device: Device = .cpu) throws {
         try online.move(to: device)
@@ -152,13 +156,21 @@ public final class R2D2Learner {
         }
         let (gradients, norm) = clipByGlobalNormIfPositive(tape.gradients(of: loss, wrt: trainable),
                                                            maxNorm: settings.maxGradientNorm)
+        let lossValue = try loss.hostScalars()[0]
+        var statistics = R2D2StepStatistics()
+        statistics.gradientNorm = Double(norm)
+        statistics.loss = Double(lossValue)
+        guard nonFinite.admit(loss: lossValue, gradientNorm: norm) else {
+            // Skipped: no step, and no priorities (NaN ones would poison the sum tree).
+            statistics.skipped = true
+            return (statistics, [])
+        }
         optimizer.step(gradients)
         version += 1
         if version % settings.targetUpdatePeriod == 0 { try target.copyParameters(from: online) }
         try device.synchronize()
 
         var priorities: [Float] = []
-        var statistics = R2D2StepStatistics()
         var errorSum = 0.0, errorCount = 0.0
         for b in 0..<B {
             var errors: [Float] = []
@@ -167,10 +179,8 @@ public final class R2D2Learner {
             errorSum += Double(errors.reduce(0, +))
             errorCount += Double(errors.count)
         }
-        statistics.loss = Double(try loss.hostScalars()[0])
         statistics.meanAbsoluteTDError = errorSum / max(errorCount, 1)
         statistics.meanQ = Double(hostQ.reduce(0, +)) / Double(max(hostQ.count, 1))
-        statistics.gradientNorm = Double(norm)
         return (statistics, priorities)
     }
 

@@ -103,6 +103,8 @@ public struct VTraceStepStatistics: Equatable, Sendable {
     public var meanRho: Double = 0
     /// Fraction of transitions whose `ρ` exceeded ρ̄.
     public var clippedRhoFraction: Double = 0
+    /// The step was skipped: its loss or gradient was not finite (``NonFiniteGuard``).
+    public var skipped = false
 
     public init() {}
 }
@@ -124,6 +126,8 @@ public final class VTraceLearner {
     /// Learner steps taken.
     public var version = 0
     private let trainable: [Tensor]
+    /// Gradient steps skipped for a non-finite loss or gradient.
+    public private(set) var nonFinite = NonFiniteGuard()
 
     public init(network: ActorCritic, observationSize: Int, settings: VTraceLearnerSettings, device: Device = .cpu) throws {
         try network.move(to: device)
@@ -196,14 +200,15 @@ public final class VTraceLearner {
         }
         let (gradients, norm) = clipByGlobalNormIfPositive(tape.gradients(of: loss, wrt: trainable),
                                                            maxNorm: settings.maxGradientNorm)
-        optimizer.step(gradients)
+        statistics.skipped = !nonFinite.admit(loss: try loss.hostScalars()[0], gradientNorm: norm)
+        if !statistics.skipped { optimizer.step(gradients) }
         try device.synchronize()
         let losses = try Tensor.stack([policyLoss, baselineLoss, entropy]).hostScalars()
         statistics.policyLoss = Double(losses[0])
         statistics.baselineLoss = Double(losses[1])
         statistics.entropy = Double(losses[2])
         statistics.gradientNorm = Double(norm)
-        version += 1
+        if !statistics.skipped { version += 1 }
         return statistics
     }
 

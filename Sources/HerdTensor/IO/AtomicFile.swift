@@ -27,6 +27,7 @@ public func writeFileAtomically(_ data: Data, to url: URL) throws {
         }
         guard fsync(fd) == 0 else { throw TensorIOError.io(path: url.path, message: "fsync failed: \(errnoMessage())") }
     }
+    faultInjectionPauseBeforeRename()
     guard rename(temporary.path, url.path) == 0 else {
         throw TensorIOError.io(path: url.path, message: "rename failed: \(errnoMessage())")
     }
@@ -36,6 +37,15 @@ public func writeFileAtomically(_ data: Data, to url: URL) throws {
         fsync(dirfd)
         close(dirfd)
     }
+}
+
+/// Fault injection for the test suite: `HERD_FAULT_PAUSE_BEFORE_RENAME=SECONDS`
+/// holds every atomic write between its complete temporary file and the
+/// rename, so a test can kill the process mid-checkpoint. Unset, it costs
+/// one environment lookup per write.
+private func faultInjectionPauseBeforeRename() {
+    guard let text = getenv("HERD_FAULT_PAUSE_BEFORE_RENAME"), let seconds = Double(String(cString: text)), seconds > 0 else { return }
+    usleep(UInt32(min(seconds, 60) * 1_000_000))
 }
 
 func errnoMessage() -> String { String(cString: strerror(errno)) }

@@ -36,6 +36,10 @@ public struct TrainConfig: ConfigSection, Equatable, Sendable {
     public var logging = LoggingConfig()
     public var checkpoint = CheckpointConfig()
     public var evaluation = EvaluationConfig()
+    /// Gradient steps in a row with a NaN or infinite loss or gradient (each
+    /// skipped) after which the run stops with an error; the checkpoint
+    /// written at the first of them holds the parameters from before it.
+    public var maxConsecutiveNonFinite = 20
 
     public init() {}
 
@@ -54,11 +58,15 @@ public struct TrainConfig: ConfigSection, Equatable, Sendable {
         try c.section("logging", &logging)
         try c.section("checkpoint", &checkpoint)
         try c.section("evaluation", &evaluation)
+        try c.field("max_consecutive_nonfinite", &maxConsecutiveNonFinite, must: "be positive") { $0 > 0 }
         if c.isReading, agent == .ppo, let listen = fleet.listen {
             throw c.invalid("fleet.listen", listen, must: "be null for agent ppo: remote workers join asynchronous stepping (agent: vtrace or r2d2)")
         }
         if c.isReading, agent == .r2d2, r2d2.learner.nSteps >= r2d2.learner.sequenceLength {
             throw c.invalid("r2d2.n_steps", "\(r2d2.learner.nSteps)", must: "be below r2d2.sequence_length = \(r2d2.learner.sequenceLength)")
+        }
+        if c.isReading, fleet.maxEnvsPerWorker < environment.envsPerWorker {
+            throw c.invalid("fleet.max_envs_per_worker", "\(fleet.maxEnvsPerWorker)", must: "be at least environment.envs_per_worker = \(environment.envsPerWorker)")
         }
         if c.isReading, fleet.localWorkers == 0, fleet.listen == nil {
             throw c.invalid("fleet.local_workers", "0", must: "be positive unless fleet.listen (or --listen) lets remote workers in")
@@ -116,14 +124,47 @@ public struct FleetConfig: ConfigSection, Equatable, Sendable {
     public var remoteWorkers = 4
     /// Seconds of silence after which a remote worker counts as gone.
     public var remoteTimeout = 5.0
+    /// CURVE: the learner's secret key file (`herd keys generate`); with
+    /// `authorized_keys`, every connection is authenticated and encrypted.
+    public var curveSecretKey: String? = nil
+    /// CURVE: a directory of `*.key` public keys of the daemons let in.
+    public var authorizedKeys: String? = nil
+    /// Largest frame a worker may send, in bytes; a remote worker over it is
+    /// told so and disconnected.
+    public var maxFrameBytes = 64 << 20
+    /// Most environments one worker's frames may declare (at least
+    /// `environment.envs_per_worker`).
+    public var maxEnvsPerWorker = 4096
+    /// Messages a remote worker may send out of turn (or malformed) before
+    /// it is disconnected; also its receive queue bound.
+    public var maxPendingMessages = 100
 
     public init() {}
 
     public mutating func describe(_ c: ConfigCoder) throws {
-        try c.field("listen", &listen, must: "be a tcp:// endpoint, e.g. tcp://127.0.0.1:5555") { $0.map { $0.hasPrefix("tcp://") } ?? true }
+        try c.field("listen", &listen, must: "be tcp://ADDRESS:PORT, or a port number (loopback: tcp://127.0.0.1:PORT)") {
+            $0.map { $0.hasPrefix("tcp://") || (Int($0).map { (1...65535).contains($0) } ?? false) } ?? true
+        }
+        if c.isReading, let port = listen.flatMap(Int.init) { listen = "tcp://127.0.0.1:\(port)" }
         try c.field("local_workers", &localWorkers, must: "be ≥ 0 (null: environment.workers)") { ($0 ?? 0) >= 0 }
         try c.field("remote_workers", &remoteWorkers, must: "be in 1...1024") { (1...1024).contains($0) }
         try c.field("remote_timeout", &remoteTimeout, must: "be positive") { $0 > 0 }
+        try c.field("curve_secret_key", &curveSecretKey, must: "be a secret key file (herd keys generate)") { $0.map { !$0.isEmpty } ?? true }
+        try c.field("authorized_keys", &authorizedKeys, must: "be a directory of public *.key files") { $0.map { !$0.isEmpty } ?? true }
+        if c.isReading, (curveSecretKey == nil) != (authorizedKeys == nil) {
+            throw c.invalid(curveSecretKey == nil ? "authorized_keys" : "curve_secret_key", curveSecretKey ?? authorizedKeys ?? "",
+                            must: "come with fleet.\(curveSecretKey == nil ? "curve_secret_key" : "authorized_keys") (CURVE needs both)")
+        }
+        try c.field("max_frame_bytes", &maxFrameBytes, must: "be in 4096...1073741824") { (4096...(1 << 30)).contains($0) }
+        try c.field("max_envs_per_worker", &maxEnvsPerWorker, must: "be in 1...65536") { (1...65536).contains($0) }
+        try c.field("max_pending_messages", &maxPendingMessages, must: "be in 1...1000000") { (1...1_000_000).contains($0) }
+    }
+
+    /// Whether `listen` binds beyond this machine (not 127.x, ::1 or localhost).
+    public var listensBeyondLoopback: Bool {
+        guard let listen, let colon = listen.lastIndex(of: ":") else { return false }
+        let host = listen.dropFirst("tcp://".count).prefix(upTo: colon).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return !(host.hasPrefix("127.") || host == "::1" || host == "localhost")
     }
 }
 

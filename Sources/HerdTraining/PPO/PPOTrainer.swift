@@ -66,8 +66,7 @@ public final class PPOTrainer {
 
         var counters = TrainingCounters()
         if resume {
-            let (file, url, skipped) = try checkpoints.loadNewest()
-            for (bad, reason) in skipped { log("herd train: skipping damaged checkpoint \(bad.path): \(reason)") }
+            let (file, url) = try checkpoints.loadForResume(log: log)
             counters = try PPOCheckpoint.restore(file, path: url.path, learner: learner,
                                                  observationNormalizer: &observationNormalizer, rewardNormalizer: &rewardNormalizer)
             log("herd train: resumed from \(url.path) at step \(counters.steps)")
@@ -116,6 +115,7 @@ public final class PPOTrainer {
         var schedule = RunSchedule(config: config, counters: counters, start: sessionStart)
         var intervalStatistics: [PPOUpdateStatistics] = []
         var lastCheckpoint: URL?
+        var nonFinite = NonFiniteWatch(limit: config.maxConsecutiveNonFinite)
         var stopped = false, finalReturn: Double?
         let gamma = settings.discount
         var collectSeconds = 0.0, updateSeconds = 0.0, evaluationSeconds = 0.0
@@ -169,6 +169,7 @@ public final class PPOTrainer {
             counters.steps += rollout.rows
             counters.updates += 1
             counters.episodes = episodesAtStart + tracker.totalEpisodes
+            try nonFinite.check(learner.nonFinite, learnerStep: counters.updates, environmentStep: counters.steps, save: saveCheckpoint, log: log)
 
             let now = Date().timeIntervalSince1970
             let sessionRate = Double(counters.steps - sessionStartSteps) / max(now - sessionStart, 1e-9)
@@ -192,7 +193,8 @@ public final class PPOTrainer {
                 let episodes = tracker.drain()
                 if let episodes { finalReturn = episodes.meanReturn }
                 let record = TrainingMetrics.record(step: counters.steps, wallSeconds: wall, counters: counters,
-                                                    episodes: episodes, learner: TrainingMetrics.averages(intervalStatistics), stepsPerSecond: rate,
+                                                    episodes: episodes, learner: TrainingMetrics.averages(intervalStatistics)
+                                                        .merging(["nonfinite_skipped": Double(nonFinite.skipped)]) { $1 }, stepsPerSecond: rate,
                                                     evaluation: evaluation, device: device, pool: pool)
                 try metrics.append(record)
                 try events.addScalars(TrainingMetrics.tensorBoardScalars(record), step: counters.steps)

@@ -62,8 +62,7 @@ public final class R2D2Trainer {
                                              seed: UInt64(config.seed))
         var counters = TrainingCounters()
         if resume {
-            let (file, url, skipped) = try checkpoints.loadNewest()
-            for (bad, reason) in skipped { log("herd train: skipping damaged checkpoint \(bad.path): \(reason)") }
+            let (file, url) = try checkpoints.loadForResume(log: log)
             counters = try R2D2Checkpoint.restore(file, path: url.path, learner: learner)
             log("herd train: resumed from \(url.path) at step \(counters.steps); refilling replay to \(r.minReplay) sequences before learning")
         }
@@ -100,6 +99,7 @@ public final class R2D2Trainer {
         var intervalStatistics: [R2D2StepStatistics] = []
         var ages: [Int] = []
         var lastCheckpoint: URL?
+        var nonFinite = NonFiniteWatch(limit: config.maxConsecutiveNonFinite)
         var stopped = false, finalReturn: Double?
         var waitSeconds = 0.0, updateSeconds = 0.0, evaluationSeconds = 0.0
         device.resetCounters()
@@ -147,7 +147,7 @@ public final class R2D2Trainer {
             do {
                 let batch = replay.sample(settings.batchSize, beta: settings.importanceExponent, using: &sampling)
                 let (statistics, priorities) = try learner.step(batch.sequences, weights: batch.weights)
-                replay.update(slots: batch.slots, priorities: priorities)
+                if !statistics.skipped { replay.update(slots: batch.slots, priorities: priorities) }
                 try policy.publish(learner.online, version: learner.version)
                 sampled += Double(settings.batchSize)
                 intervalStatistics.append(statistics)
@@ -157,6 +157,7 @@ public final class R2D2Trainer {
             counters.steps = sessionStartSteps + server.environmentSteps
             counters.updates = learner.version
             counters.episodes = episodesAtStart + tracker.totalEpisodes
+            try nonFinite.check(learner.nonFinite, learnerStep: learner.version, environmentStep: counters.steps, save: saveCheckpoint, log: log)
 
             let now = Date().timeIntervalSince1970
             let sessionRate = Double(counters.steps - sessionStartSteps) / max(now - sessionStart, 1e-9)
@@ -187,6 +188,7 @@ public final class R2D2Trainer {
                     "replay_size": Double(replay.count), "replay_priority_mean": replay.meanPriority,
                     "sequence_age_mean": ages.isEmpty ? .nan : Double(ages.reduce(0, +)) / Double(ages.count),
                     "learner_steps_per_second": Double(intervalStatistics.count) / max(interval.seconds, 1e-9),
+                    "nonfinite_skipped": Double(nonFinite.skipped),
                     "inference_batch_mean": s.meanBatchSize, "inference_latency_p50_ms": s.latencyP50 * 1000,
                     "inference_latency_p99_ms": s.latencyP99 * 1000, "unrolls_discarded": Double(s.discardedUnrolls),
                     "queue_blocked_seconds": s.queueBlockedSeconds,

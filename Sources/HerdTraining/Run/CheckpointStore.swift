@@ -45,6 +45,23 @@ public struct CheckpointStore {
         return target
     }
 
+    /// For `--resume`: deletes temporary files of writes that never finished
+    /// (a learner killed mid-checkpoint), then loads the newest checkpoint
+    /// that reads back whole. Each step is logged: the temporaries removed,
+    /// the damaged checkpoints skipped (by path, with the reason).
+    public func loadForResume(log: (String) -> Void) throws -> (file: SafetensorsFile, url: URL) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        for name in names.sorted() where name.hasPrefix(".step-") && name.contains(".tmp-") {
+            let stale = directory.appendingPathComponent(name)
+            if (try? FileManager.default.removeItem(at: stale)) != nil {
+                log("herd train: removed \(stale.path), an unfinished checkpoint write")
+            }
+        }
+        let (file, url, skipped) = try loadNewest()
+        for (bad, reason) in skipped { log("herd train: skipping damaged checkpoint \(bad.path): \(reason)") }
+        return (file, url)
+    }
+
     /// The newest checkpoint that loads, and the newer ones that did not
     /// (path and reason), newest first.
     public func loadNewest() throws -> (file: SafetensorsFile, url: URL, skipped: [(url: URL, reason: String)]) {

@@ -8,6 +8,8 @@ public enum RunError: Error, Equatable, CustomStringConvertible {
     case noCheckpoint(directory: String, reason: String)
     /// A checkpoint that does not fit the run (another config or network).
     case incompatible(path: String, reason: String)
+    /// Too many gradient steps in a row had a non-finite loss or gradient.
+    case nonFinite(consecutive: Int, firstLearnerStep: Int, environmentStep: Int, checkpoint: String)
 
     public var description: String {
         switch self {
@@ -15,6 +17,10 @@ public enum RunError: Error, Equatable, CustomStringConvertible {
         case let .corrupt(path, reason): return "\(path) is corrupt: \(reason)"
         case let .noCheckpoint(directory, reason): return "no usable checkpoint in \(directory): \(reason)"
         case let .incompatible(path, reason): return "\(path) does not fit this run: \(reason)"
+        case let .nonFinite(consecutive, first, step, checkpoint):
+            return "training stopped: \(consecutive) gradient steps in a row had a non-finite loss or gradient (skipped; the first "
+                + "after learner step \(first), environment step \(step)). The parameters from before the first are in \(checkpoint); "
+                + "lower the learning rate, clip rewards or check the environment's observations, then --resume"
         }
     }
 }

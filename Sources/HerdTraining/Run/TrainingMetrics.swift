@@ -42,6 +42,9 @@ public enum TrainingMetrics {
         ("bad_frames", "pool/bad_frames"),
         ("remote_joined", "fleet/remote_joined"),
         ("remote_lost", "fleet/remote_lost"),
+        ("peers_over_limit", "fleet/peers_over_limit"),
+        ("curve_refused", "fleet/curve_refused"),
+        ("nonfinite_skipped", "learner/nonfinite_skipped"),
         ("eval_return_mean", "eval/return_mean"),
         ("eval_return_std", "eval/return_std"),
         ("eval_length_mean", "eval/length_mean"),
@@ -70,7 +73,9 @@ public enum TrainingMetrics {
         if pool.listenEndpoint != nil {
             r["remote_joined"] = Double(pool.remoteJoined)
             r["remote_lost"] = Double(pool.remoteLost)
+            r["peers_over_limit"] = Double(pool.peersOverLimit)
         }
+        if let curve = pool.curveCounts { r["curve_refused"] = Double(curve.refused) }
         if let evaluation {
             r["eval_return_mean"] = evaluation.meanReturn
             r["eval_return_std"] = evaluation.stdReturn

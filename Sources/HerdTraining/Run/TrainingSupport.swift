@@ -4,6 +4,7 @@ import HerdCore
 import HerdEnvironments
 import HerdRuntime
 import HerdTensor
+import HerdTransport
 
 /// The worker processes a config asks for (local, and places for remote
 /// ones when the fleet listens), and how the policy's actions map
@@ -21,6 +22,15 @@ func makeTrainingPool(_ config: TrainConfig, herdExecutable: String) throws -> (
         poolConfiguration.remoteTimeout = config.fleet.remoteTimeout
         poolConfiguration.cancelWaiting = { StopSignal.requested }
     }
+    poolConfiguration.limits.maxMessageBytes = config.fleet.maxFrameBytes
+    poolConfiguration.limits.maxEnvironments = UInt32(config.fleet.maxEnvsPerWorker)
+    poolConfiguration.maxPendingMessages = config.fleet.maxPendingMessages
+    poolConfiguration.curve = try curveSettings(config.fleet)
+    if config.fleet.listensBeyondLoopback, poolConfiguration.curve == nil, let listen = config.fleet.listen {
+        warn("herd train: warning: listening on \(listen) beyond this machine without CURVE: anyone who can reach the port can join as a "
+             + "worker, be sent the run's environment settings and feed unauthenticated, unencrypted data into training. "
+             + "Use --curve-secret-key and --authorized-keys (herd keys generate), or listen on 127.0.0.1.")
+    }
     let pool = try ProcessPool(poolConfiguration)
     if !config.network.convChannels.isEmpty,
        let problem = ConvTorso.problem(observationShape: pool.observationShape, settings: config.network) {
@@ -31,6 +41,16 @@ func makeTrainingPool(_ config: TrainConfig, herdExecutable: String) throws -> (
     let head: ActionHead = pool.discreteActions.map { .categorical(classes: $0) } ?? .gaussian(dimension: pool.actionSize)
     return (pool, ActionMapping(space: probe?.actionSpace, head: head))
 }
+
+/// The learner's CURVE server settings from the fleet section's key files, if set.
+func curveSettings(_ fleet: FleetConfig) throws -> CurveServerSettings? {
+    guard let secret = fleet.curveSecretKey, let directory = fleet.authorizedKeys else { return nil }
+    guard CurveKeyPair.isSupported else { throw CurveKeyError.unsupported("fleet.curve_secret_key: this libzmq was built without CURVE") }
+    let keys = try CurveKeyPair.readSecret(URL(fileURLWithPath: secret), warn: { warn("herd train: warning: \($0)") })
+    return CurveServerSettings(keys: keys, authorizedKeys: try CurveKeyPair.readAuthorizedKeys(URL(fileURLWithPath: directory)))
+}
+
+func warn(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
 
 /// Evaluates `network` with the config's evaluation settings (in-process
 /// environments, seeds apart from training's).
@@ -118,6 +138,12 @@ func writeTrainingSummary(_ summary: TrainingSummary, config: TrainConfig, run: 
     json.add("solved_wall_seconds", summary.counters.solvedWallSeconds)
     json.add("workers_replaced", pool.workersReplaced)
     json.add("bad_frames", pool.badFrames)
+    json.add("peers_over_limit", pool.peersOverLimit)
+    if let curve = pool.curveCounts {
+        json.add("curve_accepted", curve.accepted)
+        json.add("curve_refused_unknown_key", curve.unknownKey)
+        json.add("curve_refused_handshake", curve.failedHandshake)
+    }
     let c = device.counters
     json.add("device_busy_seconds", c.busySeconds)
     json.add("device_utilization", c.utilization)
@@ -128,4 +154,41 @@ func writeTrainingSummary(_ summary: TrainingSummary, config: TrainConfig, run: 
     json.add("herd_version", HerdVersion.herd)
     for (key, value) in extra { json.add(key, value) }
     try writeFileAtomically(Data(json.text.utf8), to: run.summary)
+}
+
+/// The trainer's side of ``NonFiniteGuard``: after each learner step it
+/// logs new skips with the learner step, writes a checkpoint at the first
+/// skip of a row (the learner's parameters are then still those from before
+/// the bad step, since skipped steps change nothing), and stops the run
+/// once the row reaches `config.max_consecutive_nonfinite`.
+struct NonFiniteWatch {
+    let limit: Int
+    private var seen = 0
+    private var rowStart: (learnerStep: Int, environmentStep: Int, checkpoint: URL)?
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Skipped steps so far, for metrics.
+    var skipped: Int { seen }
+
+    mutating func check(_ guardState: NonFiniteGuard, learnerStep: Int, environmentStep: Int,
+                        save: () throws -> URL, log: (String) -> Void) throws {
+        guard guardState.skipped != seen else { return }
+        let new = guardState.skipped - seen
+        seen = guardState.skipped
+        guard guardState.consecutive > 0 else {
+            rowStart = nil
+            return log("herd train: skipped \(new) gradient step(s) with a non-finite loss or gradient at learner step \(learnerStep) "
+                       + "(environment step \(environmentStep)); the next step was finite")
+        }
+        if rowStart == nil {
+            rowStart = (learnerStep, environmentStep, try save())
+        }
+        log("herd train: skipped \(new) gradient step(s) with a non-finite loss or gradient at learner step \(learnerStep) "
+            + "(environment step \(environmentStep)); \(guardState.consecutive) in a row, limit \(limit)")
+        if guardState.consecutive >= limit, let start = rowStart {
+            throw RunError.nonFinite(consecutive: guardState.consecutive, firstLearnerStep: start.learnerStep,
+                                     environmentStep: start.environmentStep, checkpoint: start.checkpoint.path)
+        }
+    }
 }

@@ -52,8 +52,7 @@ public final class VTraceTrainer {
 
         var counters = TrainingCounters()
         if resume {
-            let (file, url, skipped) = try checkpoints.loadNewest()
-            for (bad, reason) in skipped { log("herd train: skipping damaged checkpoint \(bad.path): \(reason)") }
+            let (file, url) = try checkpoints.loadForResume(log: log)
             counters = try VTraceCheckpoint.restore(file, path: url.path, learner: learner)
             log("herd train: resumed from \(url.path) at step \(counters.steps)")
         }
@@ -84,6 +83,7 @@ public final class VTraceTrainer {
         var intervalStatistics: [VTraceStepStatistics] = []
         var lags: [Int] = []
         var lastCheckpoint: URL?
+        var nonFinite = NonFiniteWatch(limit: config.maxConsecutiveNonFinite)
         var stopped = false, finalReturn: Double?
         var waitSeconds = 0.0, updateSeconds = 0.0, evaluationSeconds = 0.0
         device.resetCounters()
@@ -119,6 +119,7 @@ public final class VTraceTrainer {
             counters.steps = sessionStartSteps + server.environmentSteps
             counters.updates = learner.version
             counters.episodes = episodesAtStart + tracker.totalEpisodes
+            try nonFinite.check(learner.nonFinite, learnerStep: learner.version, environmentStep: counters.steps, save: saveCheckpoint, log: log)
 
             let now = Date().timeIntervalSince1970
             let sessionRate = Double(counters.steps - sessionStartSteps) / max(now - sessionStart, 1e-9)
@@ -150,6 +151,7 @@ public final class VTraceTrainer {
                 learnerValues["inference_latency_p99_ms"] = inferenceStatistics.latencyP99 * 1000
                 learnerValues["unrolls_discarded"] = Double(inferenceStatistics.discardedUnrolls)
                 learnerValues["queue_blocked_seconds"] = inferenceStatistics.queueBlockedSeconds
+                learnerValues["nonfinite_skipped"] = Double(nonFinite.skipped)
                 learnerValues["learner_steps_per_second"] = Double(intervalStatistics.count) / max(interval.seconds, 1e-9)
                 let record = TrainingMetrics.record(step: counters.steps, wallSeconds: wall, counters: counters, episodes: episodes,
                                                     learner: learnerValues, stepsPerSecond: rate, evaluation: evaluation,

@@ -177,5 +177,9 @@ public struct WireError: Equatable, Sendable {
         /// Learner → worker: no room for this worker, or a worker it does
         /// not know (one from before a learner restart); `goodbye` follows.
         case refused = 5
+        /// Learner → worker: the worker went over one of the learner's
+        /// limits (frame size, environments, messages out of turn);
+        /// `goodbye` follows and its further messages are dropped.
+        case limitExceeded = 6
     }
 }

@@ -1,0 +1,182 @@
+import CZeroMQ
+import Foundation
+
+/// Lets into a CURVE server socket only clients whose public key is
+/// authorised, and counts and logs everyone it keeps out with their address.
+///
+/// It is libzmq's ZAP handler (ZeroMQ RFC 27) for one context: a REP socket
+/// at `inproc://zeromq.zap.01` answering each CURVE handshake's request with
+/// 200 (the client's 32-byte key is authorised) or 400. Clients that fail
+/// before ZAP is asked (no CURVE at all, a wrong server key, garbage) are
+/// seen through a monitor on the server socket: a failed handshake followed
+/// by the connection's close, whose peer address was taken when it was
+/// accepted. Refused clients never reach the server socket's messages.
+///
+/// Start it before the server socket binds, so that no handshake happens
+/// without it (libzmq lets every client in when no handler is bound).
+public final class CurveAuthenticator: @unchecked Sendable {
+    /// What was kept out, for counters and tests.
+    public struct Counts: Equatable, Sendable {
+        /// Handshakes with an authorised key.
+        public var accepted = 0
+        /// CURVE clients with a key that is not authorised.
+        public var unknownKey = 0
+        /// Clients whose handshake failed before authentication (no CURVE,
+        /// a wrong server key, not ZeroMQ at all).
+        public var failedHandshake = 0
+
+        public var refused: Int { unknownKey + failedHandshake }
+    }
+
+    public static let zapEndpoint = "inproc://zeromq.zap.01"
+
+    private let lock = NSLock()
+    private var authorized: Set<[UInt8]>
+    private var tally = Counts()
+    private var logged: Set<String> = []
+    private let zap: ZMQSocket
+    private let context: ZMQContext
+    private var monitors: [ZMQSocket] = []
+    private var addresses: [Int32: String] = [:]
+    private var pendingFailures = 0
+    private var stopping = false
+    private var thread: Thread?
+    private let done = DispatchSemaphore(value: 0)
+    /// One line per new refused address and reason.
+    public var log: @Sendable (String) -> Void
+
+    /// `authorizedKeys` are Z85 public keys.
+    public init(context: ZMQContext, authorizedKeys: Set<String>, log: @escaping @Sendable (String) -> Void) throws {
+        self.context = context
+        self.log = log
+        authorized = Set(authorizedKeys.compactMap(CurveKeyPair.z85Decode))
+        zap = try ZMQSocket(context, .reply)
+        try zap.bind(Self.zapEndpoint)
+    }
+
+    deinit { stop() }
+
+    /// Authorises one more public key (e.g. the pool's own local workers').
+    public func authorize(_ publicKey: String) {
+        guard let bytes = CurveKeyPair.z85Decode(publicKey) else { return }
+        lock.withLock { _ = authorized.insert(bytes) }
+    }
+
+    /// Watches `socket`'s handshakes for clients refused before ZAP.
+    /// Call before `start()`.
+    public func watch(_ socket: ZMQSocket) throws {
+        let endpoint = "inproc://herd-curve-monitor-\(monitors.count)-\(UInt32.random(in: 0...UInt32.max))"
+        try socket.monitor(endpoint, events: Int32(ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED
+                                                   | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL))
+        let pair = try ZMQSocket(context, .pair)
+        try pair.connect(endpoint)
+        monitors.append(pair)
+    }
+
+    public var counts: Counts { lock.withLock { tally } }
+
+    /// Starts answering on a thread of its own.
+    public func start() {
+        let thread = Thread { [self] in
+            while !lock.withLock({ stopping }) { serveOnce(timeoutMilliseconds: 100) }
+            done.signal()
+        }
+        thread.name = "herd-curve-auth"
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Stops the thread (the sockets close with the object).
+    public func stop() {
+        let wasRunning = lock.withLock { () -> Bool in
+            defer { stopping = true }
+            return !stopping && thread != nil
+        }
+        if wasRunning { done.wait() }
+    }
+
+    private func serveOnce(timeoutMilliseconds: Int) {
+        var items = [zmq_pollitem_t(socket: zap.handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)]
+            + monitors.map { zmq_pollitem_t(socket: $0.handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0) }
+        guard zmq_poll(&items, Int32(items.count), timeoutMilliseconds) > 0 else { return }
+        if items[0].revents & Int16(ZMQ_POLLIN) != 0, let request = try? zap.receive(timeoutMilliseconds: 0) {
+            answer(request)
+        }
+        for (i, monitor) in monitors.enumerated() where items[i + 1].revents & Int16(ZMQ_POLLIN) != 0 {
+            if let event = try? monitor.receive(timeoutMilliseconds: 0) { observe(event) }
+        }
+    }
+
+    /// A ZAP request: version, request id, domain, address, routing id,
+    /// mechanism, then the mechanism's credentials (CURVE: the client's key).
+    private func answer(_ frames: [Frame]) {
+        guard frames.count >= 6 else { return }
+        let requestID = Array(frames[1].data)
+        let address = String(decoding: frames[3].data, as: UTF8.self)
+        let mechanism = String(decoding: frames[5].data, as: UTF8.self)
+        let key = frames.count > 6 ? Array(frames[6].data) : []
+        let allowed = mechanism == "CURVE" && key.count == 32 && lock.withLock { authorized.contains(key) }
+        lock.withLock {
+            if allowed { tally.accepted += 1 } else { tally.unknownKey += 1 }
+        }
+        if !allowed {
+            let who = key.count == 32 ? "key \(CurveKeyPair.z85Encode(key))" : "mechanism \(mechanism)"
+            refusedOnce(address: address, "\(who) is not authorised")
+        }
+        let reply: [[UInt8]] = [Array("1.0".utf8), requestID, Array((allowed ? "200" : "400").utf8),
+                                Array((allowed ? "OK" : "not authorised").utf8), [], []]
+        try? zap.send(reply)
+    }
+
+    /// A monitor event: 2 bytes of event, 4 of value (little-endian), then the endpoint.
+    private func observe(_ frames: [Frame]) {
+        guard let head = frames.first, head.count >= 6 else { return }
+        let bytes = Array(head.data)
+        let event = Int32(bytes[0]) | Int32(bytes[1]) << 8
+        let value = Int32(bitPattern: UInt32(bytes[2]) | UInt32(bytes[3]) << 8 | UInt32(bytes[4]) << 16 | UInt32(bytes[5]) << 24)
+        switch event {
+        case Int32(ZMQ_EVENT_ACCEPTED):
+            addresses[value] = peerAddress(of: value) ?? "an address that was gone before it was read"
+        case Int32(ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL), Int32(ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL):
+            lock.withLock { tally.failedHandshake += 1 }
+            pendingFailures += 1
+        case Int32(ZMQ_EVENT_DISCONNECTED):
+            let address = addresses.removeValue(forKey: value) ?? "an unknown address"
+            if pendingFailures > 0 {
+                pendingFailures -= 1
+                refusedOnce(address: address, "its handshake failed (no CURVE key, or the wrong server key)")
+            }
+        default:
+            break
+        }
+    }
+
+    /// Logs the first refusal per host and reason (a refused client
+    /// reconnects from a new port every few hundred milliseconds).
+    private func refusedOnce(address: String, _ reason: String) {
+        let host = address.hasPrefix("[") ? String(address.prefix { $0 != "]" }) : String(address.prefix { $0 != ":" })
+        let first = lock.withLock { logged.insert(host + "\u{0}" + reason).inserted }
+        if first { log("refused a client at \(address.isEmpty ? "a local (ipc) socket" : address): \(reason) (further refusals from that host are counted, not logged)") }
+    }
+
+    /// `HOST:PORT` of a TCP peer, "" for a local (ipc) one; nil when the
+    /// connection closed before its address could be read.
+    private func peerAddress(of fd: Int32) -> String? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let ok = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) == 0 }
+        }
+        guard ok else { return nil }
+        guard Int32(storage.ss_family) != AF_UNIX else { return "" }
+        var host = [CChar](repeating: 0, count: Int(NI_MAXHOST)), port = [CChar](repeating: 0, count: Int(NI_MAXSERV))
+        let status = withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                getnameinfo($0, length, &host, socklen_t(host.count), &port, socklen_t(port.count), NI_NUMERICHOST | NI_NUMERICSERV)
+            }
+        }
+        guard status == 0 else { return nil }
+        let text = String(cString: host)
+        return Int32(storage.ss_family) == AF_INET6 ? "[\(text)]:\(String(cString: port))" : "\(text):\(String(cString: port))"
+    }
+}

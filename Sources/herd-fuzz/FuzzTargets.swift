@@ -1,0 +1,57 @@
+import Foundation
+import HerdTraining
+import HerdTransport
+
+/// The code the fuzzers drive: each input must be accepted or rejected
+/// with the component's own error; anything else (a crash, a trap, another
+/// error type) is a finding. Shared by the libFuzzer build and the replayer.
+enum FuzzTarget: String, CaseIterable {
+    /// `WireCodec.decode` on one frame.
+    case codec
+    /// `ConfigCoder.read` of a `TrainConfig` from YAML text.
+    case config
+
+    /// Runs one input; returns a description of a finding, or nil.
+    func run(_ bytes: UnsafeRawBufferPointer) -> String? {
+        switch self {
+        case .codec:
+            do {
+                let (message, sequence) = try WireCodec.decode(bytes)
+                // What decodes must encode back to the same bytes.
+                let again = WireCodec.encode(message, sequence: sequence)
+                return again.elementsEqual(bytes) ? nil : "a decoded frame re-encodes differently"
+            } catch is ProtocolError {
+                return nil
+            } catch {
+                return "decode threw \(type(of: error)): \(error)"
+            }
+        case .config:
+            let text = String(decoding: bytes, as: UTF8.self)
+            do {
+                let config = try ConfigCoder.read(TrainConfig.self, yaml: text, file: "fuzz.yaml", defaults: TrainConfig())
+                // What loads must write out and load back to the same config.
+                let again = try ConfigCoder.read(TrainConfig.self, yaml: ConfigCoder.yaml(config), file: "fuzz-again.yaml", defaults: TrainConfig())
+                return again == config ? nil : "a loaded config does not survive writing and reading back"
+            } catch is ConfigError {
+                return nil
+            } catch {
+                return "read threw \(type(of: error)): \(error)"
+            }
+        }
+    }
+}
+
+/// One valid frame of every kind: the codec fuzzer's starting corpus.
+let codecSeeds: [WireMessage] = [
+    .hello(Hello(capacity: 64, pid: 4242, label: "host:4242")),
+    .assign(Assign(workerIndex: 3, firstEnvironmentID: 192, environment: "CartPole-v1", settingsJSON: #"{"length":5}"#, seeds: [1, .max, 0])),
+    .ready(Ready(environmentCount: 3, observationSize: 50, actionSize: 1, actionKind: 0, discreteActions: 3, observationShape: [1, 10, 5])),
+    .reset,
+    .actions(Actions(environmentCount: 2, actionSize: 2, values: [0.5, -1, 3, -0.0])),
+    .results(Results(environmentCount: 2, observationSize: 3, observations: [1, 2, 3, 4, 5, 6], rewards: [1, -0.5],
+                     terminated: [true, false], truncated: [false, true],
+                     finalObservations: [FinalObservation(index: 0, observation: [7, 8, 9])])),
+    .heartbeat,
+    .goodbye,
+    .error(WireError(code: .limitExceeded, message: "over a limit")),
+]

@@ -1,0 +1,164 @@
+import Foundation
+import HerdEnvironments
+import HerdRuntime
+import HerdTestSupport
+import HerdTransport
+import XCTest
+
+/// CURVE authentication and the learner's limits, with real worker
+/// processes and real sockets over loopback TCP.
+final class FleetSecurityTests: XCTestCase {
+    var scratch: URL!
+
+    override func setUpWithError() throws {
+        guard CurveKeyPair.isSupported else { throw XCTSkip("this libzmq has no CURVE") }
+        scratch = try temporaryDirectory()
+    }
+
+    override func tearDown() { if let scratch { try? FileManager.default.removeItem(at: scratch) } }
+
+    /// Steps whatever is ready for `seconds`, sending actions back at once.
+    func drive(_ pool: ProcessPool, _ seconds: Double, until done: () -> Bool = { false }) throws -> [Batch] {
+        var seen: [Batch] = []
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline, !done() {
+            let batch = try pool.receiveReady(maxBatchSize: pool.environmentCount, fullBatchSize: pool.environmentCount, timeout: 0.01)
+            seen.append(batch)
+            if batch.count > 0 { try pool.send([Float](repeating: 0, count: batch.count), environmentIDs: batch.environmentIDs) }
+        }
+        return seen
+    }
+
+    /// Every message `socket` receives within `milliseconds` of quiet.
+    func replies(_ socket: ZMQSocket, milliseconds: Int = 300) throws -> [WireMessage] {
+        var out: [WireMessage] = []
+        while let frames = try socket.receive(timeoutMilliseconds: milliseconds) {
+            if let message = try? WireCodec.decode(frames[0].bytes).message { out.append(message) }
+        }
+        return out
+    }
+
+    func remotePool(port: Int, curve: CurveServerSettings?, configure: (inout PoolConfiguration) -> Void = { _ in }) throws -> ProcessPool {
+        var config = PoolConfiguration(environment: "CartPole-v1", workers: 1, environmentsPerWorker: 2, herdExecutable: try herdExecutable())
+        config.listen = "tcp://127.0.0.1:\(port)"
+        config.remoteWorkers = 2
+        config.remoteTimeout = 2
+        config.logEvents = false
+        config.curve = curve
+        configure(&config)
+        return try ProcessPool(config)
+    }
+
+    func testKeys_writeReadAndDerive_secretIsPrivate_authorizedDirectoryTakesPublicKeysOnly() throws {
+        let pair = try CurveKeyPair.generate()
+        let dir = scratch.appendingPathComponent("keys")
+        try pair.write(to: dir)
+        var info = stat()
+        XCTAssertEqual(stat(dir.appendingPathComponent("secret.key").path, &info), 0)
+        XCTAssertEqual(info.st_mode & 0o777, 0o600)
+        XCTAssertEqual(try CurveKeyPair.readSecret(dir.appendingPathComponent("secret.key")), pair, "the public key is derived from the secret")
+        XCTAssertEqual(try CurveKeyPair.readKey(dir.appendingPathComponent("public.key")), pair.publicKey)
+        XCTAssertThrowsError(try pair.write(to: dir)) { XCTAssertTrue("\($0)".contains("refusing to overwrite"), "\($0)") }
+        // Z85 round trip of the raw key.
+        XCTAssertEqual(CurveKeyPair.z85Encode(try XCTUnwrap(CurveKeyPair.z85Decode(pair.publicKey))), pair.publicKey)
+
+        let authorized = scratch.appendingPathComponent("authorized")
+        try FileManager.default.createDirectory(at: authorized, withIntermediateDirectories: true)
+        XCTAssertThrowsError(try CurveKeyPair.readAuthorizedKeys(authorized)) { XCTAssertTrue("\($0)".contains("no *.key files"), "\($0)") }
+        try FileManager.default.copyItem(at: dir.appendingPathComponent("public.key"), to: authorized.appendingPathComponent("a.key"))
+        XCTAssertEqual(try CurveKeyPair.readAuthorizedKeys(authorized), [pair.publicKey])
+        try Data("not a key\n".utf8).write(to: authorized.appendingPathComponent("b.key"))
+        XCTAssertThrowsError(try CurveKeyPair.readAuthorizedKeys(authorized)) { XCTAssertTrue("\($0)".contains("b.key"), "\($0)") }
+        try FileManager.default.removeItem(at: authorized.appendingPathComponent("b.key"))
+        try FileManager.default.copyItem(at: dir.appendingPathComponent("secret.key"), to: authorized.appendingPathComponent("c.key"))
+        XCTAssertThrowsError(try CurveKeyPair.readAuthorizedKeys(authorized)) { XCTAssertTrue("\($0)".contains("secret key"), "\($0)") }
+    }
+
+    /// A CURVE pool: its own local worker authenticates with the pool's
+    /// key; a real remote worker with an authorised key joins; a client with
+    /// an unknown key and one with no key are refused at the handshake,
+    /// never reach the protocol (no refusal, no assignment, no data) and do
+    /// not disturb stepping.
+    func testCurvePool_letsInAuthorisedWorkersOnly() throws {
+        let learner = try CurveKeyPair.generate(), daemon = try CurveKeyPair.generate(), stranger = try CurveKeyPair.generate()
+        let keys = scratch.appendingPathComponent("daemon"), server = scratch.appendingPathComponent("server")
+        try daemon.write(to: keys)
+        try learner.write(to: server)
+        let port = freeTCPPort()
+        let pool = try remotePool(port: port, curve: CurveServerSettings(keys: learner, authorizedKeys: [daemon.publicKey]))
+        defer { pool.close() }
+        XCTAssertEqual(try pool.reset().environmentIDs, [0, 1], "the local worker authenticates with the pool's own key")
+
+        let context = ZMQContext()
+        let unknown = try ZMQSocket(context, .dealer)
+        try unknown.setCurveClient(publicKey: stranger.publicKey, secretKey: stranger.secretKey, serverKey: learner.publicKey)
+        try unknown.connect("tcp://127.0.0.1:\(port)")
+        let plain = try ZMQSocket(context, .dealer)
+        try plain.connect("tcp://127.0.0.1:\(port)")
+        let hello = WireCodec.encode(.hello(Hello(capacity: 2, pid: 1, label: "intruder")), sequence: 0)
+        try unknown.send([hello], dontWait: true)
+        try plain.send([hello], dontWait: true)
+
+        let worker = try ChildProcess(executable: try herdExecutable(), arguments: [
+            "env-worker", "--connect", "tcp://127.0.0.1:\(port)", "--capacity", "2",
+            "--curve-key", keys.appendingPathComponent("secret.key").path, "--server-key", server.appendingPathComponent("public.key").path])
+        defer { worker.terminate() }
+        try pool.send([0, 0], environmentIDs: [0, 1])
+        let seen = try drive(pool, 8) { pool.remoteJoined == 1 && (pool.curveCounts?.refused ?? 0) >= 2 }
+        _ = try drive(pool, 1)
+        XCTAssertEqual(pool.remoteJoined, 1, "only the authorised worker joins")
+        XCTAssertTrue(seen.contains { $0.environmentIDs.contains(2) } || pool.remoteJoined == 1)
+        let counts = try XCTUnwrap(pool.curveCounts)
+        XCTAssertGreaterThanOrEqual(counts.unknownKey, 1, "\(counts)")
+        XCTAssertGreaterThanOrEqual(counts.failedHandshake, 1, "\(counts)")
+        XCTAssertGreaterThanOrEqual(counts.accepted, 2, "the local and the remote worker")
+        XCTAssertEqual(try replies(unknown), [], "an unknown key gets nothing")
+        XCTAssertEqual(try replies(plain), [], "no key gets nothing")
+        XCTAssertEqual(pool.remoteRefused, 0, "refused clients never reach the protocol")
+        XCTAssertEqual(pool.badFrames, 0)
+        let later = try drive(pool, 1)
+        XCTAssertTrue(later.contains { $0.environmentIDs.contains(0) } && later.contains { $0.environmentIDs.contains(2) },
+                      "local and remote environments go on stepping")
+    }
+
+    /// Over a limit: a frame larger than the maximum, or more messages out
+    /// of turn than allowed, gets `error` 6 and goodbye; whatever the peer
+    /// sends afterwards is dropped; the pool goes on.
+    func testLimits_oversizedFrame_andMessagesOutOfTurn_disconnectThePeer() throws {
+        let port = freeTCPPort()
+        let pool = try remotePool(port: port, curve: nil) { config in
+            config.limits.maxMessageBytes = 4096
+            config.maxPendingMessages = 3
+        }
+        defer { pool.close() }
+        _ = try pool.reset()
+        try pool.send([0, 0], environmentIDs: [0, 1])
+        let context = ZMQContext()
+        let big = try ZMQSocket(context, .dealer)
+        try big.connect("tcp://127.0.0.1:\(port)")
+        try big.send([WireCodec.encode(.hello(Hello(capacity: 2, pid: 1, label: "big")), sequence: 0)])
+        _ = try drive(pool, 0.5)
+        guard case .assign = try replies(big).first else { return XCTFail("the peer should be assigned first") }
+        try big.send([[UInt8](repeating: 7, count: 10_000)])
+        let chatty = try ZMQSocket(context, .dealer)
+        try chatty.connect("tcp://127.0.0.1:\(port)")
+        for _ in 0..<5 { try chatty.send([[1, 2, 3]]) }
+        _ = try drive(pool, 1)
+        for (socket, reason) in [(big, "message bytes"), (chatty, "out of turn")] {
+            let messages = try replies(socket)
+            guard messages.count == 2, case let .error(error) = messages[0], messages[1] == .goodbye else {
+                return XCTFail("expected error then goodbye, got \(messages)")
+            }
+            XCTAssertEqual(error.code, .limitExceeded)
+            XCTAssertTrue(error.message.contains(reason), error.message)
+        }
+        XCTAssertEqual(pool.peersOverLimit, 2)
+        let dropped = pool.badFrames
+        try chatty.send([WireCodec.encode(.hello(Hello(capacity: 2, pid: 1, label: "again")), sequence: 0)])
+        let after = try drive(pool, 0.5)
+        XCTAssertEqual(try replies(chatty), [], "a disconnected peer's messages are dropped")
+        XCTAssertEqual(pool.badFrames, dropped + 1)
+        XCTAssertEqual(pool.remoteJoined, 1, "only the first peer ever took a place")
+        XCTAssertTrue(after.contains { $0.environmentIDs == [0, 1] }, "the local worker goes on")
+    }
+}
