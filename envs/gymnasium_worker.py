@@ -212,6 +212,13 @@ def main():
     sock.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)
     if args.identity:
         sock.setsockopt(zmq.ROUTING_ID, args.identity.encode())
+    # A CURVE learner passes its local workers a key pair and its own public
+    # key in the environment (PROTOCOL.md, "Authentication").
+    secret, server = os.environ.get("HERD_CURVE_SECRET_KEY"), os.environ.get("HERD_CURVE_SERVER_KEY")
+    if secret and server:
+        sock.curve_secretkey = secret.encode()
+        sock.curve_publickey = zmq.curve_public(secret.encode())
+        sock.curve_serverkey = server.encode()
     sock.connect(args.connect)
     parent = os.getppid()
     sock.send(frame(HELLO, 0, struct.pack("<II", MAX_ENVS, os.getpid()) + text(label, 16)))

@@ -35,7 +35,8 @@ run() {  # target runs max_len seed-dir
     limit=(-runs="$runs")
     [ -n "$seconds" ] && limit=(-max_total_time="$seconds")
     echo "fuzz $target: ${limit[*]}" >&2
-    if HERD_FUZZ_TARGET=$target .build-fuzz/release/herd-fuzz "${limit[@]}" -max_len="$max_len" -print_final_stats=1 \
+    # Swift's own crash handler would take the signal before libFuzzer saves the input.
+    if SWIFT_BACKTRACE=enable=no HERD_FUZZ_TARGET=$target .build-fuzz/release/herd-fuzz "${limit[@]}" -max_len="$max_len" -print_final_stats=1 \
         -artifact_prefix="Tests/Fuzz/regressions/$target/" "$work/$target" "$seeds" > "$work/$target.log" 2>&1; then
         done_runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/$target.log" | grep -o '[0-9]*$')
         echo "fuzz $target: ${done_runs:-?} inputs, no finding"

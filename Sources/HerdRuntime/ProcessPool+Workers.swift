@@ -250,6 +250,9 @@ extension ProcessPool {
     @discardableResult
     func countOutOfTurn(_ identity: [UInt8], _ slot: WorkerSlot?, _ reason: String) -> Bool {
         guard slot?.isRemote != false else { return false }
+        // Every connection of a remote peer has a new identity: keep the
+        // per-peer books bounded on a learner that runs for days.
+        if outOfTurn.count >= Self.peerBookLimit { outOfTurn.removeAll() }
         let count = outOfTurn[identity, default: 0] + 1
         outOfTurn[identity] = count
         guard count > configuration.maxPendingMessages else { return false }
@@ -262,6 +265,7 @@ extension ProcessPool {
     func overLimit(_ identity: [UInt8], _ slot: WorkerSlot?, _ reason: String) {
         badFrames += 1
         peersOverLimit += 1
+        if bannedPeers.count >= Self.peerBookLimit { bannedPeers.removeAll() }
         bannedPeers.insert(identity)
         outOfTurn[identity] = nil
         let label = slot?.remoteLabel ?? String(decoding: identity.prefix(32), as: UTF8.self)
@@ -358,8 +362,13 @@ extension ProcessPool {
         return nil
     }
 
+    /// Most peers each per-peer record (out-of-turn counts, bans, logged
+    /// peers) holds before it is cleared.
+    static let peerBookLimit = 4096
+
     func reject(_ peer: [UInt8], _ reason: String) {
         badFrames += 1
+        if loggedPeers.count >= Self.peerBookLimit { loggedPeers.removeAll() }
         if loggedPeers.insert(peer).inserted {
             log("dropped a bad frame from \(String(decoding: peer, as: UTF8.self)) (further ones from this peer are counted, not logged): \(reason)")
         }

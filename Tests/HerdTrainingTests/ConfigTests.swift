@@ -118,6 +118,41 @@ final class ConfigTests: XCTestCase {
         }
     }
 
+    /// Yams traps on a mapping key that is a list or mapping; the loader
+    /// rejects it first (found by the config fuzzer, scripts/fuzz.sh).
+    func testNonScalarMappingKeys_areAClearError_notACrash() {
+        for text in ["? [a, b]\n: 1\n", "environment:\n  ? {name: CartPole-v1}\n  : 2\n", "base: &b\n  ? [1]\n  : 2\nother:\n  <<: *b\n",
+                     "{[1]: 2}\n", "seq:\n  - {? {a: 1} : 2}\n"] {
+            XCTAssertThrowsError(try ConfigCoder.read(yaml: text, file: "bad.yaml", defaults: TrainConfig()), text) { error in
+                XCTAssertTrue("\(error)".contains("a mapping key must be a plain value"), "\(error)")
+            }
+        }
+    }
+
+    func testFleetSection_curveNeedsBothKeys_limitsAreChecked_portMeansLoopback() throws {
+        let vtrace = configs.appendingPathComponent("cartpole_vtrace.yaml")
+        let config = try TrainConfig.load(vtrace, overrides: ["fleet.listen='5555'", "fleet.max_frame_bytes=65536"])
+        XCTAssertEqual(config.fleet.listen, "tcp://127.0.0.1:5555")
+        XCTAssertFalse(config.fleet.listensBeyondLoopback)
+        XCTAssertEqual(config.fleet.maxFrameBytes, 65536)
+        for listen in ["tcp://0.0.0.0:5555", "tcp://*:5555", "tcp://10.0.0.2:5555"] {
+            XCTAssertTrue(try TrainConfig.load(vtrace, overrides: ["fleet.listen=\(listen)"]).fleet.listensBeyondLoopback, listen)
+        }
+        for listen in ["tcp://127.0.0.1:5555", "tcp://[::1]:5555", "tcp://localhost:5555"] {
+            XCTAssertFalse(try TrainConfig.load(vtrace, overrides: ["fleet.listen=\(listen)"]).fleet.listensBeyondLoopback, listen)
+        }
+        for (overrides, key) in [
+            (["fleet.curve_secret_key=/k/secret.key"], "fleet.curve_secret_key"),
+            (["fleet.authorized_keys=/k"], "fleet.authorized_keys"),
+            (["fleet.max_frame_bytes=10"], "fleet.max_frame_bytes"),
+            (["fleet.max_envs_per_worker=2"], "fleet.max_envs_per_worker"),
+            (["fleet.max_pending_messages=0"], "fleet.max_pending_messages"),
+            (["max_consecutive_nonfinite=0"], "max_consecutive_nonfinite"),
+        ] {
+            XCTAssertThrowsError(try TrainConfig.load(vtrace, overrides: overrides)) { XCTAssertTrue("\($0)".contains(key), "\($0)") }
+        }
+    }
+
     func testMissingFile_isNamed() {
         XCTAssertThrowsError(try TrainConfig.load(URL(fileURLWithPath: "/nonexistent/x.yaml"))) { error in
             XCTAssertTrue("\(error)".hasPrefix("/nonexistent/x.yaml: cannot read"), "\(error)")
@@ -133,6 +168,6 @@ enum PPOSettingsKeys {
 }
 
 enum TopLevelKeys {
-    static let all = ["agent", "checkpoint", "device", "environment", "evaluation", "fleet", "logging", "name", "network", "ppo",
+    static let all = ["agent", "checkpoint", "device", "environment", "evaluation", "fleet", "logging", "max_consecutive_nonfinite", "name", "network", "ppo",
                       "r2d2", "seed", "total_steps", "vtrace"]
 }

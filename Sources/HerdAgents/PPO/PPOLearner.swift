@@ -216,14 +216,16 @@ public final class PPOLearner {
         }
         let (gradients, norm) = clipByGlobalNormIfPositive(tape.gradients(of: loss, wrt: trainable),
                                                            maxNorm: settings.maxGradientNorm)
-        if nonFinite.admit(loss: try loss.hostScalars()[0], gradientNorm: norm) { optimizer.step(gradients) }
+        // One read of the parts serves the statistics and the guard (the total is the loss above).
+        let losses = try Tensor.stack([policyLoss, valueLoss, entropy]).hostScalars()
+        let total = losses[0] + losses[1] * settings.valueCoefficient - losses[2] * settings.entropyCoefficient
+        if nonFinite.admit(loss: total, gradientNorm: norm) { optimizer.step(gradients) }
         try device.synchronize()
         let newLogProbabilities = try logProbabilities.hostScalars()
         var clipped = 0
         for (new, old) in zip(newLogProbabilities, b.oldLogProbabilitiesHost) where abs(Foundation.exp(new - old) - 1) > clipRange {
             clipped += 1
         }
-        let losses = try Tensor.stack([policyLoss, valueLoss, entropy]).hostScalars()
         return (Double(losses[0]), Double(losses[1]), Double(losses[2]), Double(norm), clipped)
     }
 

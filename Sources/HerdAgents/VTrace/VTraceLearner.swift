@@ -200,10 +200,12 @@ public final class VTraceLearner {
         }
         let (gradients, norm) = clipByGlobalNormIfPositive(tape.gradients(of: loss, wrt: trainable),
                                                            maxNorm: settings.maxGradientNorm)
-        statistics.skipped = !nonFinite.admit(loss: try loss.hostScalars()[0], gradientNorm: norm)
+        // One read of the parts serves the statistics and the guard (the total is the loss above).
+        let losses = try Tensor.stack([policyLoss, baselineLoss, entropy]).hostScalars()
+        let total = losses[0] + losses[1] * settings.baselineCoefficient - losses[2] * settings.entropyCoefficient
+        statistics.skipped = !nonFinite.admit(loss: total, gradientNorm: norm)
         if !statistics.skipped { optimizer.step(gradients) }
         try device.synchronize()
-        let losses = try Tensor.stack([policyLoss, baselineLoss, entropy]).hostScalars()
         statistics.policyLoss = Double(losses[0])
         statistics.baselineLoss = Double(losses[1])
         statistics.entropy = Double(losses[2])

@@ -41,7 +41,14 @@ public final class ConfigCoder {
                                               overrides: [String] = [], defaults: T) throws -> T {
         var root: [String: Any]
         do {
-            let loaded = try Yams.load(yaml: text)
+            // Compose first and check the tree: Yams' constructor traps on a
+            // mapping key that is not a plain value (found by scripts/fuzz.sh;
+            // Tests/Fuzz/regressions/config/).
+            let node = try Yams.compose(yaml: text)
+            if let node, let problem = unsupportedKey(in: node) {
+                throw ConfigError.unreadable(file: file, reason: "not a config: \(problem)")
+            }
+            let loaded = node?.any
             if loaded == nil || loaded is NSNull {
                 root = [:]
             } else if let map = loaded as? [String: Any] {
@@ -60,6 +67,28 @@ public final class ConfigCoder {
         try value.describe(coder)
         try coder.finishMapping()
         return value
+    }
+
+    /// The first mapping key in `node` that is not a plain scalar (a
+    /// sequence or mapping used as a key), described with its line.
+    private static func unsupportedKey(in node: Node) -> String? {
+        var pending = [node]
+        while let next = pending.popLast() {
+            switch next {
+            case .scalar:
+                break
+            case let .sequence(sequence):
+                pending.append(contentsOf: sequence)
+            case let .mapping(mapping):
+                for (key, value) in mapping {
+                    guard case .scalar = key else {
+                        return "line \(key.mark.map { "\($0.line)" } ?? "?"): a mapping key must be a plain value, not a list or mapping"
+                    }
+                    pending.append(value)
+                }
+            }
+        }
+        return nil
     }
 
     /// Reads `T` from a YAML file.
