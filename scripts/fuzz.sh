@@ -4,8 +4,8 @@
 #   scripts/fuzz.sh [--codec-runs N] [--config-runs N] [--seconds S]
 #
 # Builds `herd-fuzz` twice: with -sanitize=fuzzer -DFUZZING (libFuzzer drives
-# it; .build-fuzz/) and plainly (it writes the codec's seed frames and
-# replays inputs). The codec target starts from one valid frame of every
+# it; .build-fuzz/) and as in scripts/test.sh (it writes the codec's seed
+# frames and replays inputs). The codec target starts from one valid frame of every
 # kind, the config target from configs/*.yaml. Defaults: 1,000,000 codec
 # inputs and 100,000 config inputs. --seconds bounds each target's time
 # instead (CI). A crash, trap or wrong error type is saved under
@@ -23,7 +23,8 @@ while [ $# -gt 0 ]; do
     esac
 done
 scripts/setup.sh
-swift build -c release --product herd-fuzz
+# -enable-testing: the same flags as scripts/test.sh, so the two share one build.
+swift build -c release --product herd-fuzz -Xswiftc -enable-testing
 swift build -c release --product herd-fuzz --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
