@@ -268,7 +268,8 @@ extension ProcessPool {
         if bannedPeers.count >= Self.peerBookLimit { bannedPeers.removeAll() }
         bannedPeers.insert(identity)
         outOfTurn[identity] = nil
-        let label = slot?.remoteLabel ?? String(decoding: identity.prefix(32), as: UTF8.self)
+        // ZeroMQ's own routing ids are binary: name an unknown peer by them in hex.
+        let label = slot?.remoteLabel ?? "peer " + identity.prefix(32).map { String(format: "%02x", $0) }.joined()
         log("disconnected remote worker \(label): over a limit: \(reason)")
         if let slot { vacate(slot, reason: "went over a limit", sayGoodbye: false) }
         let frames = [WireCodec.encode(.error(WireError(code: .limitExceeded, message: "over a learner limit: \(reason)")), sequence: 0),

@@ -135,7 +135,7 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(config.fleet.listen, "tcp://127.0.0.1:5555")
         XCTAssertFalse(config.fleet.listensBeyondLoopback)
         XCTAssertEqual(config.fleet.maxFrameBytes, 65536)
-        for listen in ["tcp://0.0.0.0:5555", "tcp://*:5555", "tcp://10.0.0.2:5555"] {
+        for listen in ["tcp://0.0.0.0:5555", "tcp://*:5555", "tcp://10.0.0.2:5555", "tcp://", "tcp://eth0"] {
             XCTAssertTrue(try TrainConfig.load(vtrace, overrides: ["fleet.listen=\(listen)"]).fleet.listensBeyondLoopback, listen)
         }
         for listen in ["tcp://127.0.0.1:5555", "tcp://[::1]:5555", "tcp://localhost:5555"] {

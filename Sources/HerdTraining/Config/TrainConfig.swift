@@ -162,8 +162,9 @@ public struct FleetConfig: ConfigSection, Equatable, Sendable {
 
     /// Whether `listen` binds beyond this machine (not 127.x, ::1 or localhost).
     public var listensBeyondLoopback: Bool {
-        guard let listen, let colon = listen.lastIndex(of: ":") else { return false }
-        let host = listen.dropFirst("tcp://".count).prefix(upTo: colon).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        guard let listen else { return false }
+        let rest = listen.dropFirst("tcp://".count)
+        let host = rest.prefix(upTo: rest.lastIndex(of: ":") ?? rest.endIndex).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         return !(host.hasPrefix("127.") || host == "::1" || host == "localhost")
     }
 }

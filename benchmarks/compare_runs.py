@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Compares two benchmark-suite runs (the stability check):
+
+    python3 benchmarks/compare_runs.py RUN_A RUN_B [--limit 0.15]
+
+RUN_A and RUN_B are directories holding results.json (benchmarks/run.sh
+--out). For every figure both runs have, it prints both medians, the
+difference relative to the smaller one, and each run's own spread
+((max - min) / median over its repeats). Throughput figures (steps/s,
+GFLOP/s, and the µs of one training step) must differ by at most --limit;
+the others (latency percentiles, ratios, returns) are shown for
+information. Exits 1 when a throughput figure is outside the
+limit, and writes the table as markdown to RUN_B/stability.md.
+"""
+import argparse, json, os, sys
+
+parser = argparse.ArgumentParser()
+parser.add_argument("a")
+parser.add_argument("b")
+parser.add_argument("--limit", type=float, default=0.15)
+args = parser.parse_args()
+
+
+def figures(run):
+    with open(os.path.join(run, "results.json")) as f:
+        return json.load(f)["figures"]
+
+
+def spread(figure):
+    runs = figure.get("runs") or []
+    return (max(runs) - min(runs)) / abs(figure["median"]) if len(runs) > 1 and figure["median"] else 0.0
+
+
+a, b = figures(args.a), figures(args.b)
+rows, outside = [], []
+for key in sorted(set(a) & set(b)):
+    fa, fb = a[key], b[key]
+    ma, mb = fa["median"], fb["median"]
+    if ma is None or mb is None:
+        continue
+    # Rates, and the per-step times of training steps (their inverse).
+    throughput = fa["unit"] in ("steps/s", "GFLOP/s") or key.endswith("_step_us")
+    smaller = min(abs(ma), abs(mb))
+    difference = abs(ma - mb) / smaller if smaller else 0.0
+    verdict = ("ok" if difference <= args.limit else "OUTSIDE") if throughput else "info"
+    if verdict == "OUTSIDE":
+        outside.append(key)
+    rows.append(f"| {key} | {fa['unit']} | {ma:,.4g} | {mb:,.4g} | {difference * 100:.1f}% | "
+                f"{spread(fa) * 100:.0f}% / {spread(fb) * 100:.0f}% | {verdict} |")
+table = "\n".join([f"| figure | unit | run A median | run B median | difference | spread A / B | within {args.limit:.0%} |",
+                   "|---|---|---|---|---|---|---|"] + rows)
+print(table)
+with open(os.path.join(args.b, "stability.md"), "w") as f:
+    f.write(f"# Stability: {args.a} against {args.b}\n\n{table}\n")
+if outside:
+    print(f"outside {args.limit:.0%}: {', '.join(outside)}")
+    sys.exit(1)
+print(f"every throughput figure within {args.limit:.0%}")
