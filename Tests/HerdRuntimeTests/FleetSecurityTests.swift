@@ -129,6 +129,8 @@ final class FleetSecurityTests: XCTestCase {
         let pool = try remotePool(port: port, curve: nil) { config in
             config.limits.maxMessageBytes = 4096
             config.maxPendingMessages = 3
+            // The raw peers never heartbeat: only a limit may end them here.
+            config.remoteTimeout = 60
         }
         defer { pool.close() }
         _ = try pool.reset()
