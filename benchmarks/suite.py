@@ -47,12 +47,19 @@ class Suite:
         self.results = {"figures": {}, "tables": {}, "errors": {}}
         self.quick, self.tiny = args.quick or args.tiny, args.tiny
         # Step budgets: full, --quick, --tiny (CI: only that every key appears).
-        self.repeats = 1 if self.tiny else 3
+        # Throughput figures: one sample per round, rounds spread over the run.
+        self.rounds = 1 if self.tiny else (args.rounds or 7)
+        self.round, self.samples = 0, {}
         self.scale = 0.002 if self.tiny else (0.25 if self.quick else 1.0)
         self.work = tempfile.mkdtemp(prefix="herd-bench-")
 
     def steps(self, n, floor=1000):
         return max(floor, int(n * self.scale))
+
+    def sample_steps(self, n, floor=1000):
+        """A throughput sample's budget: --quick halves it (not a quarter: a
+        sample shorter than about a second is mostly the host's noise)."""
+        return self.steps(n, floor) if self.tiny else int(n * (0.5 if self.quick else 1.0))
 
     def record(self, key, build):
         started = time.time()
@@ -66,9 +73,6 @@ class Suite:
             self.results["errors"][key] = str(error)
             print(f"suite: {key} failed: {error}", file=sys.stderr)
         print(f"suite: {key} ({time.time() - started:.0f} s)", file=sys.stderr)
-
-    def repeat(self, run, key="steps_per_second"):
-        return [run()[key] for _ in range(self.repeats)]
 
     # MARK: Machine and versions
 
@@ -98,31 +102,83 @@ class Suite:
         self.results["machine"] = {"cpu": cpu, "cores": os.cpu_count(), "memory_bytes": memory,
                                    "system": platform.platform(), "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
         self.results["versions"] = versions
-        self.results["settings"] = {"quick": self.quick, "tiny": self.tiny, "repeats": self.repeats, "step_scale": self.scale,
+        self.results["settings"] = {"quick": self.quick, "tiny": self.tiny, "rounds": self.rounds, "step_scale": self.scale,
                                     "peers": bool(self.args.peers), "seed": 0}
 
-    # MARK: Environments and the pool
+    # MARK: Throughput rounds
 
-    def environments(self):
+    def throughput_round(self):
+        """One sample of every throughput figure (environment stepping, the
+        pool, the peers, tensor kernels). The suite takes `rounds` of these
+        spread over its whole run, between the other sections: on a shared
+        host, throughput drifts over minutes and differs from one process to
+        the next (placement, caches), so a figure's repeats are separate
+        processes at separate times and its median is not one stretch's luck."""
         h = self.herd
-        self.record("env_in_process_cartpole", lambda: figure(self.repeat(lambda: json_of(
-            [h, "bench", "envs", "--in-process", "--env", "CartPole-v1", "--steps", str(self.steps(5_000_000)), "--json"])), "steps/s"))
         pool = lambda extra: json_of([h, "bench", "envs", "--env", "CartPole-v1", "--workers", "2", "--envs-per-worker", "64",
-                                      "--steps", str(self.steps(2_000_000)), "--json"] + extra)
-        sync_runs = [pool([]) for _ in range(self.repeats)]
-        self.results["figures"]["pool_sync_2x64"] = figure([r["steps_per_second"] for r in sync_runs], "steps/s")
-        self.results["figures"]["pool_roundtrip_p50"] = figure([r["latency_p50_us"] for r in sync_runs], "µs")
-        self.results["figures"]["pool_roundtrip_p99"] = figure([r["latency_p99_us"] for r in sync_runs], "µs")
-        self.record("pool_async_2x64_batch64", lambda: figure(self.repeat(lambda: pool(["--async", "--batch-size", "64"])), "steps/s"))
+                                      "--steps", str(self.sample_steps(2_000_000)), "--json"] + extra)
+        self.sample("env_in_process_cartpole", lambda: {"env_in_process_cartpole": (json_of(
+            [h, "bench", "envs", "--in-process", "--env", "CartPole-v1", "--steps", str(self.sample_steps(20_000_000, floor=100_000)),
+             "--json"])["steps_per_second"], "steps/s")})
+
+        def sync():
+            r = pool([])
+            return {"pool_sync_2x64": (r["steps_per_second"], "steps/s"), "pool_roundtrip_p50": (r["latency_p50_us"], "µs"),
+                    "pool_roundtrip_p99": (r["latency_p99_us"], "µs")}
+        self.sample("pool_sync_2x64", sync)
+        self.sample("pool_async_2x64_batch64", lambda: {"pool_async_2x64_batch64": (
+            pool(["--async", "--batch-size", "64"])["steps_per_second"], "steps/s")})
         if self.args.peers:
-            peer = lambda name, envs, steps, extra=[]: json_of([self.args.peers, "benchmarks/peer_envs.py", name, "--envs", str(envs),
-                                                                "--steps", str(self.steps(steps))] + extra)
-            self.record("gymnasium_sync_16", lambda: figure(self.repeat(lambda: peer("gymnasium-sync", 16, 200_000)), "steps/s"))
-            self.record("gymnasium_async_16", lambda: figure(self.repeat(lambda: peer("gymnasium-async", 16, 100_000)), "steps/s"))
-            self.record("envpool_sync_128", lambda: figure(self.repeat(lambda: peer("envpool", 128, 2_000_000)), "steps/s"))
+            def peer(key, name, envs, steps):
+                self.sample(key, lambda: {key: (json_of(
+                    [self.args.peers, "benchmarks/peer_envs.py", name, "--envs", str(envs),
+                     "--steps", str(self.sample_steps(steps, floor=5_000))])["steps_per_second"], "steps/s")})
+            peer("gymnasium_sync_16", "gymnasium-sync", 16, 200_000)
+            peer("gymnasium_async_16", "gymnasium-async", 16, 50_000)
+            peer("envpool_sync_128", "envpool", 128, 2_000_000)
+        # The tensor benchmark's own repeats are timed runs in one process;
+        # --tiny only checks that it runs.
+        tensor_size = ["--quick"] if self.tiny else ["--repeats", "3" if self.quick else "7"]
+
+        def tensor():
+            r = json_of([h, "bench", "tensor", "--json"] + tensor_size)
+            units = {"mlp_step_us": "µs", "ppo_step_256_us": "µs", "ppo_step_64_us": "µs", "lstm_step_us": "µs",
+                     "matmul_ratio": "×", "op_overhead_ns": "ns"}
+            out = {f"tensor_{k}": (r[k], u) for k, u in units.items() if k in r}
+            out.update({f"tensor_{k}": (v, "GFLOP/s") for k, v in r.items() if k.endswith("_gflops")})
+            return out
+        self.sample("tensors", tensor)
+        if self.args.peers:
+            iterations = "100" if self.tiny else ("300" if self.quick else "2000")
+            self.sample("torch_mlp_step_us", lambda: {"torch_mlp_step_us": (json_of(
+                [self.args.peers, "benchmarks/torch_mlp_step.py", "2", iterations])["torch_mlp_step_us"], "µs")})
+
+    def sample(self, name, run):
+        """Runs one probe and adds each of its figures' values to that figure's runs."""
+        started = time.time()
+        try:
+            for key, (value, unit) in run().items():
+                self.samples.setdefault(key, {"unit": unit, "runs": []})["runs"].append(value)
+        except Exception as error:  # noqa: BLE001 - recorded, not hidden
+            self.results["errors"][f"{name} (round {self.round})"] = str(error)
+            print(f"suite: {name} failed: {error}", file=sys.stderr)
+        print(f"suite: round {self.round}: {name} ({time.time() - started:.0f} s)", file=sys.stderr)
+
+    def next_round(self):
+        if self.round < self.rounds:
+            self.round += 1
+            self.throughput_round()
+
+    def finish_rounds(self):
+        while self.round < self.rounds:
+            self.next_round()
+        for key, sampled in self.samples.items():
+            self.results["figures"][key] = figure(sampled["runs"], sampled["unit"])
+        if self.args.peers:
             self.ratio("herd_sync_vs_gymnasium_async", "pool_sync_2x64", "gymnasium_async_16")
             self.ratio("herd_sync_vs_gymnasium_sync", "pool_sync_2x64", "gymnasium_sync_16")
             self.ratio("herd_sync_vs_envpool", "pool_sync_2x64", "envpool_sync_128")
+            self.ratio("mlp_step_vs_torch", "tensor_mlp_step_us", "torch_mlp_step_us", invert=True)
 
     def ratio(self, key, ours, theirs, invert=False):
         f = self.results["figures"]
@@ -148,26 +204,14 @@ class Suite:
         devices = ["cpu"] + ([] if self.tiny else ["gpu-a100", "tpu-v1:bf16"])
         for device in devices:
             for k in ([4] if self.tiny else [1, 4, 16, 64]):
+                # Small batches step slowly: their budget shrinks with the batch (100k steps for 2 environments).
+                steps = self.steps(min(1_000_000, 50_000 * 2 * k))
                 r = json_of([self.herd, "bench", "inference", "--env", "CartPole-v1", "--workers", "2", "--envs-per-worker", str(k),
-                             "--steps", str(self.steps(1_000_000)), "--device", device, "--json"])
+                             "--steps", str(steps), "--device", device, "--json"])
                 rows.append({key: r.get(key) for key in ["device", "workers", "envs_per_worker", "mean_batch", "steps_per_second",
                                                          "latency_p50_us", "latency_p99_us", "device_utilization",
                                                          "bare_pool_steps_per_second", "ratio_to_bare_pool"]})
         return rows
-
-    # MARK: Tensors
-
-    def tensors(self):
-        bench = [json_of([self.herd, "bench", "tensor", "--json"] + (["--quick"] if self.quick else []))
-                 for _ in range(self.repeats)]
-        for key, unit in [("mlp_step_us", "µs"), ("ppo_step_256_us", "µs"), ("lstm_step_us", "µs"), ("matmul_ratio", "×"),
-                          ("op_overhead_ns", "ns"), ("cblas_1024_gflops", "GFLOP/s")]:
-            if key in bench[0]:
-                self.results["figures"][f"tensor_{key}"] = figure([b[key] for b in bench], unit)
-        if self.args.peers:
-            self.record("torch_mlp_step_us", lambda: figure(self.repeat(lambda: json_of(
-                [self.args.peers, "benchmarks/torch_mlp_step.py"]), "torch_mlp_step_us"), "µs"))
-            self.ratio("mlp_step_vs_torch", "tensor_mlp_step_us", "torch_mlp_step_us", invert=True)
 
     # MARK: Learning
 
@@ -223,15 +267,21 @@ class Suite:
     def learning(self):
         seeds = 1 if self.quick else 3
         t = self.results["tables"]
+        # A throughput round after each learning run spreads the rounds over the suite.
         self.record("cartpole_ppo_solve", lambda: self.solve("ppo", "configs/cartpole_ppo.yaml", 100_000, seeds))
+        self.next_round()
         self.record("cartpole_vtrace_solve", lambda: self.solve("vtrace", "configs/cartpole_vtrace.yaml", 1_000_000, seeds))
+        self.next_round()
         self.record("cartpole_r2d2_solve", lambda: self.solve("r2d2", "configs/cartpole_r2d2.yaml", 1_000_000, seeds))
+        self.next_round()
         pendulum_steps = self.learning_steps(500_000)
         self.record("pendulum_ppo_final_return", lambda: figure([self.train("configs/pendulum_ppo.yaml", seed, [
             "--set", f"total_steps={pendulum_steps}", "--set", f"evaluation.interval_steps={pendulum_steps}"])[0]["evaluation_return_last"]
             for seed in range(seeds)], "return"))
+        self.next_round()
         if self.args.peers:
             self.record("sb3_ppo_cartpole_solve", lambda: self.sb3("ppo", 100_000, seeds))
+            self.next_round()
             self.record("sb3_dqn_cartpole_solve", lambda: self.sb3("dqn", 50_000, seeds))
             for ours in ["cartpole_ppo_solve", "cartpole_vtrace_solve", "cartpole_r2d2_solve"]:
                 for theirs in ["sb3_ppo_cartpole_solve", "sb3_dqn_cartpole_solve"]:
@@ -375,19 +425,20 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--tiny", action="store_true", help="a minimal budget that only checks every key appears (CI)")
+    parser.add_argument("--rounds", type=int, help="samples of each throughput figure, spread over the run (default 7)")
     parser.add_argument("--peers", help="a Python that imports gymnasium, envpool, stable_baselines3 and torch")
     args = parser.parse_args()
     suite = Suite(args)
     started = time.time()
     suite.machine()
-    suite.record("environments", lambda: suite.environments() or {"done": True})
-    suite.results["tables"].pop("environments", None)
+    suite.next_round()
     suite.record("scaling_sweep", suite.scaling)
+    suite.next_round()
     suite.record("inference_vs_batch", suite.inference)
-    suite.record("tensors", lambda: suite.tensors() or {"done": True})
-    suite.results["tables"].pop("tensors", None)
+    suite.next_round()
     suite.record("learning", lambda: suite.learning() or {"done": True})
     suite.results["tables"].pop("learning", None)
+    suite.finish_rounds()
     suite.results["seconds"] = time.time() - started
     suite.write()
     print(f"suite: wrote {args.out}/results.json and results.md in {suite.results['seconds']:.0f} s", file=sys.stderr)

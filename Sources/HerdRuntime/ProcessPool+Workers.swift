@@ -160,6 +160,8 @@ extension ProcessPool {
                 lastSupervision = now
                 if now >= deadline { throw onTimeout() }
                 try supervise()
+                // The heartbeat thread cannot take the lock while this waits.
+                sendHeartbeatsIfDue(now)
             }
         }
     }
@@ -272,9 +274,13 @@ extension ProcessPool {
         let label = slot?.remoteLabel ?? "peer " + identity.prefix(32).map { String(format: "%02x", $0) }.joined()
         log("disconnected remote worker \(label): over a limit: \(reason)")
         if let slot { vacate(slot, reason: "went over a limit", sayGoodbye: false) }
-        let frames = [WireCodec.encode(.error(WireError(code: .limitExceeded, message: "over a learner limit: \(reason)")), sequence: 0),
-                      WireCodec.encode(.goodbye, sequence: 0)]
-        for frame in frames {
+        sendErrorThenGoodbye(identity, WireError(code: .limitExceeded, message: "over a learner limit: \(reason)"))
+    }
+
+    /// Tells a peer why it is sent away (`error`), then `goodbye`. Never
+    /// blocks: a peer that does not read its messages only loses them.
+    func sendErrorThenGoodbye(_ identity: [UInt8], _ error: WireError) {
+        for frame in [WireCodec.encode(.error(error), sequence: 0), WireCodec.encode(.goodbye, sequence: 0)] {
             try? identity.withUnsafeBytes { id in try frame.withUnsafeBytes { payload in try router.send([id, payload], dontWait: true) } }
         }
     }
@@ -323,11 +329,7 @@ extension ProcessPool {
     /// Tells a peer why it is refused, then goodbye (protocol: error code 5).
     private func refuse(_ identity: [UInt8], label: String, _ reason: String) {
         if loggedPeers.insert(identity).inserted { log("refused remote worker \(label): \(reason)") }
-        let frames = [WireCodec.encode(.error(WireError(code: .refused, message: reason)), sequence: 0),
-                      WireCodec.encode(.goodbye, sequence: 0)]
-        for frame in frames {
-            try? identity.withUnsafeBytes { id in try frame.withUnsafeBytes { payload in try router.send([id, payload]) } }
-        }
+        sendErrorThenGoodbye(identity, WireError(code: .refused, message: reason))
     }
 
     private func refuse(_ slot: WorkerSlot, _ reason: String) {
@@ -409,10 +411,16 @@ extension ProcessPool {
     }
 
     /// Kills `slot`'s process, starts a new one, resets its environments and
-    /// answers any interrupted request with truncated episodes.
+    /// answers any interrupted request with truncated episodes. Results the
+    /// old process delivered and nobody has taken yet stay waiting (they are
+    /// that worker's real last step); its episodes end truncated at the next step.
     func replace(_ slot: WorkerSlot, reason: String) throws {
         let old = slot.name
         let interrupted = slot.phase
+        let undelivered = slot.completed
+        let queuePosition = completionOrder.firstIndex(of: slot.index)
+        // The reset below overwrites them: these end the interrupted episodes.
+        let lastSeen = slot.lastObservations
         slot.process?.terminate()
         slot.incarnation += 1
         slot.completed = nil
@@ -432,7 +440,7 @@ extension ProcessPool {
         slot.completed = nil
         workersReplaced += 1
         slot.restartedSinceHandout = true
-        let truncated = truncation(slot, after: fresh)
+        let truncated = truncation(slot, lastSeen: lastSeen, after: fresh)
         switch interrupted {
         case .awaiting(_, _, isReset: true):
             complete(slot, fresh)
@@ -440,19 +448,24 @@ extension ProcessPool {
             complete(slot, truncated)
         case .idle, .starting, .vacant:
             slot.interruptedResults = truncated
-            slot.lastObservations = fresh.observations
+            if let undelivered {
+                // The restart is named with the truncation, not with these rows.
+                slot.completed = undelivered
+                slot.restartedSinceHandout = false
+                if let queuePosition { completionOrder.insert(slot.index, at: min(queuePosition, completionOrder.count)) }
+            }
         }
         log("worker \(old) \(reason); replaced by worker \(slot.name), its \(slot.count) environments reset, interrupted episodes reported as truncated")
     }
 
     /// Results saying every environment of `slot` was truncated: the rows hold
     /// the new episodes' first observations, the finals the last ones seen.
-    private func truncation(_ slot: WorkerSlot, after fresh: Results) -> Results {
+    private func truncation(_ slot: WorkerSlot, lastSeen: [Float], after fresh: Results) -> Results {
         let size = observationSize
         var finals: [FinalObservation] = []
-        if slot.lastObservations.count == slot.count * size {
+        if lastSeen.count == slot.count * size {
             finals = (0..<slot.count).map { j in
-                FinalObservation(index: UInt32(j), observation: Array(slot.lastObservations[(j * size)..<((j + 1) * size)]))
+                FinalObservation(index: UInt32(j), observation: Array(lastSeen[(j * size)..<((j + 1) * size)]))
             }
         }
         return Results(environmentCount: UInt32(slot.count), observationSize: UInt32(size), observations: fresh.observations,
@@ -468,12 +481,21 @@ extension ProcessPool {
         if closed { return false }
         do {
             while let frames = try router.tryReceive() { dispatch(frames) }
-            for slot in slots where slot.phase == .idle { try? sendFrame(slot, .heartbeat, sequence: 0) }
+            sendHeartbeatsIfDue(Date())
             if slots.allSatisfy({ $0.isRemote || $0.phase != .starting }) { try supervise() }
         } catch {
             log("supervision failed: \(error)")
         }
         return true
+    }
+
+    /// Heartbeats to idle workers, at most once per heartbeat interval, from
+    /// whichever thread holds the lock: a long wait in ``pump(until:timeout:waitMilliseconds:onTimeout:)``
+    /// must not leave idle workers to time out the learner.
+    func sendHeartbeatsIfDue(_ now: Date) {
+        guard now.timeIntervalSince(lastHeartbeat) >= configuration.heartbeatInterval * 0.9 else { return }
+        lastHeartbeat = now
+        for slot in slots where slot.phase == .idle { try? sendFrame(slot, .heartbeat, sequence: 0) }
     }
 
     func shutDownLocked() {

@@ -33,6 +33,7 @@ public final class ProcessPool: @unchecked Sendable {
     var sequence: UInt64 = 0
     var closed = false
     var lastSupervision = Date.distantPast
+    var lastHeartbeat = Date.distantPast
     private var heartbeatThread: Thread?
 
     /// Shapes agreed by the workers' `ready`.
@@ -301,6 +302,7 @@ public final class ProcessPool: @unchecked Sendable {
             // The worker was replaced while idle: these actions were chosen for
             // episodes that no longer exist. Report their end instead.
             slot.interruptedResults = nil
+            slot.restartedSinceHandout = true
             complete(slot, interrupted)
             return
         }

@@ -71,8 +71,8 @@ struct BenchEnvs: ParsableCommand {
         let object: [String: Any] = [
             "env": env, "mode": asynchronous ? "async" : "sync", "workers": workers, "envs_per_worker": envsPerWorker,
             "batch_size": batch ?? workers * envsPerWorker, "steps": result.steps, "seconds": result.seconds,
-            "steps_per_second": result.stepsPerSecond, "workers_replaced": result.workersReplaced,
-            "latency_p50_us": result.latencyP50Microseconds, "latency_p99_us": result.latencyP99Microseconds,
+            "steps_per_second": result.stepsPerSecond, "window_steps_per_second": result.windowStepsPerSecond,
+            "workers_replaced": result.workersReplaced, "latency_p50_us": result.latencyP50Microseconds, "latency_p99_us": result.latencyP99Microseconds,
         ]
         if json {
             print(try jsonLine(object))

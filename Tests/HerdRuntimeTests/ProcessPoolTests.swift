@@ -129,7 +129,7 @@ final class ProcessPoolTests: XCTestCase {
         let pool = try pool(perWorker: 2)
         defer { pool.close() }
         _ = try pool.reset()
-        _ = try pool.step([1, 0, 1, 0])
+        let before = try pool.step([1, 0, 1, 0])
         let victim = pool.workerProcessIDs[1]
         kill(victim, SIGKILL)
         let start = Date()
@@ -140,7 +140,8 @@ final class ProcessPoolTests: XCTestCase {
         XCTAssertEqual(Array(batch.truncated[0...1]), [false, false])
         XCTAssertEqual(batch.restartedEnvironments, [2, 3], "the replaced worker's environments are named once")
         XCTAssertEqual(try pool.step([1, 0, 1, 0]).restartedEnvironments, [])
-        XCTAssertNotNil(batch.finalObservations[2])
+        XCTAssertEqual(batch.finalObservations[2], Array(before.observations[8..<12]), "the final observation is the last one handed out")
+        XCTAssertEqual(batch.finalObservations[3], Array(before.observations[12..<16]))
         XCTAssertNotEqual(pool.workerProcessIDs[1], victim)
         // The pool goes on normally.
         for _ in 0..<20 { XCTAssertEqual(try pool.step([1, 0, 1, 0]).count, 4) }
@@ -158,6 +159,50 @@ final class ProcessPoolTests: XCTestCase {
         XCTAssertEqual(pool.workersReplaced, 1)
         XCTAssertEqual(Array(batch.truncated[0...1]), [true, true])
         XCTAssertEqual(try pool.step([1, 1, 1, 1]).count, 4)
+    }
+
+    /// A worker dies after it has answered, while the pool still waits for
+    /// another (stopped) worker, in synchronous and in asynchronous stepping.
+    /// Must hold: the call returns with the dead worker's real results (the
+    /// replacement used to discard them, and the call then waited forever
+    /// for results no worker owed it); its episodes are reported truncated
+    /// at its next step, with the observations just handed out as final ones.
+    func testWorkerDyingAfterItAnswered_whileAnotherIsStopped_callReturnsItsResults() throws {
+        for asynchronous in [false, true] {
+            let pool = try pool(perWorker: 2, stepTimeout: 3.0)
+            _ = try pool.reset()
+            let pids = pool.workerProcessIDs
+            kill(pids[1], SIGSTOP)
+            let call = BackgroundCall {
+                if asynchronous {
+                    try pool.send([1, 0, 1, 0], environmentIDs: [0, 1, 2, 3])
+                    return try pool.receive(batchSize: 4)
+                }
+                return try pool.step([1, 0, 1, 0])
+            }
+            Thread.sleep(forTimeInterval: 1.0)  // worker 0 answers within milliseconds; worker 1 is due at 3 s
+            kill(pids[0], SIGKILL)
+            defer { kill(pids[1], SIGKILL) }
+            // On a hang the pool stays locked: leave it open rather than block in close().
+            guard let result = call.wait(timeout: 20) else { return XCTFail("asynchronous: \(asynchronous): the call never returned") }
+            defer { pool.close() }
+            let batch = try result.get()
+            XCTAssertEqual(pool.workersReplaced, 2)
+            let order = batch.environmentIDs
+            let truncated = Dictionary(uniqueKeysWithValues: zip(order, batch.truncated))
+            XCTAssertEqual([0, 1, 2, 3].map { truncated[$0] }, [false, false, true, true], "asynchronous: \(asynchronous)")
+            let handedOut = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, Array(batch.observations[($0 * 4)..<($0 * 4 + 4)])) })
+            let next = asynchronous ? try { () throws -> Batch in
+                try pool.send([0, 0, 0, 0], environmentIDs: order)
+                return try pool.receive(batchSize: 4)
+            }() : try pool.step([0, 0, 0, 0])
+            let nextTruncated = Dictionary(uniqueKeysWithValues: zip(next.environmentIDs, next.truncated))
+            XCTAssertEqual([0, 1, 2, 3].map { nextTruncated[$0] }, [true, true, false, false], "asynchronous: \(asynchronous)")
+            XCTAssertEqual(batch.restartedEnvironments, [2, 3], "each restart is named with its truncation")
+            XCTAssertEqual(next.restartedEnvironments, [0, 1])
+            XCTAssertEqual(next.finalObservations[0], handedOut[0])
+            XCTAssertEqual(next.finalObservations[1], handedOut[1])
+        }
     }
 
     func testWorkerDyingWhileIdle_nextStepReportsTruncation() throws {

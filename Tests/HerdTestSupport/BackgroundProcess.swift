@@ -53,3 +53,22 @@ public func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
     }
     return condition()
 }
+
+/// A throwing call run on its own thread, for a test that must act while
+/// the call blocks, or must not block forever when it hangs.
+public final class BackgroundCall<T>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<T, Error>?
+
+    public init(_ body: @escaping () throws -> T) {
+        Thread { [self] in
+            result = Result { try body() }
+            done.signal()
+        }.start()
+    }
+
+    /// The call's result, or nil if it has not returned within `seconds`.
+    public func wait(timeout seconds: Double) -> Result<T, Error>? {
+        done.wait(timeout: .now() + seconds) == .success ? result : nil
+    }
+}

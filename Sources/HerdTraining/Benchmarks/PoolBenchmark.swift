@@ -12,6 +12,9 @@ public struct PoolBenchmark {
     public var asyncBatchSize: Int?
     /// Round trips timed for the latency figures (0: skip them).
     public var latencyRoundTrips = 2000
+    /// Equal parts of the timed steps whose rates are reported one by one
+    /// (``Result/windowStepsPerSecond``).
+    public var windows = 10
 
     public init(configuration: PoolConfiguration, steps: Int, asyncBatchSize: Int? = nil) {
         self.configuration = configuration
@@ -22,6 +25,8 @@ public struct PoolBenchmark {
     public struct Result: Sendable {
         public var steps: Int
         public var seconds: Double
+        /// Steps per second in each window, in order.
+        public var windowStepsPerSecond: [Double]
         public var workersReplaced: Int
         public var latencyP50Microseconds: Double
         public var latencyP99Microseconds: Double
@@ -40,27 +45,50 @@ public struct PoolBenchmark {
         }
         _ = try pool.reset()
         let n = pool.environmentCount
-        var done = 0
-        let start = TensorBenchmark.now()
-        if let batchSize = asyncBatchSize {
-            try pool.send(randomActions(n), environmentIDs: Array(0..<n))
-            while done < steps {
-                let batch = try pool.receive(batchSize: batchSize)
-                done += batch.count
-                try pool.send(randomActions(batch.count), environmentIDs: batch.environmentIDs)
+        // One loop serves the warm-up (a tenth of the steps, not timed) and
+        // the timed run, which notes the clock at the end of each window.
+        func drive(_ steps: Int, windows: Int, mark: (Int, Double) -> Void) throws {
+            let width = max(1, steps / windows)
+            var done = 0, nextMark = width
+            func advance(_ count: Int) {
+                done += count
+                while done >= nextMark, nextMark <= steps {
+                    mark(done, TensorBenchmark.now())
+                    nextMark += width
+                }
             }
-            // Drain what is still in flight so the pool closes cleanly.
-            _ = try pool.receive(batchSize: n)
-        } else {
-            while done < steps {
-                _ = try pool.step(randomActions(n))
-                done += n
+            if let batchSize = asyncBatchSize {
+                try pool.send(randomActions(n), environmentIDs: Array(0..<n))
+                while done < steps {
+                    let batch = try pool.receive(batchSize: batchSize)
+                    advance(batch.count)
+                    try pool.send(randomActions(batch.count), environmentIDs: batch.environmentIDs)
+                }
+                // Collect what is still in flight, so the next loop (or closing) starts from idle workers.
+                _ = try pool.receive(batchSize: n)
+            } else {
+                while done < steps {
+                    _ = try pool.step(randomActions(n))
+                    advance(n)
+                }
             }
         }
-        let seconds = TensorBenchmark.now() - start
+        try drive(max(steps / 10, n), windows: 1) { _, _ in }
+        var marks: [(steps: Int, time: Double)] = []
+        let start = TensorBenchmark.now()
+        try drive(steps, windows: max(1, windows)) { marks.append(($0, $1)) }
+        let seconds = (marks.last?.time ?? TensorBenchmark.now()) - start
+        let done = marks.last?.steps ?? steps
+        var windowRates: [Double] = []
+        var previous = (steps: 0, time: start)
+        for mark in marks {
+            windowRates.append(Double(mark.steps - previous.steps) / (mark.time - previous.time))
+            previous = mark
+        }
         let replaced = pool.workersReplaced
         let (p50, p99) = latencyRoundTrips > 0 ? try latency() : (Double.nan, Double.nan)
-        return Result(steps: done, seconds: seconds, workersReplaced: replaced, latencyP50Microseconds: p50, latencyP99Microseconds: p99)
+        return Result(steps: done, seconds: seconds, windowStepsPerSecond: windowRates, workersReplaced: replaced,
+                      latencyP50Microseconds: p50, latencyP99Microseconds: p99)
     }
 
     /// p50 and p99 of one synchronous round trip through a 1 × 1 pool, µs.
