@@ -48,7 +48,7 @@ class Suite:
         self.quick, self.tiny = args.quick or args.tiny, args.tiny
         # Step budgets: full, --quick, --tiny (CI: only that every key appears).
         # Throughput figures: one sample per round, rounds spread over the run.
-        self.rounds = 1 if self.tiny else (args.rounds or 7)
+        self.rounds = 1 if self.tiny else (args.rounds or (5 if self.quick else 7))
         self.round, self.samples = 0, {}
         self.scale = 0.002 if self.tiny else (0.25 if self.quick else 1.0)
         self.work = tempfile.mkdtemp(prefix="herd-bench-")
@@ -425,7 +425,7 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--tiny", action="store_true", help="a minimal budget that only checks every key appears (CI)")
-    parser.add_argument("--rounds", type=int, help="samples of each throughput figure, spread over the run (default 7)")
+    parser.add_argument("--rounds", type=int, help="samples of each throughput figure, spread over the run (default 7; 5 with --quick)")
     parser.add_argument("--peers", help="a Python that imports gymnasium, envpool, stable_baselines3 and torch")
     args = parser.parse_args()
     suite = Suite(args)

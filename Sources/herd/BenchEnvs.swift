@@ -11,7 +11,8 @@ struct BenchEnvs: ParsableCommand {
         --in-process steps one environment on this thread (raw stepping speed). Otherwise the \
         process pool runs --workers processes of --envs-per-worker environments over ZeroMQ, \
         synchronously or with --async --batch-size B, with random actions chosen here (the full \
-        round trip); the JSON adds p50/p99 round-trip latency of a 1-worker, 1-environment pool.
+        round trip); the JSON adds p50/p99 round-trip latency of a 1-worker, 1-environment pool, \
+        and the rate in each tenth of the timed steps (window_steps_per_second).
         """)
 
     @Flag(help: "Step one environment in this process, on one thread.")

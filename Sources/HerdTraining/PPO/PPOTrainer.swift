@@ -49,9 +49,6 @@ public final class PPOTrainer {
 
     public func train(resume: Bool) throws -> TrainingSummary {
         let settings = config.ppo
-        try run.create()
-        let checkpoints = CheckpointStore(directory: run.checkpoints, keep: config.checkpoint.keep)
-
         let (pool, mapping) = try makeTrainingPool(config, herdExecutable: herdExecutable)
         defer { pool.close() }
         let batchSize = pool.environmentCount
@@ -63,18 +60,16 @@ public final class PPOTrainer {
         var observationNormalizer = settings.normalizeObservations
             ? StreamingNormalizer(size: observationSize, center: true, scale: true, clip: 5) : nil
         var rewardNormalizer = settings.normalizeRewards ? StreamingNormalizer(size: 1, center: false, scale: true, clip: 10) : nil
-
-        var counters = TrainingCounters()
-        if resume {
-            let (file, url) = try checkpoints.loadForResume(log: log)
-            counters = try PPOCheckpoint.restore(file, path: url.path, learner: learner,
-                                                 observationNormalizer: &observationNormalizer, rewardNormalizer: &rewardNormalizer)
-            log("herd train: resumed from \(url.path) at step \(counters.steps)")
-        }
-        try writeFileAtomically(Data(ConfigCoder.yaml(config).utf8), to: run.config)
-        let metrics = try MetricsLog(url: run.metrics, keepingThrough: resume ? counters.steps : nil)
-        // TensorBoard drops points at or after a START step: start just past the checkpoint's own points.
-        let events = try EventFileWriter(directory: run.url, resumingAt: resume ? counters.steps + 1 : nil)
+        let session = try TrainingSession(
+            config: config, run: run, device: device, display: display, environments: batchSize, log: log,
+            resume: resume ? { file, url in
+                try PPOCheckpoint.restore(file, path: url.path, learner: learner,
+                                          observationNormalizer: &observationNormalizer, rewardNormalizer: &rewardNormalizer)
+            } : nil,
+            checkpoint: { [config] counters in
+                PPOCheckpoint.make(learner: learner, observationNormalizer: observationNormalizer,
+                                   rewardNormalizer: rewardNormalizer, counters: counters, config: config)
+            })
 
         /// Observations normalised with the estimates so far; with `update`,
         /// the estimates then take in the raw rows (BatchPPO's order).
@@ -98,34 +93,17 @@ public final class PPOTrainer {
             return out
         }
 
-        func saveCheckpoint() throws -> URL {
-            counters.wallSeconds = sessionStartWall + (Date().timeIntervalSince1970 - sessionStart)
-            let file = PPOCheckpoint.make(learner: learner, observationNormalizer: observationNormalizer,
-                                          rewardNormalizer: rewardNormalizer, counters: counters, config: config)
-            return try checkpoints.save(file, step: counters.steps)
-        }
-
-        var tracker = EpisodeTracker(environments: batchSize)
         var batch = try pool.reset()
-        let sessionStart = Date().timeIntervalSince1970
-        let sessionStartWall = counters.wallSeconds
-        let sessionStartSteps = counters.steps
-        let episodesAtStart = counters.episodes
         let totalSteps = config.totalSteps
-        var schedule = RunSchedule(config: config, counters: counters, start: sessionStart)
         var intervalStatistics: [PPOUpdateStatistics] = []
-        var lastCheckpoint: URL?
-        var nonFinite = NonFiniteWatch(limit: config.maxConsecutiveNonFinite)
-        var stopped = false, finalReturn: Double?
         let gamma = settings.discount
-        var collectSeconds = 0.0, updateSeconds = 0.0, evaluationSeconds = 0.0
-        device.resetCounters()
+        var collectSeconds = 0.0, updateSeconds = 0.0
 
-        training: while counters.steps < totalSteps {
+        training: while session.counters.steps < totalSteps {
             let collectStart = Date().timeIntervalSince1970
             var rollout = Rollout(steps: settings.stepsPerEnvironment, batchSize: batchSize, observationSize: observationSize, head: head)
             for _ in 0..<settings.stepsPerEnvironment {
-                if StopSignal.requested { stopped = true; break training }
+                if StopSignal.requested { session.stopped = true; break training }
                 let observations = normalized(batch.observations, update: true)
                 let policy = try learner.act(observations)
                 batch = try pool.step(mapping.environmentActions(policy.actions))
@@ -157,65 +135,24 @@ public final class PPOTrainer {
                 for i in 0..<batchSize {
                     let done = batch.terminated[i] || batch.truncated[i]
                     rollout.discounts.append(done ? 0 : gamma)
-                    tracker.record(index: i, reward: batch.rewards[i], done: done)
+                    session.tracker.record(index: i, reward: batch.rewards[i], done: done)
                 }
             }
             rollout.values += try learner.values(normalized(batch.observations, update: false))
-            let progress = Double(counters.steps) / Double(totalSteps)
+            let progress = Double(session.counters.steps) / Double(totalSteps)
             let updateStart = Date().timeIntervalSince1970
             collectSeconds += updateStart - collectStart
             intervalStatistics.append(try learner.update(rollout, progress: progress))
             updateSeconds += Date().timeIntervalSince1970 - updateStart
-            counters.steps += rollout.rows
-            counters.updates += 1
-            counters.episodes = episodesAtStart + tracker.totalEpisodes
-            try nonFinite.check(learner.nonFinite, learnerStep: counters.updates, environmentStep: counters.steps, save: saveCheckpoint, log: log)
-
-            let now = Date().timeIntervalSince1970
-            let sessionRate = Double(counters.steps - sessionStartSteps) / max(now - sessionStart, 1e-9)
-            display.live(ProgressDisplay.line(step: counters.steps, totalSteps: totalSteps, stepsPerSecond: sessionRate,
-                                              meanReturn: tracker.recentMeanReturn, elapsed: sessionStartWall + now - sessionStart))
-
-            var evaluation: EvaluationResult?
-            if schedule.evaluationDue(counters.steps) {
-                let evaluationStart = Date().timeIntervalSince1970
-                evaluation = try evaluatePolicy(config, network: learner.network, normalizer: observationNormalizer, device: device)
-                evaluationSeconds += Date().timeIntervalSince1970 - evaluationStart
-                if let solved = schedule.recordEvaluation(evaluation!, counters: &counters, wall: sessionStartWall + Date().timeIntervalSince1970 - sessionStart) {
-                    display.record(solved, always: true)
-                }
-            }
-
-            if schedule.logDue(counters.steps) || evaluation != nil {
-                let wall = sessionStartWall + now - sessionStart
-                let interval = schedule.takeLogInterval(step: counters.steps, now: now)
-                let rate = Double(interval.steps) / max(interval.seconds, 1e-9)
-                let episodes = tracker.drain()
-                if let episodes { finalReturn = episodes.meanReturn }
-                let record = TrainingMetrics.record(step: counters.steps, wallSeconds: wall, counters: counters,
-                                                    episodes: episodes, learner: TrainingMetrics.averages(intervalStatistics)
-                                                        .merging(["nonfinite_skipped": Double(nonFinite.skipped)]) { $1 }, stepsPerSecond: rate,
-                                                    evaluation: evaluation, device: device, pool: pool)
-                try metrics.append(record)
-                try events.addScalars(TrainingMetrics.tensorBoardScalars(record), step: counters.steps)
-                display.record(ProgressDisplay.line(step: counters.steps, totalSteps: totalSteps, stepsPerSecond: rate,
-                                                    meanReturn: episodes?.meanReturn ?? tracker.recentMeanReturn, elapsed: wall))
-                intervalStatistics.removeAll()
-            }
-
-            if schedule.checkpointDue(counters.steps) { lastCheckpoint = try saveCheckpoint() }
-            if config.evaluation.stopAtTarget, counters.solvedAtStep != nil { break }
+            session.counters.steps += rollout.rows
+            session.counters.updates += 1
+            let after = try session.afterStep(
+                learner: learner.nonFinite, learnerStep: session.counters.updates, pool: pool,
+                evaluate: { try evaluatePolicy(config, network: learner.network, normalizer: observationNormalizer, device: device) },
+                values: { _ in TrainingMetrics.averages(intervalStatistics) })
+            if after.logged { intervalStatistics.removeAll() }
+            if after.stop { break }
         }
-        display.finish()
-        if stopped { display.record("stopping: signal received; writing a checkpoint at step \(counters.steps)", always: true) }
-        if lastCheckpoint == nil || schedule.lastCheckpointStep != counters.steps || stopped {
-            lastCheckpoint = try saveCheckpoint()
-        }
-        let summary = TrainingSummary(counters: counters, stepsPerSecond: Double(counters.steps) / max(counters.wallSeconds, 1e-9),
-                                      finalReturnMean: finalReturn ?? tracker.recentMeanReturn, stoppedBySignal: stopped,
-                                      checkpoint: lastCheckpoint, collectSeconds: collectSeconds,
-                                      updateSeconds: updateSeconds, evaluationSeconds: evaluationSeconds)
-        try writeTrainingSummary(summary, config: config, run: run, device: device, pool: pool)
-        return summary
+        return try session.finish(pool: pool, collectSeconds: collectSeconds, updateSeconds: updateSeconds)
     }
 }

@@ -44,8 +44,6 @@ public final class R2D2Trainer {
 
     public func train(resume: Bool) throws -> TrainingSummary {
         let r = config.r2d2, settings = r.learner
-        try run.create()
-        let checkpoints = CheckpointStore(directory: run.checkpoints, keep: config.checkpoint.keep)
         let (pool, _) = try makeTrainingPool(config, herdExecutable: herdExecutable)
         defer { pool.close() }
         guard let actions = pool.discreteActions else {
@@ -60,16 +58,12 @@ public final class R2D2Trainer {
         let policy = try R2D2InferencePolicy(network: network(), device: device,
                                              epsilons: apexEpsilons(count: pool.environmentCount, base: r.epsilonBase, alpha: r.epsilonAlpha),
                                              seed: UInt64(config.seed))
-        var counters = TrainingCounters()
-        if resume {
-            let (file, url) = try checkpoints.loadForResume(log: log)
-            counters = try R2D2Checkpoint.restore(file, path: url.path, learner: learner)
-            log("herd train: resumed from \(url.path) at step \(counters.steps); refilling replay to \(r.minReplay) sequences before learning")
-        }
+        let session = try TrainingSession(
+            config: config, run: run, device: device, display: display, environments: pool.environmentCount, log: log,
+            resume: resume ? { file, url in try R2D2Checkpoint.restore(file, path: url.path, learner: learner) } : nil,
+            resumeNote: "; refilling replay to \(r.minReplay) sequences before learning",
+            checkpoint: { [config] counters in R2D2Checkpoint.make(learner: learner, counters: counters, config: config) })
         try policy.publish(learner.online, version: learner.version)
-        try writeFileAtomically(Data(ConfigCoder.yaml(config).utf8), to: run.config)
-        let metrics = try MetricsLog(url: run.metrics, keepingThrough: resume ? counters.steps : nil)
-        let events = try EventFileWriter(directory: run.url, resumingAt: resume ? counters.steps + 1 : nil)
 
         var inference = InferenceSettings(maxBatchSize: r.inferenceMaxBatch > 0 ? r.inferenceMaxBatch : pool.environmentCount)
         inference.batchTimeout = r.inferenceTimeoutMs / 1000
@@ -84,32 +78,17 @@ public final class R2D2Trainer {
         var sampling = RandomGenerator(seed: UInt64(config.seed), stream: 12)
         var sampled = 0.0
 
-        let sessionStart = Date().timeIntervalSince1970
-        let sessionStartWall = counters.wallSeconds
-        let sessionStartSteps = counters.steps
-        let episodesAtStart = counters.episodes
         let totalSteps = config.totalSteps
-        func saveCheckpoint() throws -> URL {
-            counters.wallSeconds = sessionStartWall + (Date().timeIntervalSince1970 - sessionStart)
-            return try checkpoints.save(R2D2Checkpoint.make(learner: learner, counters: counters, config: config), step: counters.steps)
-        }
-
-        var tracker = EpisodeTracker(environments: pool.environmentCount)
-        var schedule = RunSchedule(config: config, counters: counters, start: sessionStart)
         var intervalStatistics: [R2D2StepStatistics] = []
         var ages: [Int] = []
-        var lastCheckpoint: URL?
-        var nonFinite = NonFiniteWatch(limit: config.maxConsecutiveNonFinite)
-        var stopped = false, finalReturn: Double?
-        var waitSeconds = 0.0, updateSeconds = 0.0, evaluationSeconds = 0.0
-        device.resetCounters()
+        var waitSeconds = 0.0, updateSeconds = 0.0
         try server.start()
         defer { try? server.stop() }
 
         func store(_ unroll: Unroll) {
             if unroll.fresh { builder.restart(environment: unroll.environment) }
             for step in unroll.steps {
-                tracker.record(index: unroll.environment, reward: Double(step.reward), done: step.terminated || step.truncated)
+                session.tracker.record(index: unroll.environment, reward: Double(step.reward), done: step.terminated || step.truncated)
                 let acting = ActingStep(observation: step.observation, reward: step.reward, terminated: step.terminated,
                                         truncated: step.truncated, action: Int(step.action.first ?? 0), q: step.behaviour,
                                         state: step.recurrentState)
@@ -120,13 +99,13 @@ public final class R2D2Trainer {
             }
         }
 
-        training: while counters.steps < totalSteps {
+        training: while session.counters.steps < totalSteps {
             // Data. The learner may sample up to replay_ratio × the sequences
             // stored: above that it waits for acting; well below it, it stops
             // taking unrolls, so the queue fills and acting waits for it.
             let waitStart = Date().timeIntervalSince1970
             while true {
-                if StopSignal.requested { stopped = true; break training }
+                if StopSignal.requested { session.stopped = true; break training }
                 let allowed = Double(replay.inserted) * r.replayRatio
                 if replay.count >= r.minReplay && sampled < allowed {
                     if sampled >= allowed - Double(4 * settings.batchSize) {
@@ -139,8 +118,8 @@ public final class R2D2Trainer {
                 } else if let error = server.error {
                     throw error
                 }
-                counters.steps = sessionStartSteps + server.environmentSteps
-                if counters.steps >= totalSteps { break training }
+                session.counters.steps = session.stepsAtStart + server.environmentSteps
+                if session.counters.steps >= totalSteps { break training }
             }
             let updateStart = Date().timeIntervalSince1970
             waitSeconds += updateStart - waitStart
@@ -154,73 +133,39 @@ public final class R2D2Trainer {
                 ages += batch.sequences.map { learner.version - 1 - $0.insertedAt }
             }
             updateSeconds += Date().timeIntervalSince1970 - updateStart
-            counters.steps = sessionStartSteps + server.environmentSteps
-            counters.updates = learner.version
-            counters.episodes = episodesAtStart + tracker.totalEpisodes
-            try nonFinite.check(learner.nonFinite, learnerStep: learner.version, environmentStep: counters.steps, save: saveCheckpoint, log: log)
-
-            let now = Date().timeIntervalSince1970
-            let sessionRate = Double(counters.steps - sessionStartSteps) / max(now - sessionStart, 1e-9)
-            display.live(ProgressDisplay.line(step: counters.steps, totalSteps: totalSteps, stepsPerSecond: sessionRate,
-                                              meanReturn: tracker.recentMeanReturn, elapsed: sessionStartWall + now - sessionStart))
-            var evaluation: EvaluationResult?
-            if schedule.evaluationDue(counters.steps) {
-                let evaluationStart = Date().timeIntervalSince1970
-                evaluation = try evaluateR2D2(config, network: learner.online, device: device)
-                evaluationSeconds += Date().timeIntervalSince1970 - evaluationStart
-                if let solved = schedule.recordEvaluation(evaluation!, counters: &counters, wall: sessionStartWall + Date().timeIntervalSince1970 - sessionStart) {
-                    display.record(solved, always: true)
-                }
-            }
-            if schedule.logDue(counters.steps) || evaluation != nil {
-                let wall = sessionStartWall + now - sessionStart
-                let interval = schedule.takeLogInterval(step: counters.steps, now: now)
-                let rate = Double(interval.steps) / max(interval.seconds, 1e-9)
-                let episodes = tracker.drain()
-                if let episodes { finalReturn = episodes.meanReturn }
-                let s = server.statistics
-                func mean(_ f: (R2D2StepStatistics) -> Double) -> Double {
-                    intervalStatistics.isEmpty ? .nan : intervalStatistics.map(f).reduce(0, +) / Double(intervalStatistics.count)
-                }
-                let values: [String: Double] = [
-                    "value_loss": mean(\.loss), "td_error_mean": mean(\.meanAbsoluteTDError), "q_mean": mean(\.meanQ),
-                    "gradient_norm": mean(\.gradientNorm), "learning_rate": Double(settings.learningRate),
-                    "replay_size": Double(replay.count), "replay_priority_mean": replay.meanPriority,
-                    "sequence_age_mean": ages.isEmpty ? .nan : Double(ages.reduce(0, +)) / Double(ages.count),
-                    "learner_steps_per_second": Double(intervalStatistics.count) / max(interval.seconds, 1e-9),
-                    "nonfinite_skipped": Double(nonFinite.skipped),
-                    "inference_batch_mean": s.meanBatchSize, "inference_latency_p50_ms": s.latencyP50 * 1000,
-                    "inference_latency_p99_ms": s.latencyP99 * 1000, "unrolls_discarded": Double(s.discardedUnrolls),
-                    "queue_blocked_seconds": s.queueBlockedSeconds,
-                ]
-                let record = TrainingMetrics.record(step: counters.steps, wallSeconds: wall, counters: counters, episodes: episodes,
-                                                    learner: values, stepsPerSecond: rate, evaluation: evaluation, device: device, pool: pool)
-                try metrics.append(record)
-                try events.addScalars(TrainingMetrics.tensorBoardScalars(record), step: counters.steps)
-                display.record(ProgressDisplay.line(step: counters.steps, totalSteps: totalSteps, stepsPerSecond: rate,
-                                                    meanReturn: episodes?.meanReturn ?? tracker.recentMeanReturn, elapsed: wall)
-                               + "  replay \(replay.count)  updates \(learner.version)")
+            session.counters.steps = session.stepsAtStart + server.environmentSteps
+            session.counters.updates = learner.version
+            let after = try session.afterStep(
+                learner: learner.nonFinite, learnerStep: learner.version, pool: pool,
+                evaluate: { try evaluateR2D2(config, network: learner.online, device: device) },
+                values: { seconds in
+                    let s = server.statistics
+                    func mean(_ f: (R2D2StepStatistics) -> Double) -> Double {
+                        intervalStatistics.isEmpty ? .nan : intervalStatistics.map(f).reduce(0, +) / Double(intervalStatistics.count)
+                    }
+                    return [
+                        "value_loss": mean(\.loss), "td_error_mean": mean(\.meanAbsoluteTDError), "q_mean": mean(\.meanQ),
+                        "gradient_norm": mean(\.gradientNorm), "learning_rate": Double(settings.learningRate),
+                        "replay_size": Double(replay.count), "replay_priority_mean": replay.meanPriority,
+                        "sequence_age_mean": ages.isEmpty ? .nan : Double(ages.reduce(0, +)) / Double(ages.count),
+                        "learner_steps_per_second": Double(intervalStatistics.count) / max(seconds, 1e-9),
+                        "inference_batch_mean": s.meanBatchSize, "inference_latency_p50_ms": s.latencyP50 * 1000,
+                        "inference_latency_p99_ms": s.latencyP99 * 1000, "unrolls_discarded": Double(s.discardedUnrolls),
+                        "queue_blocked_seconds": s.queueBlockedSeconds,
+                    ]
+                },
+                suffix: { _ in "  replay \(replay.count)  updates \(learner.version)" })
+            if after.logged {
                 intervalStatistics.removeAll()
                 ages.removeAll()
             }
-            if schedule.checkpointDue(counters.steps) { lastCheckpoint = try saveCheckpoint() }
-            if config.evaluation.stopAtTarget, counters.solvedAtStep != nil { break }
+            if after.stop { break }
         }
         try server.stop()
-        display.finish()
-        if stopped { display.record("stopping: signal received; writing a checkpoint at step \(counters.steps)", always: true) }
-        if lastCheckpoint == nil || schedule.lastCheckpointStep != counters.steps || stopped {
-            lastCheckpoint = try saveCheckpoint()
-        }
-        let summary = TrainingSummary(counters: counters, stepsPerSecond: Double(counters.steps) / max(counters.wallSeconds, 1e-9),
-                                      finalReturnMean: finalReturn ?? tracker.recentMeanReturn, stoppedBySignal: stopped,
-                                      checkpoint: lastCheckpoint, collectSeconds: waitSeconds,
-                                      updateSeconds: updateSeconds, evaluationSeconds: evaluationSeconds)
-        try writeTrainingSummary(summary, config: config, run: run, device: device, pool: pool, extra: [
+        return try session.finish(pool: pool, collectSeconds: waitSeconds, updateSeconds: updateSeconds, extra: [
             ("replay_size", Double(replay.count)), ("replay_inserted", Double(replay.inserted)),
             ("replay_priority_mean", replay.meanPriority), ("sequences_sampled", sampled),
             ("learner_steps_per_second", Double(learner.version) / max(updateSeconds, 1e-9)),
         ])
-        return summary
     }
 }
