@@ -30,23 +30,7 @@ public struct TrainingSummary: Sendable {
 /// observation. SIGINT/SIGTERM (``StopSignal``) end the run at the next step:
 /// the unfinished rollout is dropped, a checkpoint of the last update is
 /// written, and `train` returns normally.
-public final class PPOTrainer {
-    public let config: TrainConfig
-    public let run: RunDirectory
-    public let device: Device
-    public let display: ProgressDisplay
-    /// Path of the `herd` executable that workers run.
-    public var herdExecutable = PoolConfiguration.defaultHerdExecutable()
-    /// Messages (resume, skipped checkpoints, evaluations) go here.
-    public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-
-    public init(config: TrainConfig, run: RunDirectory, device: Device = .cpu, display: ProgressDisplay = ProgressDisplay()) {
-        self.config = config
-        self.run = run
-        self.device = device
-        self.display = display
-    }
-
+public final class PPOTrainer: Trainer {
     public func train(resume: Bool) throws -> TrainingSummary {
         let settings = config.ppo
         let (pool, mapping) = try makeTrainingPool(config, herdExecutable: herdExecutable)

@@ -17,33 +17,26 @@ public func apexEpsilons(count: Int, base: Double = 0.4, alpha: Double = 7) -> [
 /// (the server keeps it and resets it at episode starts). Behaviour rows
 /// are the Q values; recurrent states are `[hidden, cell]` rows.
 public final class R2D2InferencePolicy: InferencePolicy, @unchecked Sendable {
-    private let network: R2D2Network
+    private let copy: PublishedNetwork<R2D2Network>
     private let device: Device
     private let epsilons: [Double]
-    private let lock = NSLock()
+    /// Used inside `copy.read`, under its lock.
     private var random: RandomGenerator
-    private var _version = 0
 
     public init(network: R2D2Network, device: Device, epsilons: [Double], seed: UInt64) throws {
-        self.network = network
+        copy = try PublishedNetwork(network, device: device)
         self.device = device
         self.epsilons = epsilons
         random = RandomGenerator(seed: seed, stream: 9)
-        try network.move(to: device)
     }
 
-    public var version: Int { lock.withLock { _version } }
+    public var version: Int { copy.version }
 
     /// Copies the learner's online network in; used from the next batch on.
-    public func publish(_ online: R2D2Network, version: Int) throws {
-        try lock.withLock {
-            try network.copyParameters(from: online)
-            _version = version
-        }
-    }
+    public func publish(_ online: R2D2Network, version: Int) throws { try copy.publish(online, version: version) }
 
     public func infer(_ request: InferenceRequest) throws -> InferenceResponse {
-        try lock.withLock {
+        try copy.read { network in
             let rows = request.environmentIDs.count, A = network.actions, stateSize = network.stateSize
             var state: [Float] = []
             if stateSize > 0 {

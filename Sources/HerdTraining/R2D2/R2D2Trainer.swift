@@ -14,21 +14,7 @@ import HerdTensor
 /// and learns from sampled batches at `replay_ratio` sequences sampled per
 /// sequence stored, publishing the online network to inference after each
 /// step. The run directory is the other agents'.
-public final class R2D2Trainer {
-    public let config: TrainConfig
-    public let run: RunDirectory
-    public let device: Device
-    public let display: ProgressDisplay
-    public var herdExecutable = PoolConfiguration.defaultHerdExecutable()
-    public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-
-    public init(config: TrainConfig, run: RunDirectory, device: Device = .cpu, display: ProgressDisplay = ProgressDisplay()) {
-        self.config = config
-        self.run = run
-        self.device = device
-        self.display = display
-    }
-
+public final class R2D2Trainer: Trainer {
     /// The Q-network a config describes.
     static func network(_ config: TrainConfig, observationSize: Int, observationShape: [Int]?, actions: Int,
                         using rng: inout RandomGenerator) -> R2D2Network {

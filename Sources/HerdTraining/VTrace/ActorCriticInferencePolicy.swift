@@ -5,49 +5,38 @@ import HerdRuntime
 import HerdTensor
 
 /// Central inference with an ``ActorCritic``: the server's thread samples
-/// actions from its own copy of the network, and the learner ``publish(_:version:)``es
-/// its parameters after every step. The copy means the learner's optimiser
-/// never writes parameters that an inference pass is reading; publishing
-/// copies a few thousand floats under a lock, and inference acts with the
-/// newest version from its next batch on (SEED RL's learner reads its
-/// variables the same way).
+/// actions from its own copy of the network (``PublishedNetwork``), to which
+/// the learner ``publish(_:version:)``es its parameters after every step.
 ///
 /// The behaviour row it reports per environment is the distribution's
 /// parameters (``PolicyDistribution/parameters``: logits, or mean and log σ)
 /// followed by the action in the policy's own space (before any mapping to
 /// the environment's bounds): the learner recovers `log μ(a)` from the two.
 public final class ActorCriticInferencePolicy: InferencePolicy, @unchecked Sendable {
-    private let network: ActorCritic
+    private let copy: PublishedNetwork<ActorCritic>
     private let device: Device
     private let observationSize: Int
-    private let lock = NSLock()
+    /// Used inside `copy.read`, under its lock.
     private var random: RandomGenerator
-    private var _version = 0
     /// Maps policy actions to what the environments take (Box bounds).
     private let environmentActions: ([Float]) -> [Float]
 
     public init(network: ActorCritic, observationSize: Int, device: Device, seed: UInt64,
                 environmentActions: @escaping ([Float]) -> [Float] = { $0 }) throws {
-        self.network = network
+        copy = try PublishedNetwork(network, device: device)
         self.device = device
         self.observationSize = observationSize
         self.environmentActions = environmentActions
         random = RandomGenerator(seed: seed, stream: 7)
-        try network.move(to: device)
     }
 
-    public var version: Int { lock.withLock { _version } }
+    public var version: Int { copy.version }
 
     /// Copies `learner`'s parameters in; inference uses them from its next batch.
-    public func publish(_ learner: ActorCritic, version: Int) throws {
-        try lock.withLock {
-            try network.copyParameters(from: learner)
-            _version = version
-        }
-    }
+    public func publish(_ learner: ActorCritic, version: Int) throws { try copy.publish(learner, version: version) }
 
     public func infer(_ request: InferenceRequest) throws -> InferenceResponse {
-        try lock.withLock {
+        try copy.read { network in
             let rows = request.environmentIDs.count
             return try withoutGradients {
                 let policy = network.policy(try Tensor(request.observations, shape: [rows, observationSize]).to(device))

@@ -15,23 +15,7 @@ import HerdTensor
 /// `metrics.jsonl` (plus policy lag, inference batch and latency, discarded
 /// unrolls), TensorBoard events, checkpoints and `summary.json`.
 /// SIGINT/SIGTERM end the run after the current learner step with a checkpoint.
-public final class VTraceTrainer {
-    public let config: TrainConfig
-    public let run: RunDirectory
-    public let device: Device
-    public let display: ProgressDisplay
-    /// Path of the `herd` executable that workers run.
-    public var herdExecutable = PoolConfiguration.defaultHerdExecutable()
-    /// Messages (resume, skipped checkpoints) go here.
-    public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-
-    public init(config: TrainConfig, run: RunDirectory, device: Device = .cpu, display: ProgressDisplay = ProgressDisplay()) {
-        self.config = config
-        self.run = run
-        self.device = device
-        self.display = display
-    }
-
+public final class VTraceTrainer: Trainer {
     public func train(resume: Bool) throws -> TrainingSummary {
         let settings = config.vtrace
         let (pool, mapping) = try makeTrainingPool(config, herdExecutable: herdExecutable)
