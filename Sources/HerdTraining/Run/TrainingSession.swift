@@ -31,7 +31,9 @@ final class TrainingSession {
     private let makeCheckpoint: (TrainingCounters) -> SafetensorsFile
     private var lastCheckpoint: URL?
     private var finalReturn: Double?
-    private let start: Double, startWall: Double, startSteps: Int, episodesAtStart: Int
+    private let start: Double, startWall: Double, episodesAtStart: Int
+    /// Environment steps taken before this session (a resumed run's checkpoint).
+    let stepsAtStart: Int
 
     /// Creates the run directory; with `restore`, loads the newest usable
     /// checkpoint into the trainer's objects (`restore` returns its counters)
@@ -64,14 +66,11 @@ final class TrainingSession {
         events = try EventFileWriter(directory: run.url, resumingAt: resumed ? counters.steps + 1 : nil)
         start = Date().timeIntervalSince1970
         startWall = counters.wallSeconds
-        startSteps = counters.steps
+        stepsAtStart = counters.steps
         episodesAtStart = counters.episodes
         schedule = RunSchedule(config: config, counters: counters, start: start)
         device.resetCounters()
     }
-
-    /// Environment steps taken before this session (a resumed run's checkpoint).
-    var stepsAtStart: Int { startSteps }
 
     /// Wall-clock seconds of the whole run (across resumes) at `now`.
     func wall(_ now: Double = Date().timeIntervalSince1970) -> Double { startWall + now - start }
@@ -96,7 +95,7 @@ final class TrainingSession {
         try nonFinite.check(guardState, learnerStep: learnerStep, environmentStep: counters.steps, save: saveCheckpoint, log: log)
 
         let now = Date().timeIntervalSince1970
-        let sessionRate = Double(counters.steps - startSteps) / max(now - start, 1e-9)
+        let sessionRate = Double(counters.steps - stepsAtStart) / max(now - start, 1e-9)
         display.live(ProgressDisplay.line(step: counters.steps, totalSteps: config.totalSteps, stepsPerSecond: sessionRate,
                                           meanReturn: tracker.recentMeanReturn, elapsed: wall(now)))
 
@@ -135,7 +134,7 @@ final class TrainingSession {
     }
 
     /// Ends the run: the final checkpoint (unless one was just written for
-    /// this step), the summary on screen's last line and in `summary.json`
+    /// this step) and the summary, returned and written to `summary.json`
     /// with the agent's `extra` figures.
     func finish(pool: ProcessPool, collectSeconds: Double, updateSeconds: Double,
                 extra: [(String, Double)] = []) throws -> TrainingSummary {
