@@ -50,8 +50,6 @@ for key in sorted(set(a) & set(b)):
 table = "\n".join([f"| figure | unit | run A median | run B median | difference | spread A / B | within {args.limit:.0%} |",
                    "|---|---|---|---|---|---|---|"] + rows)
 print(table)
-with open(os.path.join(args.b, "stability.md"), "w") as f:
-    f.write(f"# Stability: {args.a} against {args.b}\n\n{table}\n")
 # One thread of pure computation, with no processes or sockets: its change
 # is how much the machine itself changed between the runs.
 host = ""
@@ -60,8 +58,8 @@ if "env_in_process_cartpole" in a and "env_in_process_cartpole" in b:
     host = (f"host: single-thread in-process CartPole moved {abs(ha - hb) / min(ha, hb):.1%} between the runs "
             f"(spread within them {spread(a['env_in_process_cartpole']):.0%} / {spread(b['env_in_process_cartpole']):.0%})")
     print(host)
-with open(os.path.join(args.b, "stability.md"), "a") as f:
-    f.write(f"\n{host}\n" if host else "")
+with open(os.path.join(args.b, "stability.md"), "w") as f:
+    f.write(f"# Stability: {args.a} against {args.b}\n\n{table}\n" + (f"\n{host}\n" if host else ""))
 if outside:
     print(f"outside {args.limit:.0%}: {', '.join(outside)}")
     sys.exit(1)

@@ -172,14 +172,14 @@ final class ProcessPoolTests: XCTestCase {
             let pool = try pool(perWorker: 2, stepTimeout: 3.0)
             _ = try pool.reset()
             let pids = pool.workerProcessIDs
-            kill(pids[1], SIGSTOP)
-            let call = BackgroundCall {
-                if asynchronous {
-                    try pool.send([1, 0, 1, 0], environmentIDs: [0, 1, 2, 3])
-                    return try pool.receive(batchSize: 4)
-                }
-                return try pool.step([1, 0, 1, 0])
+            /// Every environment stepped once: synchronously, or sent and received whole.
+            func stepEvery(_ actions: [Float], environmentIDs: [Int]) throws -> Batch {
+                guard asynchronous else { return try pool.step(actions) }
+                try pool.send(actions, environmentIDs: environmentIDs)
+                return try pool.receive(batchSize: 4)
             }
+            kill(pids[1], SIGSTOP)
+            let call = BackgroundCall { try stepEvery([1, 0, 1, 0], environmentIDs: [0, 1, 2, 3]) }
             Thread.sleep(forTimeInterval: 1.0)  // worker 0 answers within milliseconds; worker 1 is due at 3 s
             kill(pids[0], SIGKILL)
             defer { kill(pids[1], SIGKILL) }
@@ -192,10 +192,7 @@ final class ProcessPoolTests: XCTestCase {
             let truncated = Dictionary(uniqueKeysWithValues: zip(order, batch.truncated))
             XCTAssertEqual([0, 1, 2, 3].map { truncated[$0] }, [false, false, true, true], "asynchronous: \(asynchronous)")
             let handedOut = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, Array(batch.observations[($0 * 4)..<($0 * 4 + 4)])) })
-            let next = asynchronous ? try { () throws -> Batch in
-                try pool.send([0, 0, 0, 0], environmentIDs: order)
-                return try pool.receive(batchSize: 4)
-            }() : try pool.step([0, 0, 0, 0])
+            let next = try stepEvery([0, 0, 0, 0], environmentIDs: order)
             let nextTruncated = Dictionary(uniqueKeysWithValues: zip(next.environmentIDs, next.truncated))
             XCTAssertEqual([0, 1, 2, 3].map { nextTruncated[$0] }, [true, true, false, false], "asynchronous: \(asynchronous)")
             XCTAssertEqual(batch.restartedEnvironments, [2, 3], "each restart is named with its truncation")
