@@ -149,7 +149,8 @@ final class FleetSecurityTests: XCTestCase {
         for (socket, reason) in [(big, "message bytes"), (chatty, "out of turn")] {
             let messages = try replies(socket)
             guard messages.count == 2, case let .error(error) = messages[0], messages[1] == .goodbye else {
-                return XCTFail("expected error then goodbye, got \(messages)")
+                return XCTFail("the \(reason) peer: expected error then goodbye, got \(messages) (pool: \(pool.peersOverLimit) over a limit, "
+                               + "\(pool.badFrames) bad frames, \(pool.remoteLost) remote lost)")
             }
             XCTAssertEqual(error.code, .limitExceeded)
             XCTAssertTrue(error.message.contains(reason), error.message)
