@@ -20,7 +20,7 @@ struct Herd: ParsableCommand {
         commandName: "herd",
         abstract: "Batched reinforcement learning: environments in processes over ZeroMQ, a central learner.",
         version: HerdVersion.description,
-        subcommands: [Train.self, Eval.self, Plot.self, Envs.self, Bench.self, Actor.self, Keys.self, EnvWorker.self]
+        subcommands: [Train.self, Eval.self, Plot.self, Envs.self, Bench.self, Actor.self, Keys.self, Metrics.self, EnvWorker.self]
     )
 }
 

@@ -80,12 +80,7 @@ struct Train: ParsableCommand {
             let deviceValue = try Self.device(loaded.device)
             print("run directory: \(run.url.path)")
             StopSignal.install()
-            let summary: TrainingSummary
-            switch loaded.agent {
-            case .ppo: summary = try PPOTrainer(config: loaded, run: run, device: deviceValue).train(resume: resume)
-            case .vtrace: summary = try VTraceTrainer(config: loaded, run: run, device: deviceValue).train(resume: resume)
-            case .r2d2: summary = try R2D2Trainer(config: loaded, run: run, device: deviceValue).train(resume: resume)
-            }
+            let summary = try TrainingLoop(config: loaded, run: run, device: deviceValue).train(resume: resume)
             let rate = String(format: "%.0f", summary.stepsPerSecond)
             var line = "done: \(summary.counters.steps) steps, \(rate) steps/s"
             if let r = summary.finalReturnMean { line += String(format: ", recent return %.1f", r) }

@@ -8,17 +8,23 @@ final class ConfigTests: XCTestCase {
     let configs = repositoryRoot.appendingPathComponent("configs")
 
     func testShippedConfigs_loadAndCommentEveryField() throws {
-        for name in ["cartpole_ppo", "pendulum_ppo", "acrobot_ppo", "mountaincar_continuous_ppo", "cartpole_vtrace", "catch_vtrace", "acrobot_vtrace",
-                     "cartpole_r2d2", "memorychain_r2d2", "cartpole_novelocity_r2d2", "catch_r2d2"] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: configs.path).filter { $0.hasSuffix(".yaml") }
+            .map { String($0.dropLast(".yaml".count)) }.sorted()
+        XCTAssertGreaterThanOrEqual(names.count, 11, "configs/ lost its configs: \(names)")
+        var agents: Set<String> = []
+        for name in names {
             let url = configs.appendingPathComponent("\(name).yaml")
             let config = try TrainConfig.load(url)
             XCTAssertEqual(config.name, name)
+            XCTAssertTrue(name.hasSuffix("_\(config.agent)"), "\(name): configs are named <environment>_<agent>")
+            agents.insert(config.agent)
             // Every key line carries a comment.
             let text = try String(contentsOf: url, encoding: .utf8)
             for line in text.split(separator: "\n") where line.contains(":") && !line.trimmingCharacters(in: .whitespaces).hasPrefix("#") {
                 XCTAssertTrue(line.contains("#"), "\(name): uncommented field: \(line)")
             }
         }
+        XCTAssertEqual(agents, Set(AgentRegistry.names), "every registered agent ships a config")
         let cartpole = try TrainConfig.load(configs.appendingPathComponent("cartpole_ppo.yaml"))
         XCTAssertEqual(cartpole.environment.name, "CartPole-v1")
         XCTAssertEqual(cartpole.ppo.epochs, 4)
@@ -29,7 +35,7 @@ final class ConfigTests: XCTestCase {
     func testVTraceSection_readsClipsOptimiserAndNamesBadKeys() throws {
         let url = configs.appendingPathComponent("cartpole_vtrace.yaml")
         let config = try TrainConfig.load(url, overrides: ["vtrace.clip_rho=null", "vtrace.optimizer=rmsprop", "vtrace.reward_clipping=abs_one"])
-        XCTAssertEqual(config.agent, .vtrace)
+        XCTAssertEqual(config.agent, "vtrace")
         XCTAssertNil(config.vtrace.learner.vtrace.clipRho)
         XCTAssertEqual(config.vtrace.learner.vtrace.clipC, 1)
         XCTAssertEqual(config.vtrace.learner.optimizer, .rmsprop)
@@ -61,7 +67,7 @@ final class ConfigTests: XCTestCase {
     func testR2D2Section_readsTheReplayAndChecksNSteps() throws {
         let url = configs.appendingPathComponent("memorychain_r2d2.yaml")
         let config = try TrainConfig.load(url, overrides: ["r2d2.feed_forward=true", "r2d2.replay_ratio=2"])
-        XCTAssertEqual(config.agent, .r2d2)
+        XCTAssertEqual(config.agent, "r2d2")
         XCTAssertTrue(config.r2d2.feedForward)
         XCTAssertEqual(config.r2d2.replayRatio, 2)
         XCTAssertEqual(config.r2d2.learner.sequenceLength, 16)
@@ -153,6 +159,21 @@ final class ConfigTests: XCTestCase {
         }
     }
 
+    /// The `agent:` names a registered agent, and only that agent's section
+    /// is read: another agent's section is an unknown key, named.
+    func testAgent_isARegisteredName_andOnlyItsSectionIsAccepted() throws {
+        expectError("agent: dqn\n", .invalidValue(file: "bad.yaml", key: "agent", value: "\"dqn\"",
+                                                 requirement: "be one of \(AgentRegistry.names.joined(separator: ", "))"))
+        XCTAssertThrowsError(try ConfigCoder.read(yaml: "agent: vtrace\nppo:\n  epochs: 3\n", file: "bad.yaml", defaults: TrainConfig())) { error in
+            XCTAssertTrue("\(error)".contains("ppo") && "\(error)".contains("vtrace"), "\(error)")
+        }
+        let vtrace = try ConfigCoder.read(yaml: "agent: vtrace\nvtrace:\n  batch_size: 7\n", file: "ok.yaml", defaults: TrainConfig())
+        XCTAssertEqual(vtrace.vtrace.learner.batchSize, 7)
+        XCTAssertTrue(vtrace.agentSettings is VTraceConfig)
+        XCTAssertNotEqual(vtrace, TrainConfig())
+        XCTAssertEqual(try ConfigCoder.read(yaml: ConfigCoder.yaml(vtrace), file: "again.yaml", defaults: TrainConfig()), vtrace)
+    }
+
     func testMissingFile_isNamed() {
         XCTAssertThrowsError(try TrainConfig.load(URL(fileURLWithPath: "/nonexistent/x.yaml"))) { error in
             XCTAssertTrue("\(error)".hasPrefix("/nonexistent/x.yaml: cannot read"), "\(error)")
@@ -168,6 +189,7 @@ enum PPOSettingsKeys {
 }
 
 enum TopLevelKeys {
+    /// With the default agent (ppo): only its own section is a key.
     static let all = ["agent", "checkpoint", "device", "environment", "evaluation", "fleet", "logging", "max_consecutive_nonfinite", "name", "network", "ppo",
-                      "r2d2", "seed", "total_steps", "vtrace"]
+                      "seed", "total_steps"]
 }

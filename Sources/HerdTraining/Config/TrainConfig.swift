@@ -3,16 +3,6 @@ import HerdAgents
 import HerdEnvironments
 import HerdTensor
 
-/// Which learner `herd train` runs.
-public enum AgentKind: String, ConfigEnum, Sendable {
-    /// BatchPPO on environments stepped in lockstep (`ppo:` section).
-    case ppo
-    /// IMPALA's V-trace actor-critic on central inference (`vtrace:` section).
-    case vtrace
-    /// R2D2: recurrent Q-learning from prioritised sequence replay, acting through central inference (`r2d2:` section).
-    case r2d2
-}
-
 /// A training run: everything in a `configs/*.yaml` file. The shipped
 /// configs comment every field; ``ConfigCoder/yaml(_:)`` writes the fully
 /// resolved form into the run directory.
@@ -20,7 +10,9 @@ public struct TrainConfig: ConfigSection, Equatable, Sendable {
     /// Run name; the run directory defaults to `runs/<name>-<timestamp>`.
     /// Empty: the config file's name without extension.
     public var name = ""
-    public var agent = AgentKind.ppo
+    /// An ``AgentRegistry`` name (`ppo`, `vtrace`, `r2d2`, …); its section
+    /// (`ppo:`) is ``agentSettings``.
+    public var agent = PPOAgent.name
     /// Seeds the networks, the action sampling and environment `i` from `(seed, i)`.
     public var seed = 0
     /// Environment steps (summed over environments) to train for.
@@ -29,9 +21,8 @@ public struct TrainConfig: ConfigSection, Equatable, Sendable {
     public var device = "cpu"
     public var environment = EnvironmentConfig()
     public var network = NetworkSettings()
-    public var ppo = PPOSettings()
-    public var vtrace = VTraceConfig()
-    public var r2d2 = R2D2Config()
+    /// The agent's own section, of its ``AgentSettings`` type.
+    public var agentSettings: any AgentSettings = PPOSettings()
     public var fleet = FleetConfig()
     public var logging = LoggingConfig()
     public var checkpoint = CheckpointConfig()
@@ -45,25 +36,24 @@ public struct TrainConfig: ConfigSection, Equatable, Sendable {
 
     public mutating func describe(_ c: ConfigCoder) throws {
         try c.field("name", &name, must: "be a file-name-safe word") { !$0.contains("/") }
-        try c.field("agent", &agent)
+        try c.field("agent", &agent, must: "be one of \(AgentRegistry.names.joined(separator: ", "))") { AgentRegistry.agent(named: $0) != nil }
+        if c.isReading, let entry = AgentRegistry.agent(named: agent), entry.name != Self.agentName(of: agentSettings) {
+            agentSettings = entry.makeSettings()
+        }
         try c.field("seed", &seed, must: "be ≥ 0") { $0 >= 0 }
         try c.field("total_steps", &totalSteps, must: "be positive") { $0 > 0 }
         try c.field("device", &device, must: "not be empty") { !$0.isEmpty }
         try c.section("environment", &environment)
         try c.section("network", &network)
-        try c.section("ppo", &ppo)
-        try c.section("vtrace", &vtrace)
-        try c.section("r2d2", &r2d2)
+        try agentSettings.describeSection(agent, c)
         try c.section("fleet", &fleet)
         try c.section("logging", &logging)
         try c.section("checkpoint", &checkpoint)
         try c.section("evaluation", &evaluation)
         try c.field("max_consecutive_nonfinite", &maxConsecutiveNonFinite, must: "be positive") { $0 > 0 }
-        if c.isReading, agent == .ppo, let listen = fleet.listen {
-            throw c.invalid("fleet.listen", listen, must: "be null for agent ppo: remote workers join asynchronous stepping (agent: vtrace or r2d2)")
-        }
-        if c.isReading, agent == .r2d2, r2d2.learner.nSteps >= r2d2.learner.sequenceLength {
-            throw c.invalid("r2d2.n_steps", "\(r2d2.learner.nSteps)", must: "be below r2d2.sequence_length = \(r2d2.learner.sequenceLength)")
+        if c.isReading, let listen = fleet.listen, AgentRegistry.agent(named: agent)?.dataSource == .lockstep {
+            throw c.invalid("fleet.listen", listen, must: "be null for agent \(agent): remote workers join asynchronous stepping "
+                            + "(agents \(AgentRegistry.agents.filter { $0.dataSource == .inference }.map(\.name).joined(separator: ", ")))")
         }
         if c.isReading, fleet.maxEnvsPerWorker < environment.envsPerWorker {
             throw c.invalid("fleet.max_envs_per_worker", "\(fleet.maxEnvsPerWorker)", must: "be at least environment.envs_per_worker = \(environment.envsPerWorker)")
@@ -71,14 +61,19 @@ public struct TrainConfig: ConfigSection, Equatable, Sendable {
         if c.isReading, fleet.localWorkers == 0, fleet.listen == nil {
             throw c.invalid("fleet.local_workers", "0", must: "be positive unless fleet.listen (or --listen) lets remote workers in")
         }
-        if c.isReading, agent == .ppo {
-            let rows = ppo.stepsPerEnvironment * environment.environmentCount
-            if ppo.minibatches > rows {
-                throw c.invalid("ppo.minibatches", "\(ppo.minibatches)",
-                                must: "be at most the rollout size steps_per_env × environments = \(rows)")
-            }
-        }
+        if c.isReading { try agentSettings.validate(in: self, c) }
     }
+
+    /// The registered agent whose settings type `settings` is.
+    static func agentName(of settings: any AgentSettings) -> String? {
+        AgentRegistry.agents.first { type(of: $0.makeSettings()) == type(of: settings) }?.name
+    }
+
+    /// The agent's section as `S` (the agents' accessors, `config.ppo`, use it).
+    public func settings<S: AgentSettings>(_ type: S.Type = S.self) -> S? { agentSettings as? S }
+
+    /// Configs are equal when they write the same resolved YAML.
+    public static func == (a: TrainConfig, b: TrainConfig) -> Bool { ConfigCoder.yaml(a) == ConfigCoder.yaml(b) }
 
     /// Loads a config file with `--set` overrides applied; an empty name
     /// becomes the file's base name.
@@ -216,112 +211,6 @@ public struct EvaluationConfig: ConfigSection, Equatable, Sendable {
     }
 }
 
-/// The V-trace learner and the central inference that feeds it.
-public struct VTraceConfig: ConfigSection, Equatable, Sendable {
-    public var learner = VTraceLearnerSettings()
-    /// Most environments per inference batch (0: every environment).
-    public var inferenceMaxBatch = 0
-    /// Environments worth waiting for before acting (0: the maximum batch).
-    public var inferenceFullBatch = 0
-    /// Milliseconds to wait for a full batch before acting on what is ready.
-    public var inferenceTimeoutMs = 2.0
-    /// Finished unrolls waiting for the learner (back-pressure beyond).
-    public var queueCapacity = 64
-
-    public init() {}
-
-    public mutating func describe(_ c: ConfigCoder) throws {
-        let positive = "be positive", nonNegative = "be ≥ 0", clip = "be positive, or null for no clipping"
-        try c.field("unroll_length", &learner.unrollLength, must: positive) { $0 > 0 }
-        try c.field("batch_size", &learner.batchSize, must: positive) { $0 > 0 }
-        try c.field("learning_rate", &learner.learningRate, must: positive) { $0 > 0 }
-        try c.field("anneal_learning_rate", &learner.annealLearningRate)
-        try c.field("optimizer", &learner.optimizer)
-        try c.field("adam_epsilon", &learner.adamEpsilon, must: positive) { $0 > 0 }
-        try c.field("rmsprop_decay", &learner.rmspropDecay, must: "be in [0, 1)") { (0..<1).contains($0) }
-        try c.field("rmsprop_momentum", &learner.rmspropMomentum, must: "be in [0, 1)") { (0..<1).contains($0) }
-        try c.field("rmsprop_epsilon", &learner.rmspropEpsilon, must: positive) { $0 > 0 }
-        try c.field("gamma", &learner.discount, must: "be in [0, 1]") { (0...1).contains($0) }
-        try c.field("lambda", &learner.vtrace.lambda, must: "be in [0, 1]") { (0...1).contains($0) }
-        try c.field("clip_rho", &learner.vtrace.clipRho, must: clip) { $0.map { $0 > 0 } ?? true }
-        try c.field("clip_c", &learner.vtrace.clipC, must: clip) { $0.map { $0 > 0 } ?? true }
-        try c.field("clip_pg_rho", &learner.vtrace.clipPGRho, must: clip) { $0.map { $0 > 0 } ?? true }
-        try c.field("baseline_coefficient", &learner.baselineCoefficient, must: nonNegative) { $0 >= 0 }
-        try c.field("entropy_coefficient", &learner.entropyCoefficient, must: nonNegative) { $0 >= 0 }
-        try c.field("max_grad_norm", &learner.maxGradientNorm, must: "be ≥ 0 (0: off)") { $0 >= 0 }
-        try c.field("reward_clipping", &learner.rewardClipping)
-        try c.field("inference_max_batch", &inferenceMaxBatch, must: "be ≥ 0 (0: every environment)") { $0 >= 0 }
-        try c.field("inference_full_batch", &inferenceFullBatch, must: "be ≥ 0 (0: the maximum batch)") { $0 >= 0 }
-        try c.field("inference_timeout_ms", &inferenceTimeoutMs, must: nonNegative) { $0 >= 0 }
-        try c.field("queue_capacity", &queueCapacity, must: positive) { $0 > 0 }
-    }
-}
-
-/// R2D2's learner, replay, network core and acting.
-public struct R2D2Config: ConfigSection, Equatable, Sendable {
-    public var learner = R2D2Settings()
-    /// LSTM width, the feed-forward replacement (memoryless baseline) and dueling heads;
-    /// the torso before them is the `network:` section.
-    public var lstmSize = 64
-    public var feedForward = false
-    public var dueling = true
-    /// Feed the previous action and reward to the core.
-    public var previousInputs = true
-    /// Sequences the replay holds (FIFO beyond).
-    public var replayCapacity = 10_000
-    /// Sequences stored before learning starts.
-    public var minReplay = 100
-    /// Sequences sampled per sequence stored: the learner waits for data above it,
-    /// and acting waits for the learner (back-pressure) below it.
-    public var replayRatio = 4.0
-    /// Ape-X exploration: environment i of N acts with ε = base^(1 + alpha·i/(N − 1)).
-    public var epsilonBase = 0.4
-    public var epsilonAlpha = 7.0
-    /// ε of evaluation episodes.
-    public var evaluationEpsilon = 0.001
-    /// Steps per unroll the inference server hands over (the learner cuts sequences from them).
-    public var unrollLength = 20
-    /// Central inference: most environments per batch (0: all), and the wait for a full batch.
-    public var inferenceMaxBatch = 0
-    public var inferenceTimeoutMs = 2.0
-    public var queueCapacity = 64
-
-    public init() {
-        learner.sequenceLength = 80
-    }
-
-    public mutating func describe(_ c: ConfigCoder) throws {
-        let positive = "be positive"
-        try c.field("sequence_length", &learner.sequenceLength, must: "be an even number ≥ 2") { $0 >= 2 && $0 % 2 == 0 }
-        try c.field("burn_in", &learner.burnIn, must: "be ≥ 0") { $0 >= 0 }
-        try c.field("n_steps", &learner.nSteps, must: positive) { $0 > 0 }
-        try c.field("gamma", &learner.discount, must: "be in [0, 1]") { (0...1).contains($0) }
-        try c.field("batch_size", &learner.batchSize, must: positive) { $0 > 0 }
-        try c.field("learning_rate", &learner.learningRate, must: positive) { $0 > 0 }
-        try c.field("adam_epsilon", &learner.adamEpsilon, must: positive) { $0 > 0 }
-        try c.field("max_grad_norm", &learner.maxGradientNorm, must: "be ≥ 0 (0: off)") { $0 >= 0 }
-        try c.field("target_update_period", &learner.targetUpdatePeriod, must: positive) { $0 > 0 }
-        try c.field("priority_exponent", &learner.priorityExponent, must: "be ≥ 0") { $0 >= 0 }
-        try c.field("importance_exponent", &learner.importanceExponent, must: "be in [0, 1]") { (0...1).contains($0) }
-        try c.field("priority_eta", &learner.priorityEta, must: "be in [0, 1]") { (0...1).contains($0) }
-        try c.field("value_rescaling", &learner.valueRescaling)
-        try c.field("lstm_size", &lstmSize, must: positive) { $0 > 0 }
-        try c.field("feed_forward", &feedForward)
-        try c.field("dueling", &dueling)
-        try c.field("previous_inputs", &previousInputs)
-        try c.field("replay_capacity", &replayCapacity, must: positive) { $0 > 0 }
-        try c.field("min_replay", &minReplay, must: positive) { $0 > 0 }
-        try c.field("replay_ratio", &replayRatio, must: positive) { $0 > 0 }
-        try c.field("epsilon_base", &epsilonBase, must: "be in [0, 1]") { (0...1).contains($0) }
-        try c.field("epsilon_alpha", &epsilonAlpha, must: "be ≥ 0") { $0 >= 0 }
-        try c.field("evaluation_epsilon", &evaluationEpsilon, must: "be in [0, 1]") { (0...1).contains($0) }
-        try c.field("unroll_length", &unrollLength, must: positive) { $0 > 0 }
-        try c.field("inference_max_batch", &inferenceMaxBatch, must: "be ≥ 0 (0: every environment)") { $0 >= 0 }
-        try c.field("inference_timeout_ms", &inferenceTimeoutMs, must: "be ≥ 0") { $0 >= 0 }
-        try c.field("queue_capacity", &queueCapacity, must: positive) { $0 > 0 }
-    }
-}
-
 extension Activation: ConfigEnum {}
 extension VTraceOptimizer: ConfigEnum {}
 extension RewardClipping: ConfigEnum {}
@@ -342,30 +231,3 @@ extension NetworkSettings: ConfigSection {
     }
 }
 
-extension PPOSettings: ConfigSection {
-    public mutating func describe(_ c: ConfigCoder) throws {
-        let positive = "be positive", nonNegative = "be ≥ 0", unit = "be in [0, 1]"
-        try c.field("steps_per_env", &stepsPerEnvironment, must: positive) { $0 > 0 }
-        try c.field("epochs", &epochs, must: positive) { $0 > 0 }
-        try c.field("minibatches", &minibatches, must: positive) { $0 > 0 }
-        try c.field("learning_rate", &learningRate, must: positive) { $0 > 0 }
-        try c.field("anneal_learning_rate", &annealLearningRate)
-        try c.field("adam_epsilon", &adamEpsilon, must: positive) { $0 > 0 }
-        try c.field("gamma", &discount, must: unit) { (0...1).contains($0) }
-        try c.field("lambda", &lambda, must: unit) { (0...1).contains($0) }
-        try c.field("objective", &objective)
-        try c.field("clip_range", &clipRange, must: positive) { $0 > 0 }
-        try c.field("anneal_clip_range", &annealClipRange)
-        try c.field("kl_target", &klTarget, must: positive) { $0 > 0 }
-        try c.field("kl_initial_penalty", &klInitialPenalty, must: positive) { $0 > 0 }
-        try c.field("kl_cutoff_factor", &klCutoffFactor, must: positive) { $0 > 0 }
-        try c.field("kl_cutoff_coefficient", &klCutoffCoefficient, must: nonNegative) { $0 >= 0 }
-        try c.field("value_coefficient", &valueCoefficient, must: nonNegative) { $0 >= 0 }
-        try c.field("value_clip_range", &valueClipRange, must: "be ≥ 0 (0: off)") { $0 >= 0 }
-        try c.field("entropy_coefficient", &entropyCoefficient, must: nonNegative) { $0 >= 0 }
-        try c.field("max_grad_norm", &maxGradientNorm, must: "be ≥ 0 (0: off)") { $0 >= 0 }
-        try c.field("normalize_advantages", &normalizeAdvantages)
-        try c.field("normalize_observations", &normalizeObservations)
-        try c.field("normalize_rewards", &normalizeRewards)
-    }
-}

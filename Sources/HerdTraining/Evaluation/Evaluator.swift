@@ -26,43 +26,27 @@ public struct EvaluationResult: Equatable, Sendable {
 /// Runs a policy for whole episodes on environments in this process (no
 /// worker processes), batching the policy over up to 100 of them. Episode
 /// `k` runs on environment `k mod E`; environment `i` is seeded from
-/// `(seed, i)` at its first reset. Observations are normalised with frozen
-/// statistics. The policy's own RNG is not touched: sampling (when not
-/// deterministic) uses one seeded from `seed`.
+/// `(seed, i)` at its first reset. The policy (``ActingPolicy``) brings
+/// its own sampling generator and frozen observation statistics.
 public struct Evaluator {
     public var environment: String
     public var settings: [String: SettingValue]
     public var episodes: Int
-    public var deterministic: Bool
     public var seed: UInt64
 
-    public init(environment: String, settings: [String: SettingValue], episodes: Int, deterministic: Bool, seed: UInt64) {
+    public init(environment: String, settings: [String: SettingValue], episodes: Int, seed: UInt64) {
         self.environment = environment
         self.settings = settings
         self.episodes = episodes
-        self.deterministic = deterministic
         self.seed = seed
     }
 
-    public func run(network: ActorCritic, normalizer: StreamingNormalizer?, device: Device = .cpu) throws -> EvaluationResult {
-        var random = RandomGenerator(seed: seed, stream: 7)
-        var mapping: ActionMapping?
-        return try runEpisodes(actionSize: network.head.actionSize) { environments, active, observations, _, _ in
-            let observationSize = environments[0].observationSpace.flatCount
-            if mapping == nil { mapping = ActionMapping(space: environments[0].actionSpace, head: network.head) }
-            var input = observations
-            if let normalizer {
-                input.withUnsafeMutableBufferPointer { buffer in
-                    for row in 0..<active.count {
-                        normalizer.transform(UnsafeMutableBufferPointer(rebasing: buffer[(row * observationSize)..<((row + 1) * observationSize)]))
-                    }
-                }
-            }
-            let actions: [Float] = try withoutGradients {
-                let policy = network(try Tensor(input, shape: [active.count, observationSize]).to(device)).policy
-                return deterministic ? try policy.mode() : try policy.sample(using: &random)
-            }
-            return mapping!.environmentActions(actions)
+    /// Runs the episodes with `policy`.
+    public func run(_ policy: any ActingPolicy) throws -> EvaluationResult {
+        try runEpisodes(actionSize: policy.actionSize) { environments, active, observations, starts, previousRewards in
+            try policy.act(ActingRows(environments: active, observations: observations, episodeStarts: starts,
+                                      previousRewards: previousRewards, environmentCount: environments.count,
+                                      observationSize: environments[0].observationSpace.flatCount))
         }
     }
 

@@ -5,18 +5,11 @@ import HerdEnvironments
 import HerdTensor
 
 /// A trained policy read back from a run directory (its newest valid
-/// checkpoint) or a checkpoint file: the config it was trained with and the
-/// network (with PPO's observation normaliser).
+/// checkpoint) or a checkpoint file: the config it was trained with and
+/// the agent's ``TrainedPolicy`` (``Agent/trainedPolicy(_:checkpoint:path:config:environment:)``).
 public struct SavedPolicy {
-    public enum Model {
-        /// PPO and V-trace.
-        case actorCritic(ActorCritic, normalizer: StreamingNormalizer?)
-        /// R2D2's online Q-network.
-        case qNetwork(R2D2Network)
-    }
-
     public var config: TrainConfig
-    public var model: Model
+    public var policy: any TrainedPolicy
     /// The checkpoint file used.
     public var source: URL
     public var step: Int
@@ -37,7 +30,7 @@ public struct SavedPolicy {
         } else {
             (file, source) = (try SafetensorsFile.read(from: url), url)
         }
-        let config = try PPOCheckpoint.config(of: file, path: source.path)
+        let (agent, config) = try Checkpoint.config(of: file, path: source.path)
         let probe: Environment
         do {
             probe = try EnvironmentRegistry.make(config.environment.name, settings: config.environment.settings)
@@ -45,40 +38,15 @@ public struct SavedPolicy {
             throw RunError.incompatible(path: source.path, reason: "its environment cannot be built in this process (\(error)); evaluation runs built-in environments")
         }
         let counters: TrainingCounters? = decodeJSON(file.metadata["herd.counters"])
-        var random = RandomGenerator(seed: 0)
-        let observationSize = probe.observationSpace.flatCount
-        if config.agent == .r2d2 {
-            guard case let .discrete(actions) = probe.actionSpace else {
-                throw RunError.incompatible(path: source.path, reason: "an R2D2 checkpoint for continuous actions")
-            }
-            let network = R2D2Trainer.network(config, observationSize: observationSize, observationShape: probe.observationSpace.shape,
-                                              actions: actions, using: &random)
-            try PPOCheckpoint.loadNetwork(network, from: file, path: source.path, prefix: "online")
-            return SavedPolicy(config: config, model: .qNetwork(network), source: source, step: counters?.steps ?? 0)
-        }
-        let head: ActionHead
-        switch probe.actionSpace {
-        case let .discrete(n): head = .categorical(classes: n)
-        case .box: head = .gaussian(dimension: probe.actionSpace.flatCount)
-        }
-        let network = ActorCritic(observationSize: observationSize, observationShape: probe.observationSpace.shape, head: head,
-                                  settings: config.network, using: &random)
-        try PPOCheckpoint.loadNetwork(network, from: file, path: source.path)
-        let normalizer = try PPOCheckpoint.observationNormalizer(of: file, size: observationSize)
-        return SavedPolicy(config: config, model: .actorCritic(network, normalizer: normalizer), source: source, step: counters?.steps ?? 0)
+        let policy = try agent.trainedPolicy(config.agentSettings, file, source.path, config, probe)
+        return SavedPolicy(config: config, policy: policy, source: source, step: counters?.steps ?? 0)
     }
 
     /// Runs `episodes` episodes in process, environment `i` seeded from
-    /// `(seed, i)`. Actor-critics take their mode when `deterministic`, else
-    /// sample; Q-networks act ε-greedily with the config's evaluation ε.
+    /// `(seed, i)`: the policy's mode when `deterministic` (where it has
+    /// one; R2D2 acts ε-greedily with its config's evaluation ε), else sampling.
     public func evaluate(episodes: Int, deterministic: Bool, seed: UInt64, device: Device = .cpu) throws -> EvaluationResult {
-        let evaluator = Evaluator(environment: config.environment.name, settings: config.environment.settings,
-                                  episodes: episodes, deterministic: deterministic, seed: seed)
-        switch model {
-        case let .actorCritic(network, normalizer):
-            return try evaluator.run(network: network, normalizer: normalizer, device: device)
-        case let .qNetwork(network):
-            return try evaluateR2D2(evaluator, network: network, epsilon: config.r2d2.evaluationEpsilon, seed: seed, device: device)
-        }
+        let evaluator = Evaluator(environment: config.environment.name, settings: config.environment.settings, episodes: episodes, seed: seed)
+        return try evaluator.run(policy.acting(deterministic: deterministic, seed: seed, device: device))
     }
 }

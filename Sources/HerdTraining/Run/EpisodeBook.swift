@@ -1,6 +1,14 @@
-/// Per-environment running returns and lengths (raw rewards), and the
-/// episodes that ended since the last ``drain()``.
-public struct EpisodeTracker: Sendable {
+/// The learner side's per-environment episode bookkeeping, in one place:
+/// each environment's running return and length (raw rewards), the
+/// episodes that ended since the last ``drain()``, and the last 100
+/// returns for the progress line. Data sources feed it (``LockstepSource``,
+/// ``UnrollSource``); agents never do, so no agent can count a step twice
+/// or forget a restart.
+///
+/// An environment whose worker was replaced (or whose remote worker
+/// vanished) is ``restart(index:)``ed: its interrupted episode is dropped,
+/// not merged into the next one and not counted.
+public struct EpisodeBook: Sendable {
     private var returns: [Double]
     private var lengths: [Int]
     public private(set) var finishedReturns: [Double] = []
@@ -8,13 +16,15 @@ public struct EpisodeTracker: Sendable {
     /// Returns of the last 100 episodes, for the progress line.
     public private(set) var recentReturns: [Double] = []
     public private(set) var totalEpisodes = 0
+    /// Episodes in progress dropped by ``restart(index:)`` that had steps.
+    public private(set) var interruptedEpisodes = 0
 
     public init(environments: Int) {
         returns = [Double](repeating: 0, count: environments)
         lengths = [Int](repeating: 0, count: environments)
     }
 
-    /// Adds one step of environment `index`; `done` ends its episode.
+    /// Adds one transition of environment `index`; `done` ends its episode.
     public mutating func record(index: Int, reward: Double, done: Bool) {
         returns[index] += reward
         lengths[index] += 1
@@ -28,15 +38,11 @@ public struct EpisodeTracker: Sendable {
         lengths[index] = 0
     }
 
-    /// Forgets environment `index`'s episode in progress (its worker was replaced).
+    /// Drops environment `index`'s episode in progress (its worker was replaced).
     public mutating func restart(index: Int) {
+        if lengths[index] > 0 { interruptedEpisodes += 1 }
         returns[index] = 0
         lengths[index] = 0
-    }
-
-    /// Forgets the episodes in progress (after environments were reset).
-    public mutating func restartAll() {
-        for i in returns.indices { returns[i] = 0; lengths[i] = 0 }
     }
 
     /// Mean return and length of the episodes finished since the last call

@@ -8,10 +8,7 @@ import HerdTensor
 /// actions from its own copy of the network (``PublishedNetwork``), to which
 /// the learner ``publish(_:version:)``es its parameters after every step.
 ///
-/// The behaviour row it reports per environment is the distribution's
-/// parameters (``PolicyDistribution/parameters``: logits, or mean and log σ)
-/// followed by the action in the policy's own space (before any mapping to
-/// the environment's bounds): the learner recovers `log μ(a)` from the two.
+/// The behaviour row it reports per environment is a ``BehaviourRow``.
 public final class ActorCriticInferencePolicy: InferencePolicy, @unchecked Sendable {
     private let copy: PublishedNetwork<ActorCritic>
     private let device: Device
@@ -43,13 +40,7 @@ public final class ActorCriticInferencePolicy: InferencePolicy, @unchecked Senda
                 let actions = try policy.sample(using: &random)
                 let parameters = try policy.parameters.hostScalars()
                 try device.synchronize()
-                let (p, a) = (parameters.count / max(rows, 1), actions.count / max(rows, 1))
-                var behaviour: [Float] = []
-                behaviour.reserveCapacity(parameters.count + actions.count)
-                for row in 0..<rows {
-                    behaviour += parameters[(row * p)..<((row + 1) * p)]
-                    behaviour += actions[(row * a)..<((row + 1) * a)]
-                }
+                let behaviour = BehaviourRow.encode(parameters: parameters, actions: actions, rows: rows, head: network.head)
                 return InferenceResponse(actions: environmentActions(actions), behaviour: behaviour)
             }
         }

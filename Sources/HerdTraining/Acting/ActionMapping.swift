@@ -37,3 +37,14 @@ public struct ActionMapping: Sendable {
         return out
     }
 }
+
+extension ActionHead {
+    /// The head for an environment's action space: categorical for
+    /// `Discrete`, a diagonal Gaussian over the flattened `Box`.
+    public init(space: Space) {
+        switch space {
+        case let .discrete(n): self = .categorical(classes: n)
+        case .box: self = .gaussian(dimension: space.flatCount)
+        }
+    }
+}

@@ -3,9 +3,8 @@ import HerdRuntime
 
 extension VTraceBatch {
     /// A time-major learner batch from `B` unrolls of `T + 1` steps each
-    /// (the inference server's SEED layout, behaviour rows written by
-    /// ``ActorCriticInferencePolicy``: distribution parameters, then the
-    /// policy-space action).
+    /// (the inference server's SEED layout; behaviour rows are
+    /// ``BehaviourRow``s).
     ///
     /// Transition `t` goes from step `t` to step `t + 1`: its reward and
     /// end flags are step `t + 1`'s. An episode that ended there gets
@@ -15,7 +14,6 @@ extension VTraceBatch {
         let batchSize = unrolls.count
         let steps = (unrolls.first?.steps.count ?? 1) - 1
         self.init(steps: steps, batchSize: batchSize, observationSize: observationSize)
-        let p = head.parameterCount, a = head.actionSize
         precondition(unrolls.allSatisfy { $0.steps.count == steps + 1 }, "VTraceBatch: unrolls of different lengths")
         observations.reserveCapacity((steps + 1) * batchSize * observationSize)
         for t in 0...steps {
@@ -24,9 +22,9 @@ extension VTraceBatch {
         for t in 0..<steps {
             for (b, unroll) in unrolls.enumerated() {
                 let now = unroll.steps[t], next = unroll.steps[t + 1]
-                precondition(now.behaviour.count == p + a, "VTraceBatch: behaviour rows hold \(now.behaviour.count) values, expected \(p) + \(a)")
-                behaviour += now.behaviour[0..<p]
-                actions += now.behaviour[p...]
+                let row = BehaviourRow.decode(now.behaviour, head: head)
+                behaviour += row.parameters
+                actions += row.action
                 rewards.append(rewardClipping(next.reward))
                 let ended = next.terminated || next.truncated
                 discounts.append(ended ? 0 : discount)

@@ -1,0 +1,56 @@
+import HerdEnvironments
+import HerdTensor
+
+/// The agents `herd train` knows, by their `agent:` name. Adding an agent
+/// is one line here.
+public enum AgentRegistry {
+    public static let agents: [AgentEntry] = [
+        AgentEntry(PPOAgent.self),
+        AgentEntry(VTraceAgent.self),
+        AgentEntry(R2D2Agent.self),
+    ]
+
+    public static var names: [String] { agents.map(\.name) }
+
+    public static func agent(named name: String) -> AgentEntry? { agents.first { $0.name == name } }
+
+    /// The agent whose checkpoints carry `format`.
+    public static func agent(checkpointFormat format: String) -> AgentEntry? { agents.first { $0.checkpointFormat == format } }
+}
+
+/// An ``Agent`` type behind a value, so the registry can list agents of
+/// different settings types.
+public struct AgentEntry: Sendable {
+    public let name: String
+    public let summary: String
+    public let dataSource: DataSourceKind
+    public let checkpointFormat: String
+    public let metrics: [Metric]
+    public let summaryMetrics: [Metric]
+    let makeSettings: @Sendable () -> any AgentSettings
+    let start: @Sendable (any AgentSettings, TrainingContext) throws -> any AgentRun
+    let trainedPolicy: @Sendable (any AgentSettings, SafetensorsFile, String, TrainConfig, Environment) throws -> any TrainedPolicy
+
+    init<A: Agent>(_ agent: A.Type) {
+        name = A.name
+        summary = A.summary
+        dataSource = A.dataSource
+        checkpointFormat = A.checkpointFormat
+        metrics = A.metrics
+        summaryMetrics = A.summaryMetrics
+        makeSettings = { A.Settings() }
+        start = { settings, context in try A.start(Self.cast(settings, A.self), context: context) }
+        trainedPolicy = { settings, file, path, config, environment in
+            try A.trainedPolicy(Self.cast(settings, A.self), checkpoint: file, path: path, config: config, environment: environment)
+        }
+    }
+
+    /// The config's section as the agent's own type (the config loader
+    /// made it from this entry, so another type is a programmer error).
+    private static func cast<A: Agent>(_ settings: any AgentSettings, _ agent: A.Type) -> A.Settings {
+        guard let typed = settings as? A.Settings else {
+            preconditionFailure("agent \(A.name): settings of type \(type(of: settings)), expected \(A.Settings.self)")
+        }
+        return typed
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import HerdAgents
+import HerdCore
+import HerdRuntime
+import HerdTensor
+
+/// Trains the config's agent (``AgentRegistry``) and writes the run
+/// directory as it goes. The loop owns everything agents share: the worker
+/// pool, the stop signal, the counters, the progress line, `metrics.jsonl`
+/// and TensorBoard, evaluations, checkpoints, the non-finite watch and
+/// `summary.json`. The agent supplies ``AgentRun/iterate(progress:)``
+/// (collect data, make learner updates) and its parts.
+///
+/// SIGINT/SIGTERM (``StopSignal``) end the run at the data source's next
+/// step or wait: the unfinished iteration is dropped, a checkpoint of the
+/// last update is written, and ``train(resume:)`` returns normally.
+public final class TrainingLoop {
+    public let config: TrainConfig
+    public let run: RunDirectory
+    public let device: Device
+    public let display: ProgressDisplay
+    /// Path of the `herd` executable that workers run.
+    public var herdExecutable = PoolConfiguration.defaultHerdExecutable()
+    /// Messages (resume, skipped checkpoints, non-finite steps) go here.
+    public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+
+    public init(config: TrainConfig, run: RunDirectory, device: Device = .cpu, display: ProgressDisplay = ProgressDisplay()) {
+        self.config = config
+        self.run = run
+        self.device = device
+        self.display = display
+    }
+
+    public func train(resume: Bool) throws -> TrainingSummary {
+        guard let agent = AgentRegistry.agent(named: config.agent) else {
+            throw ConfigError.invalidValue(file: config.name, key: "agent", value: config.agent,
+                                           requirement: "be one of \(AgentRegistry.names.joined(separator: ", "))")
+        }
+        let (pool, mapping) = try makeTrainingPool(config, herdExecutable: herdExecutable)
+        defer { pool.close() }
+        let context = TrainingContext(config: config, device: device, pool: pool, mapping: mapping,
+                                      dataSource: agent.dataSource, log: log)
+        defer { try? context.source?.close() }
+        let run = try agent.start(config.agentSettings, context)
+        let session = try TrainingSession(
+            config: config, run: self.run, device: device, display: display, log: log, format: agent.checkpointFormat,
+            agentRun: run, resume: resume, context: context)
+        context.stepsAtStart = session.stepsAtStart
+
+        var iterationSeconds = 0.0
+        while session.counters.steps < config.totalSteps {
+            let start = Date().timeIntervalSince1970
+            let updates: Int
+            do {
+                updates = try run.iterate(progress: Double(session.counters.steps) / Double(config.totalSteps))
+            } catch is StopRequested {
+                session.stopped = true
+                break
+            }
+            iterationSeconds += Date().timeIntervalSince1970 - start
+            session.counters.steps = context.environmentSteps
+            session.counters.updates = run.updates
+            guard updates > 0 else { continue }
+            if try session.afterStep() { break }
+        }
+        try context.source?.close()
+        let collect = context.source?.collectSeconds ?? 0
+        var extra = context.source?.summaryMetrics() ?? MetricValues()
+        extra.merge(try run.finish())
+        return try session.finish(pool: pool, collectSeconds: collect, updateSeconds: max(iterationSeconds - collect, 0), extra: extra)
+    }
+}

@@ -1,0 +1,52 @@
+/// `docs/metrics.md`, generated from the declarations (``RunMetrics``,
+/// each agent's ``Agent/metrics`` and ``Agent/summaryMetrics``,
+/// ``SummaryMetrics``). `herd metrics --markdown > docs/metrics.md`
+/// rewrites it; a test fails when the committed page differs.
+public enum MetricsDocument {
+    public static func markdown() -> String {
+        var out = """
+        # Metrics
+
+        Generated from the metric declarations in `Sources/HerdTraining` by
+        `herd metrics --markdown > docs/metrics.md`; do not edit by hand
+        (`MetricsDocumentTests` fails when this page is stale).
+
+        Each line of a run's `metrics.jsonl` holds the run's figures, then its
+        agent's, then the rest of the run's. Values that have no meaning for
+        an interval are `null` (and are left out of TensorBoard). Figures "so
+        far" count from the start of the session (they restart at a resume).
+
+
+        """
+        out += "## Every run (`metrics.jsonl`)\n\n" + table(RunMetrics.all, tags: true)
+        for agent in AgentRegistry.agents {
+            out += "\n## Agent `\(agent.name)` (`metrics.jsonl`)\n\n\(agent.summary)\n\n" + table(agent.metrics, tags: true)
+        }
+        out += "\n## `summary.json`\n\nWritten once, at the end of a run.\n\n" + table(SummaryMetrics.all, tags: false)
+        for agent in AgentRegistry.agents where !agent.summaryMetrics.isEmpty {
+            out += "\n### Added by `\(agent.name)`\n\n" + table(agent.summaryMetrics, tags: false)
+        }
+        return out
+    }
+
+    private static func table(_ metrics: [Metric], tags: Bool) -> String {
+        var out = tags ? "| key | TensorBoard tag | unit | meaning |\n|---|---|---|---|\n" : "| key | unit | meaning |\n|---|---|---|\n"
+        for m in metrics {
+            let unit = m.unit.rawValue
+            out += tags ? "| `\(m.key)` | \(m.tag.map { "`\($0)`" } ?? "—") | \(unit) | \(m.meaning) |\n"
+                : "| `\(m.key)` | \(unit) | \(m.meaning) |\n"
+        }
+        return out
+    }
+
+    /// Keys declared twice with different tags (a programmer mistake the tests check for).
+    public static func conflictingDeclarations() -> [String] {
+        var seen: [String: Metric] = [:]
+        var conflicts: [String] = []
+        for metric in RunMetrics.all + AgentRegistry.agents.flatMap(\.metrics) {
+            if let earlier = seen[metric.key], earlier.tag != metric.tag { conflicts.append(metric.key) }
+            seen[metric.key] = metric
+        }
+        return conflicts
+    }
+}
