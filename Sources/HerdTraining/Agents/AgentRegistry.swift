@@ -8,6 +8,7 @@ public enum AgentRegistry {
         AgentEntry(PPOAgent.self),
         AgentEntry(VTraceAgent.self),
         AgentEntry(R2D2Agent.self),
+        AgentEntry(SACAgent.self),
     ]
 
     public static var names: [String] { agents.map(\.name) }

@@ -63,6 +63,8 @@ public enum LearnerMetrics {
                                             "Global gradient norm before clipping, mean over the interval.")
     public static let explainedVariance = Metric("explained_variance", tag: "learner/explained_variance", .fraction,
                                                  "1 − Var(return − value) / Var(return) on the training batches.")
+    public static let qMean = Metric("q_mean", tag: "learner/q_mean", .value, "Mean Q value of the taken actions on the trained batches.")
+    public static let replaySize = Metric("replay_size", tag: "replay/size", .count, "Items in replay (R2D2: sequences; SAC: transitions).")
     public static let learnerStepsPerSecond = Metric("learner_steps_per_second", tag: "perf/learner_steps_per_second", .stepsPerSecond,
                                                      "Learner steps per wall-clock second over the interval.")
 }

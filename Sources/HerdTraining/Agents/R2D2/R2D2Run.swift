@@ -112,10 +112,10 @@ final class R2D2Run: AgentRun {
         var v = MetricValues()
         v[LearnerMetrics.valueLoss] = MetricValues.mean(s, \.loss)
         v[R2D2Agent.tdErrorMean] = MetricValues.mean(s, \.meanAbsoluteTDError)
-        v[R2D2Agent.qMean] = MetricValues.mean(s, \.meanQ)
+        v[LearnerMetrics.qMean] = MetricValues.mean(s, \.meanQ)
         v[LearnerMetrics.gradientNorm] = MetricValues.mean(s, \.gradientNorm)
         v[LearnerMetrics.learningRate] = Double(settings.learner.learningRate)
-        v[R2D2Agent.replaySize] = Double(replay.count)
+        v[LearnerMetrics.replaySize] = Double(replay.count)
         v[R2D2Agent.replayPriorityMean] = replay.meanPriority
         v[R2D2Agent.sequenceAgeMean] = MetricValues.mean(ages) { Double($0) }
         v[LearnerMetrics.learnerStepsPerSecond] = Double(s.count) / max(seconds, 1e-9)
@@ -140,7 +140,7 @@ final class R2D2Run: AgentRun {
 
     func finish() throws -> MetricValues {
         var v = MetricValues()
-        v[R2D2Agent.replaySize] = Double(replay.count)
+        v[LearnerMetrics.replaySize] = Double(replay.count)
         v[R2D2Agent.replayInserted] = Double(replay.inserted)
         v[R2D2Agent.replayPriorityMean] = replay.meanPriority
         v[R2D2Agent.sequencesSampled] = sampled
