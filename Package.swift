@@ -78,7 +78,7 @@ let package = Package(
         .executableTarget(name: "herd-fuzz", dependencies: ["HerdTraining", "HerdTransport"]),
 
         // MARK: Tests
-        .target(name: "HerdTestSupport", dependencies: ["HerdTensor", "HerdEnvironments"], path: "Tests/HerdTestSupport"),
+        .target(name: "HerdTestSupport", dependencies: ["HerdTensor", "HerdEnvironments", "HerdRuntime", "HerdTransport"], path: "Tests/HerdTestSupport"),
         .testTarget(name: "HerdTensorTests", dependencies: ["HerdTensor", "HerdTestSupport"]),
         .testTarget(name: "HerdEnvironmentsTests", dependencies: ["HerdEnvironments", "HerdTestSupport"],
                     resources: [.copy("Fixtures")]),

@@ -22,26 +22,36 @@ import HerdTransport
 ///
 /// Thread-safe: calls are serialised by a lock, which a background thread
 /// also takes to send heartbeats and supervise while the learner computes.
+///
+/// The pool is a few parts with one owner each: ``WorkerSlot`` (one
+/// worker's state), dispatch of incoming messages (`ProcessPool+Dispatch`),
+/// limits and bans (``PeerBook``, `ProcessPool+Limits`), remote places
+/// (`ProcessPool+RemotePlaces`), supervision and replacement
+/// (`ProcessPool+Supervision`) and heartbeats (`ProcessPool+Heartbeats`).
+/// Its wire is a ``PoolTransport``, its workers come from a
+/// ``WorkerLauncher`` and its time from a ``PoolClock``: tests put an
+/// in-process loopback, fake workers and a fake clock there.
 public final class ProcessPool: @unchecked Sendable {
     public let configuration: PoolConfiguration
     let lock = NSLock()
-    let context = ZMQContext()
-    let router: ZMQSocket
-    public let endpoint: String
+    let transport: PoolTransport
+    let launcher: WorkerLauncher
+    let clock: PoolClock
+    public var endpoint: String { transport.endpoint }
     var slots: [WorkerSlot] = []
     var completionOrder: [Int] = []
     var sequence: UInt64 = 0
     var closed = false
-    var lastSupervision = Date.distantPast
-    var lastHeartbeat = Date.distantPast
-    private var heartbeatThread: Thread?
+    var lastSupervision = -Double.infinity
+    var lastHeartbeat = -Double.infinity
+    var heartbeatThread: Thread?
 
     /// Shapes agreed by the workers' `ready`.
-    public private(set) var observationSize = 0
-    public private(set) var observationShape: [Int] = []
-    public private(set) var actionSize = 0
+    public internal(set) var observationSize = 0
+    public internal(set) var observationShape: [Int] = []
+    public internal(set) var actionSize = 0
     /// Discrete action count, or `nil` for Box actions.
-    public private(set) var discreteActions: Int?
+    public internal(set) var discreteActions: Int?
 
     /// Workers replaced so far.
     public internal(set) var workersReplaced = 0
@@ -56,55 +66,41 @@ public final class ProcessPool: @unchecked Sendable {
     var lostEnvironments: Set<Int> = []
     /// The endpoint remote workers connect to, if any.
     public var listenEndpoint: String? { configuration.listen }
-    var loggedPeers: Set<[UInt8]> = []
-    /// Remote peers told `error` 6 (over a limit): their messages are dropped.
-    var bannedPeers: Set<[UInt8]> = []
-    /// Out-of-turn messages per remote peer (see ``PoolConfiguration/maxPendingMessages``).
-    var outOfTurn: [[UInt8]: Int] = [:]
+    /// Out-of-turn counts, bans and logged peers (remote and unknown peers).
+    var peers = PeerBook()
     /// Remote peers disconnected for going over a limit.
     public internal(set) var peersOverLimit = 0
-    /// CURVE: who was kept out (nil without CURVE).
-    var authenticator: CurveAuthenticator?
-    /// The key pair the pool's own local workers use under CURVE.
-    var localWorkerKeys: CurveKeyPair?
-    public var curveCounts: CurveAuthenticator.Counts? { authenticator?.counts }
+    public var curveCounts: CurveAuthenticator.Counts? { transport.curveCounts }
 
     public var environmentCount: Int { configuration.environmentCount }
 
-    public init(_ configuration: PoolConfiguration) throws {
+    /// Binds the ZeroMQ ROUTER, spawns the local workers and waits until
+    /// they are ready (with no local workers, until a remote one is).
+    public convenience init(_ configuration: PoolConfiguration) throws {
+        try self.init(configuration, transport: ZMQRouterTransport(configuration), launcher: ProcessLauncher(), clock: SystemClock(),
+                      heartbeats: true)
+    }
+
+    /// The pool on `transport`, with workers from `launcher` and time from
+    /// `clock`; without `heartbeats`, no background thread (tests drive
+    /// ``heartbeatTick()`` themselves).
+    init(_ configuration: PoolConfiguration, transport: PoolTransport, launcher: WorkerLauncher, clock: PoolClock,
+         heartbeats: Bool) throws {
         require(configuration.workers >= 0 && configuration.remoteWorkers >= 0 && configuration.workers + configuration.remoteWorkers > 0
                 && configuration.environmentsPerWorker > 0,
                 "a pool needs at least one worker (local or remote) and one environment per worker")
         require(configuration.remoteWorkers == 0 || configuration.listen != nil, "remote workers need a listen endpoint")
         self.configuration = configuration
-        router = try ZMQSocket(context, .router)
-        try router.setRouterMandatory(true)
-        // Frames a little over the limit still arrive, so the peer can be told
-        // why it is dropped; libzmq cuts the connection of one far over it.
-        try router.setMaximumMessageSize(configuration.limits.maxMessageBytes + max(1 << 20, configuration.limits.maxMessageBytes / 4))
-        try router.setHighWaterMarks(send: 10_000, receive: max(configuration.maxPendingMessages, 16))
-        endpoint = configuration.endpoint ?? Self.freshIPCEndpoint()
-        if let curve = configuration.curve {
-            // The handler must answer before the first handshake (libzmq lets
-            // everyone in when none is bound), so it starts before bind.
-            let auth = try CurveAuthenticator(context: context, authorizedKeys: curve.authorizedKeys,
-                                              log: { [logEvents = configuration.logEvents] line in
-                                                  if logEvents { FileHandle.standardError.write(Data("herd pool: \(line)\n".utf8)) }
-                                              })
-            let local = try CurveKeyPair.generate()
-            auth.authorize(local.publicKey)
-            try router.setCurveServer(secretKey: curve.keys.secretKey)
-            try auth.watch(router)
-            auth.start()
-            authenticator = auth
-            localWorkerKeys = local
-        }
-        try router.bind(endpoint)
-        if let listen = configuration.listen { try router.bind(listen) }
+        self.transport = transport
+        self.launcher = launcher
+        self.clock = clock
         let k = configuration.environmentsPerWorker
         let local = configuration.workers
-        slots = (0..<local).map { WorkerSlot(index: $0, firstEnvironment: $0 * k, count: k) }
-            + (local..<(local + configuration.remoteWorkers)).map { WorkerSlot(index: $0, firstEnvironment: $0 * k, count: k, isRemote: true) }
+        let now = clock.now()
+        slots = (0..<local).map { WorkerSlot(index: $0, firstEnvironment: $0 * k, count: k, now: now) }
+            + (local..<(local + configuration.remoteWorkers)).map {
+                WorkerSlot(index: $0, firstEnvironment: $0 * k, count: k, isRemote: true, now: now)
+            }
         lock.lock()
         defer { lock.unlock() }
         do {
@@ -118,7 +114,7 @@ public final class ProcessPool: @unchecked Sendable {
             shutDownLocked()
             throw error
         }
-        startHeartbeats()
+        if heartbeats { startHeartbeats() }
     }
 
     deinit { close() }
@@ -153,7 +149,7 @@ public final class ProcessPool: @unchecked Sendable {
         log("no local workers; waiting for remote workers on \(configuration.listen ?? endpoint) (herd actor --learner ...)")
         while !slots.contains(where: { $0.isRemote && $0.phase != .vacant && $0.phase != .starting }) {
             if configuration.cancelWaiting?() == true { throw RuntimeError.closed }
-            if let frames = try router.receive(timeoutMilliseconds: 100) { dispatch(frames) }
+            if let message = try transport.receive(timeoutMilliseconds: 100) { dispatch(message) }
             try supervise()
         }
     }
@@ -245,14 +241,15 @@ public final class ProcessPool: @unchecked Sendable {
             guard remote || slots.contains(where: { $0.completed != nil || $0.isAwaiting }) else {
                 throw RuntimeError.invalidRequest("receiveReady: no environment has a step in flight")
             }
-            let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeout * 1e9)
+            let start = clock.now()
+            let deadline = start + timeout
             // With remote places, workers come and go: an empty batch after a
             // short wait lets the caller check on its own state.
-            let emptyDeadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(timeout, 0.05) * 1e9)
+            let emptyDeadline = start + max(timeout, 0.05)
             // A full batch is at most what the workers present can give.
             let full = remote ? max(1, min(fullBatchSize, slots.filter(\.isOccupied).reduce(0) { $0 + $1.count })) : fullBatchSize
             try pump(until: {
-                let ready = self.readyCount, now = DispatchTime.now().uptimeNanoseconds
+                let ready = self.readyCount, now = self.clock.now()
                 return ready >= full || (ready > 0 && now >= deadline)
                     || (remote && (now >= emptyDeadline || !self.lostEnvironments.isEmpty))
             }, timeout: .infinity, waitMilliseconds: max(1, Int(min(timeout * 1000, 20)))) { RuntimeError.closed }
@@ -365,30 +362,5 @@ public final class ProcessPool: @unchecked Sendable {
         observationShape = ready.observationShape.map(Int.init)
         actionSize = Int(ready.actionSize)
         discreteActions = ready.actionKind == 0 ? Int(ready.discreteActions) : nil
-    }
-
-    private static let endpointCounter = NSLock()
-    nonisolated(unsafe) private static var endpoints = 0
-
-    static func freshIPCEndpoint() -> String {
-        let n = endpointCounter.withLock {
-            endpoints += 1
-            return endpoints
-        }
-        return "ipc:///tmp/herd-\(getpid())-\(n)-\(UInt32.random(in: 0...UInt32.max)).sock"
-    }
-
-    private func startHeartbeats() {
-        let interval = configuration.heartbeatInterval
-        let thread = Thread { [weak self] in
-            while true {
-                Thread.sleep(forTimeInterval: interval)
-                guard let pool = self else { return }
-                if !pool.heartbeatTick() { return }
-            }
-        }
-        thread.name = "herd-pool-heartbeat"
-        thread.start()
-        heartbeatThread = thread
     }
 }

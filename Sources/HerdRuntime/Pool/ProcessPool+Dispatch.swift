@@ -1,0 +1,140 @@
+import Foundation
+import HerdEnvironments
+import HerdTransport
+
+extension ProcessPool {
+    func nextSequence() -> UInt64 {
+        sequence += 1
+        return sequence
+    }
+
+    func sendFrame(_ slot: WorkerSlot, _ message: WireMessage, sequence: UInt64) throws {
+        try transport.send(WireCodec.encode(message, sequence: sequence), to: slot.identity, dontWait: false)
+    }
+
+    /// Sends a reset or actions request; a worker that cannot be reached is
+    /// replaced and the request answered for it.
+    func request(_ slot: WorkerSlot, _ message: WireMessage) throws {
+        let isReset = message == .reset
+        let seq = nextSequence()
+        slot.failure = nil
+        do {
+            try sendFrame(slot, message, sequence: seq)
+            slot.phase = .awaiting(sequence: seq, since: clock.now(), isReset: isReset)
+        } catch {
+            slot.phase = .awaiting(sequence: seq, since: -.infinity, isReset: isReset)
+            if slot.isRemote {
+                vacate(slot, reason: "unreachable (\(error))")
+            } else {
+                try replace(slot, reason: "unreachable (\(error))")
+            }
+        }
+    }
+
+    // MARK: Pumping
+
+    /// Dispatches incoming messages and supervises until `done()` holds or
+    /// `timeout` passes (then throws `onTimeout()`). A worker's reported
+    /// failure is thrown.
+    func pump(until done: () -> Bool, timeout: Double, waitMilliseconds: Int = 20, onTimeout: () -> Error) throws {
+        let deadline = clock.now() + timeout
+        while !done() {
+            if let message = try spinThenReceive(waitMilliseconds: waitMilliseconds) { dispatch(message) }
+            while let message = try transport.receive(timeoutMilliseconds: 0) { dispatch(message) }
+            if let failed = slots.first(where: { $0.failure != nil }) {
+                let message = failed.failure!
+                failed.failure = nil
+                failed.phase = .idle
+                throw RuntimeError.workerFailed(worker: failed.name, message: message)
+            }
+            // Supervision (waitpid per worker, clocks) at most every 20 ms: well
+            // inside the 2 s promise, and off the hot path of a fast round trip.
+            let now = clock.now()
+            if now - lastSupervision >= 0.02 {
+                lastSupervision = now
+                if now >= deadline { throw onTimeout() }
+                try supervise()
+                // The heartbeat thread cannot take the lock while this waits.
+                sendHeartbeatsIfDue(now)
+            }
+        }
+    }
+
+    /// The next message: polled without sleeping for up to `spinMicroseconds`
+    /// (a fast worker's reply usually lands within it, saving the sleep and
+    /// wake-up of a blocking wait), then waited for up to `waitMilliseconds`.
+    func spinThenReceive(waitMilliseconds: Int = 20) throws -> TransportMessage? {
+        if let message = try transport.receive(timeoutMilliseconds: 0) { return message }
+        if configuration.spinMicroseconds > 0 {
+            let until = clock.now() + configuration.spinMicroseconds / 1e6
+            while clock.now() < until {
+                if let message = try transport.receive(timeoutMilliseconds: 0) { return message }
+            }
+        }
+        return try transport.receive(timeoutMilliseconds: waitMilliseconds)
+    }
+
+    /// One incoming message: validated, then applied to its worker's slot.
+    func dispatch(_ message: TransportMessage) {
+        let identity = message.peer
+        guard message.frameCount == 2 else { return reject(identity, "a message of \(message.frameCount) frames") }
+        if peers.isBanned(identity) {
+            badFrames += 1
+            return
+        }
+        let slot = slots.first(where: { $0.identity == identity })
+        let decoded: (message: WireMessage, sequence: UInt64)
+        do {
+            decoded = try message.withFrame(1) { try WireCodec.decode($0, limits: configuration.limits) }
+        } catch let error as ProtocolError {
+            if case .limitExceeded = error, slot?.isRemote != false { return overLimit(identity, slot, "\(error)") }
+            return outOfTurn(identity, slot, "\(error)")
+        } catch {
+            return reject(identity, "\(error)")
+        }
+        guard let slot else { return unknownPeer(identity, decoded.message) }
+        slot.lastHeard = clock.now()
+        switch (decoded.message, slot.phase) {
+        case (.hello, .starting):
+            let seeds = slot.environmentIDs.map { seedFor(environment: $0, incarnation: slot.incarnation) }
+            let assign = Assign(workerIndex: UInt32(slot.index), firstEnvironmentID: UInt32(slot.firstEnvironment),
+                                environment: configuration.environment, settingsJSON: SettingsJSON.encode(configuration.settings), seeds: seeds)
+            do { try sendFrame(slot, .assign(assign), sequence: 0) } catch { reject(identity, "cannot answer hello: \(error)") }
+        case let (.ready(ready), .starting):
+            if let problem = readyProblem(ready, slot) {
+                if slot.isRemote { return refuse(slot, problem) }
+                slot.failure = problem
+                return
+            }
+            if observationSize == 0 { setShapes(from: ready) }
+            slot.phase = .idle
+            if slot.isRemote {
+                // Its environments join asynchronous stepping once their first observations arrive.
+                slot.restartedSinceHandout = true
+                try? request(slot, .reset)
+                log("remote worker \(slot.remoteLabel) is ready: environments \(slot.environmentIDs.lowerBound)..<\(slot.environmentIDs.upperBound)")
+            }
+        case let (.results(results), .awaiting(sequence, _, _)) where decoded.sequence == sequence:
+            guard results.environmentCount == slot.count, results.observationSize == observationSize else {
+                return reject(identity, "results for \(results.environmentCount) × \(results.observationSize), expected \(slot.count) × \(observationSize)")
+            }
+            complete(slot, results)
+        case let (.error(error), _):
+            slot.failure = "\(error.code): \(error.message)"
+            if slot.isRemote { vacate(slot, reason: "reported \(error.code): \(error.message)") }
+        case (.heartbeat, _):
+            break
+        case (.goodbye, _):
+            if slot.isRemote { vacate(slot, reason: "said goodbye") } else { slot.process?.send(SIGKILL) }
+        default:
+            outOfTurn(identity, slot, "unexpected \(decoded.message.kind) (sequence \(decoded.sequence)) while \(slot.phase)")
+        }
+    }
+
+    func complete(_ slot: WorkerSlot, _ results: Results) {
+        slot.completed = results
+        slot.lastObservations = results.observations
+        slot.phase = .idle
+        completionOrder.append(slot.index)
+    }
+}

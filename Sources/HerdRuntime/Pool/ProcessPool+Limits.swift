@@ -1,0 +1,54 @@
+import Foundation
+import HerdEnvironments
+import HerdTransport
+
+extension ProcessPool {
+    // MARK: Limits
+
+    /// A frame dropped as malformed or out of turn; a remote peer (or one no
+    /// place knows) that sends more than ``PoolConfiguration/maxPendingMessages``
+    /// of them is disconnected.
+    func outOfTurn(_ identity: [UInt8], _ slot: WorkerSlot?, _ reason: String) {
+        reject(identity, reason)
+        countOutOfTurn(identity, slot, reason)
+    }
+
+    /// Counts one out-of-turn message of a remote or unknown peer; true when
+    /// that put it over the limit (it has then been disconnected).
+    @discardableResult
+    func countOutOfTurn(_ identity: [UInt8], _ slot: WorkerSlot?, _ reason: String) -> Bool {
+        guard slot?.isRemote != false else { return false }
+        let count = peers.countOutOfTurn(identity)
+        guard count > configuration.maxPendingMessages else { return false }
+        overLimit(identity, slot, "more than \(configuration.maxPendingMessages) messages out of turn (the last: \(reason))")
+        return true
+    }
+
+    /// Tells a remote peer it went over a limit (`error` 6, then goodbye),
+    /// frees its place and drops whatever it sends afterwards.
+    func overLimit(_ identity: [UInt8], _ slot: WorkerSlot?, _ reason: String) {
+        badFrames += 1
+        peersOverLimit += 1
+        peers.ban(identity)
+        // ZeroMQ's own routing ids are binary: name an unknown peer by them in hex.
+        let label = slot?.remoteLabel ?? "peer " + identity.prefix(32).map { String(format: "%02x", $0) }.joined()
+        log("disconnected remote worker \(label): over a limit: \(reason)")
+        if let slot { vacate(slot, reason: "went over a limit", sayGoodbye: false) }
+        sendErrorThenGoodbye(identity, WireError(code: .limitExceeded, message: "over a learner limit: \(reason)"))
+    }
+
+    /// Tells a peer why it is sent away (`error`), then `goodbye`. Never
+    /// blocks: a peer that does not read its messages only loses them.
+    func sendErrorThenGoodbye(_ identity: [UInt8], _ error: WireError) {
+        for frame in [WireCodec.encode(.error(error), sequence: 0), WireCodec.encode(.goodbye, sequence: 0)] {
+            try? transport.send(frame, to: identity, dontWait: true)
+        }
+    }
+
+    func reject(_ peer: [UInt8], _ reason: String) {
+        badFrames += 1
+        if peers.firstMention(peer) {
+            log("dropped a bad frame from \(String(decoding: peer, as: UTF8.self)) (further ones from this peer are counted, not logged): \(reason)")
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import HerdEnvironments
+import HerdTransport
+
+extension ProcessPool {
+    // MARK: Remote places
+
+    /// A message from a peer no place knows: a remote worker's `hello` takes a
+    /// free place; anything else is a worker of an earlier learner, told to go.
+    func unknownPeer(_ identity: [UInt8], _ message: WireMessage) {
+        guard configuration.remoteWorkers > 0 else { return reject(identity, "a message from an unknown peer") }
+        guard case let .hello(hello) = message else {
+            if countOutOfTurn(identity, nil, "a \(message.kind) from a peer that has not said hello") { return }
+            return refuse(identity, label: "unknown", "this learner does not know the worker (it said hello to an earlier learner); reconnect")
+        }
+        guard let slot = slots.first(where: { $0.isRemote && $0.phase == .vacant }) else {
+            if countOutOfTurn(identity, nil, "a hello while every place is taken") { return }
+            remoteRefused += 1
+            return refuse(identity, label: hello.label, "all \(configuration.remoteWorkers) remote places are taken")
+        }
+        guard Int(hello.capacity) >= slot.count else {
+            remoteRefused += 1
+            return refuse(identity, label: hello.label, "a place holds \(slot.count) environments; the worker offers \(hello.capacity)")
+        }
+        slot.remoteIdentity = identity
+        slot.remoteLabel = hello.label
+        slot.incarnation += 1
+        slot.phase = .starting
+        slot.lastHeard = clock.now()
+        slot.completed = nil
+        slot.failure = nil
+        remoteJoined += 1
+        let seeds = slot.environmentIDs.map { seedFor(environment: $0, incarnation: slot.incarnation) }
+        let assign = Assign(workerIndex: UInt32(slot.index), firstEnvironmentID: UInt32(slot.firstEnvironment),
+                            environment: configuration.environment, settingsJSON: SettingsJSON.encode(configuration.settings), seeds: seeds)
+        log("remote worker \(hello.label) joined as worker \(slot.index)")
+        do { try sendFrame(slot, .assign(assign), sequence: 0) } catch { vacate(slot, reason: "cannot be assigned (\(error))") }
+    }
+
+    /// Tells a peer why it is refused, then goodbye (protocol: error code 5).
+    func refuse(_ identity: [UInt8], label: String, _ reason: String) {
+        if peers.firstMention(identity) { log("refused remote worker \(label): \(reason)") }
+        sendErrorThenGoodbye(identity, WireError(code: .refused, message: reason))
+    }
+
+    func refuse(_ slot: WorkerSlot, _ reason: String) {
+        let identity = slot.identity
+        vacate(slot, reason: "refused: \(reason)", sayGoodbye: false)
+        refuse(identity, label: slot.remoteLabel, reason)
+    }
+
+    /// Frees a remote place: its worker is gone or refused. Its environments'
+    /// unfinished work is dropped and named in the next batch
+    /// (``Batch/restartedEnvironments``).
+    func vacate(_ slot: WorkerSlot, reason: String, sayGoodbye: Bool = true) {
+        guard slot.isRemote, slot.phase != .vacant else { return }
+        if sayGoodbye { try? sendFrame(slot, .goodbye, sequence: 0) }
+        let wasServing = slot.phase != .starting
+        log("remote worker \(slot.remoteLabel) (worker \(slot.index)) \(reason); its place is free")
+        slot.phase = .vacant
+        slot.remoteIdentity = nil
+        slot.completed = nil
+        slot.interruptedResults = nil
+        completionOrder.removeAll { $0 == slot.index }
+        if wasServing {
+            lostEnvironments.formUnion(slot.environmentIDs)
+            remoteLost += 1
+        }
+    }
+
+    func readyProblem(_ ready: Ready, _ slot: WorkerSlot) -> String? {
+        guard Int(ready.environmentCount) == slot.count else { return "built \(ready.environmentCount) environments, asked for \(slot.count)" }
+        guard observationSize == 0 || (Int(ready.observationSize) == observationSize && Int(ready.actionSize) == actionSize) else {
+            return "reports observation size \(ready.observationSize) and action size \(ready.actionSize); others \(observationSize), \(actionSize)"
+        }
+        return nil
+    }
+
+    func seedFor(environment id: Int, incarnation: Int) -> UInt64 {
+        let runSeed = configuration.seed &+ UInt64(incarnation) &* 0x9E37_79B9_7F4A_7C15
+        return environmentSeed(runSeed: runSeed, index: id)
+    }
+}

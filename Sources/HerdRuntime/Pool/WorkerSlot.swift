@@ -1,0 +1,59 @@
+import HerdTransport
+
+/// The pool's view of one worker: a local process or a remote place. The
+/// pool (under its lock) is its one owner; times are ``PoolClock`` seconds.
+final class WorkerSlot {
+    enum Phase: Equatable {
+        /// Spawned; waiting for hello, then ready.
+        case starting
+        /// Ready and not working on anything.
+        case idle
+        /// Working on the request with this sequence number since `since`.
+        case awaiting(sequence: UInt64, since: Double, isReset: Bool)
+        /// A remote place with no worker.
+        case vacant
+    }
+
+    let index: Int
+    let firstEnvironment: Int
+    let count: Int
+    var incarnation = 0
+    var process: WorkerProcess?
+    var phase = Phase.starting
+    /// Results received and not yet handed out.
+    var completed: Results?
+    /// Results to hand out instead of stepping, after a replacement while idle.
+    var interruptedResults: Results?
+    /// The latest observation the pool has seen for each environment.
+    var lastObservations: [Float] = []
+    /// A request's failure reported by the worker (`error` message).
+    var failure: String?
+    /// Replaced since its last results were handed out (see ``Batch/restartedEnvironments``).
+    var restartedSinceHandout = false
+    /// A place for a worker from another machine (no process of ours).
+    let isRemote: Bool
+    /// The remote worker's ZeroMQ identity, while one holds the place.
+    var remoteIdentity: [UInt8]?
+    /// The remote worker's `hello` label (`host:pid`).
+    var remoteLabel = ""
+    /// When the remote worker was last heard from.
+    var lastHeard: Double
+
+    init(index: Int, firstEnvironment: Int, count: Int, isRemote: Bool = false, now: Double) {
+        self.index = index
+        self.firstEnvironment = firstEnvironment
+        self.count = count
+        self.isRemote = isRemote
+        lastHeard = now
+        if isRemote { phase = .vacant }
+    }
+
+    var identity: [UInt8] { isRemote ? remoteIdentity ?? [] : Array("w\(index).\(incarnation)".utf8) }
+    var name: String {
+        isRemote ? "\(index) (remote \(remoteLabel.isEmpty ? "-" : remoteLabel))" : "\(index) (pid \(process.map { "\($0.pid)" } ?? "-"))"
+    }
+    /// Holds a worker that has said hello (local, or remote and not vacant).
+    var isOccupied: Bool { phase != .vacant }
+    var environmentIDs: Range<Int> { firstEnvironment..<(firstEnvironment + count) }
+    var isAwaiting: Bool { if case .awaiting = phase { return true } else { return false } }
+}

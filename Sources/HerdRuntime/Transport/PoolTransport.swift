@@ -1,0 +1,77 @@
+import Foundation
+import HerdTransport
+
+/// One message the pool received: the sender's routing id and the frames
+/// after it. The ZeroMQ transport hands its own buffers over without a copy.
+public struct TransportMessage {
+    enum Storage {
+        case frames([Frame])
+        case bytes([[UInt8]])
+    }
+
+    let storage: Storage
+
+    public init(frames: [[UInt8]]) { storage = .bytes(frames) }
+    init(zmq frames: [Frame]) { storage = .frames(frames) }
+
+    /// Frames in the message, the routing id included.
+    public var frameCount: Int {
+        switch storage {
+        case let .frames(f): return f.count
+        case let .bytes(b): return b.count
+        }
+    }
+
+    /// The first frame: the sender's routing id.
+    public var peer: [UInt8] {
+        switch storage {
+        case let .frames(f): return f.first.map { Array($0.bytes) } ?? []
+        case let .bytes(b): return b.first ?? []
+        }
+    }
+
+    /// Calls `body` with frame `index`'s bytes (valid only inside it).
+    public func withFrame<R>(_ index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        switch storage {
+        case let .frames(f): return try body(f[index].bytes)
+        case let .bytes(b): return try b[index].withUnsafeBytes(body)
+        }
+    }
+}
+
+/// The learner side of the pool's wire: a ROUTER that addresses peers by
+/// routing id (``ZMQRouterTransport`` in production, an in-process loopback
+/// in tests, as swift-nio's `EmbeddedChannel`). Not thread-safe: the pool
+/// calls it under its lock.
+public protocol PoolTransport: AnyObject {
+    /// Where local workers connect (`--connect`).
+    var endpoint: String { get }
+    /// Sends one message to `peer`. Throws when the peer is not connected,
+    /// or, with `dontWait`, when its queue is full.
+    func send(_ payload: [UInt8], to peer: [UInt8], dontWait: Bool) throws
+    /// The next message, waiting up to `timeoutMilliseconds` (0: only one already queued).
+    func receive(timeoutMilliseconds: Int) throws -> TransportMessage?
+    /// CURVE: who was kept out (nil without CURVE).
+    var curveCounts: CurveAuthenticator.Counts? { get }
+    /// CURVE: the key pair the pool's own workers use (nil without CURVE).
+    var localWorkerKeys: CurveKeyPair? { get }
+    /// Stops the transport (and its authenticator); removes an `ipc://` file.
+    func close()
+}
+
+extension PoolTransport {
+    public var curveCounts: CurveAuthenticator.Counts? { nil }
+    public var localWorkerKeys: CurveKeyPair? { nil }
+}
+
+/// The pool's time, in seconds on a monotonic scale. Tests pass a clock
+/// that the loopback transport advances instead of sleeping.
+public protocol PoolClock: AnyObject {
+    func now() -> Double
+}
+
+/// Monotonic wall time (`DispatchTime`).
+public final class SystemClock: PoolClock {
+    public init() {}
+    public func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+}

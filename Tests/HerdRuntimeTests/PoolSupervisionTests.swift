@@ -1,0 +1,202 @@
+import Foundation
+@testable import HerdRuntime
+import HerdTestSupport
+import HerdTransport
+import XCTest
+
+/// The pool's supervision, limits, refusals, heartbeats, partial batches
+/// and replacements, in process: a loopback transport, fake workers and a
+/// fake clock (no process, no sleep). The same behaviour with real
+/// processes and sockets is in ProcessPoolTests and FleetSecurityTests.
+final class PoolSupervisionTests: XCTestCase {
+    var transport: LoopbackTransport!
+    var launcher: FakeLauncher!
+
+    func makePool(workers: Int = 2, envs: Int = 2, remote: Int = 0,
+                  _ configure: (inout PoolConfiguration) -> Void = { _ in }) throws -> ProcessPool {
+        transport = LoopbackTransport()
+        launcher = FakeLauncher(transport: transport)
+        var configuration = PoolConfiguration(environment: "Fake-v0", workers: workers, environmentsPerWorker: envs,
+                                              herdExecutable: "/nonexistent/herd")
+        configuration.logEvents = false
+        if remote > 0 {
+            configuration.listen = "tcp://127.0.0.1:1"
+            configuration.remoteWorkers = remote
+        }
+        configure(&configuration)
+        return try ProcessPool(configuration, transport: transport, launcher: launcher, clock: transport.clock, heartbeats: false)
+    }
+
+    /// A remote worker that joins with `identity` and is ready (its first
+    /// results waiting in the pool).
+    @discardableResult
+    func join(_ pool: ProcessPool, _ identity: String, capacity: UInt32 = 1024) -> FakeWorker {
+        let worker = FakeWorker(identity: Array(identity.utf8), pid: 9, capacity: capacity)
+        worker.start(on: transport, label: identity)
+        _ = pool.heartbeatTick()
+        return worker
+    }
+
+    func testSyncSteps_returnEveryEnvironmentInIdOrder() throws {
+        let pool = try makePool()
+        XCTAssertEqual(pool.observationSize, 2)
+        XCTAssertEqual(pool.discreteActions, 2)
+        let first = try pool.reset()
+        XCTAssertEqual(first.environmentIDs, [0, 1, 2, 3])
+        XCTAssertEqual(first.observations, [0, 0, 1, 0, 2, 0, 3, 0])
+        let next = try pool.step([0, 1, 0, 1])
+        XCTAssertEqual(next.observations, [0, 1, 1, 1, 2, 1, 3, 1])
+        XCTAssertEqual(next.rewards, [1, 1, 1, 1])
+        XCTAssertEqual(next.restartedEnvironments, [])
+        XCTAssertEqual(launcher.workers.count, 2)
+        XCTAssertThrowsError(try pool.step([0, 1, 0, 7]), "a discrete action out of range moves no worker")
+    }
+
+    /// kill -9 while a step is in flight (the send fails) and while idle
+    /// (supervision notices): both are replaced, and their episodes end
+    /// truncated with the last observation the pool saw as final.
+    func testDeadWorkers_areReplaced_andTheirEpisodesEndTruncatedAtTheLastObservationSeen() throws {
+        let pool = try makePool()
+        _ = try pool.reset()
+        _ = try pool.step([0, 0, 0, 0])
+        launcher.workers[0].die()
+        let cut = try pool.step([0, 0, 0, 0])
+        XCTAssertEqual(pool.workersReplaced, 1)
+        XCTAssertEqual(cut.restartedEnvironments, [0, 1])
+        XCTAssertEqual(cut.truncated, [true, true, false, false])
+        XCTAssertEqual(cut.finalObservations[0], [0, 1], "the last observation seen ends the episode")
+        XCTAssertEqual(cut.finalObservations[1], [1, 1])
+        XCTAssertEqual(Array(cut.observations[0..<4]), [0, 0, 1, 0], "the new episodes' first observations")
+        XCTAssertEqual(launcher.running.count, 2)
+
+        launcher.workers[1].die()
+        _ = pool.heartbeatTick()
+        XCTAssertEqual(pool.workersReplaced, 2, "supervision replaced the idle worker")
+        let idleCut = try pool.step([0, 0, 0, 0])
+        XCTAssertEqual(idleCut.restartedEnvironments, [2, 3])
+        XCTAssertEqual(idleCut.truncated, [false, false, true, true])
+        XCTAssertEqual(idleCut.finalObservations[2], [2, 2])
+        let after = try pool.step([0, 0, 0, 0])
+        XCTAssertEqual(after.restartedEnvironments, [])
+        XCTAssertEqual(after.truncated, [false, false, false, false])
+    }
+
+    /// A worker that stops answering (SIGSTOP, a hang) is killed once a
+    /// step has waited `stepTimeout` on the clock, and replaced.
+    func testHungWorker_isKilledAfterTheStepTimeout_andReplaced() throws {
+        let pool = try makePool { $0.stepTimeout = 1.5 }
+        _ = try pool.reset()
+        let hung = launcher.workers[1]
+        hung.hang = true
+        let start = transport.clock.now()
+        let batch = try pool.step([0, 0, 0, 0])
+        let waited = transport.clock.now() - start
+        XCTAssertGreaterThanOrEqual(waited, 1.5)
+        XCTAssertLessThan(waited, 1.6)
+        XCTAssertFalse(hung.isRunning, "the hung worker was killed")
+        XCTAssertEqual(pool.workersReplaced, 1)
+        XCTAssertEqual(batch.truncated, [false, false, true, true])
+        XCTAssertEqual(batch.restartedEnvironments, [2, 3])
+    }
+
+    /// While the pool waits on one worker, idle ones get heartbeats at the
+    /// configured interval, and a slow (not hung) worker is not replaced.
+    func testIdleWorkers_getHeartbeatsWhileThePoolWaits() throws {
+        let pool = try makePool { $0.heartbeatInterval = 0.25; $0.stepTimeout = 1.5 }
+        _ = try pool.reset()
+        let slow = launcher.workers[0], idle = launcher.workers[1]
+        slow.delay = 1.0
+        try pool.send([0, 0], environmentIDs: [0, 1])
+        let batch = try pool.receive(batchSize: 2)
+        XCTAssertEqual(batch.environmentIDs, [0, 1])
+        XCTAssertGreaterThanOrEqual(idle.heartbeats, 3, "about four intervals passed")
+        XCTAssertLessThanOrEqual(idle.heartbeats, 5)
+        XCTAssertEqual(pool.workersReplaced, 0)
+    }
+
+    /// receiveReady gives what is ready at its deadline instead of waiting
+    /// for a full batch (SEED RL would stall).
+    func testReceiveReady_returnsAPartialBatchAtTheDeadline() throws {
+        let pool = try makePool()
+        _ = try pool.reset()
+        launcher.workers[1].delay = 1.0
+        try pool.send([0, 0, 0, 0], environmentIDs: [0, 1, 2, 3])
+        let start = transport.clock.now()
+        let partial = try pool.receiveReady(maxBatchSize: 4, fullBatchSize: 4, timeout: 0.05)
+        XCTAssertEqual(partial.environmentIDs, [0, 1])
+        XCTAssertLessThan(transport.clock.now() - start, 0.2)
+        let rest = try pool.receiveReady(maxBatchSize: 4, fullBatchSize: 4, timeout: 0.05)
+        XCTAssertEqual(rest.environmentIDs, [2, 3])
+    }
+
+    // MARK: Remote places
+
+    func testRemoteWorker_joins_isAssignedAPlace_andItsFirstObservationsArrive() throws {
+        let pool = try makePool(workers: 1, remote: 2)
+        let remote = join(pool, "remote-a")
+        XCTAssertEqual(pool.remoteJoined, 1)
+        XCTAssertEqual(remote.assigned?.firstEnvironmentID, 2)
+        let batch = try pool.receiveReady(maxBatchSize: 6, fullBatchSize: 2, timeout: 0.01)
+        XCTAssertEqual(batch.environmentIDs, [2, 3])
+        XCTAssertEqual(batch.restartedEnvironments, [2, 3], "a newcomer's environments start afresh")
+    }
+
+    func testRemoteHello_whenEveryPlaceIsTaken_orWithTooLittleCapacity_isRefused() throws {
+        let pool = try makePool(workers: 1, remote: 1)
+        join(pool, "first")
+        let late = join(pool, "second")
+        XCTAssertEqual(transport.messages(to: late.identity).map(\.kind), [.error, .goodbye])
+        if case let .error(error) = transport.messages(to: late.identity).first { XCTAssertEqual(error.code, .refused) }
+        XCTAssertEqual(pool.remoteRefused, 1)
+
+        let small = try makePool(workers: 1, remote: 1)
+        let weak = join(small, "weak", capacity: 1)
+        XCTAssertEqual(transport.messages(to: weak.identity).map(\.kind), [.error, .goodbye])
+        XCTAssertEqual(small.remoteRefused, 1)
+        XCTAssertEqual(small.remoteJoined, 0)
+    }
+
+    /// A frame over the size limit, and too many messages out of turn: the
+    /// peer is told (error 6), said goodbye to, loses its place, and what
+    /// it sends afterwards is dropped and counted.
+    func testRemoteLimits_oversizedFrame_andMessagesOutOfTurn_disconnectThePeer() throws {
+        let pool = try makePool(workers: 1, remote: 2) {
+            $0.limits.maxMessageBytes = 4096
+            $0.maxPendingMessages = 3
+        }
+        let big = join(pool, "big")
+        let huge = Results(environmentCount: 2, observationSize: 1000, observations: [Float](repeating: 0, count: 2000),
+                           rewards: [0, 0], terminated: [false, false], truncated: [false, false], finalObservations: [])
+        transport.deliver(.results(huge), sequence: 1, from: big.identity)
+        _ = pool.heartbeatTick()
+        XCTAssertEqual(transport.messages(to: big.identity).suffix(2).map(\.kind), [.error, .goodbye])
+        if case let .error(error) = transport.messages(to: big.identity).suffix(2).first { XCTAssertEqual(error.code, .limitExceeded) }
+        XCTAssertEqual(pool.peersOverLimit, 1)
+        XCTAssertEqual(pool.remoteLost, 1)
+        let dropped = pool.badFrames
+        transport.deliver(.heartbeat, from: big.identity)
+        _ = pool.heartbeatTick()
+        XCTAssertEqual(pool.badFrames, dropped + 1, "a banned peer's frames are dropped and counted")
+
+        let chatty = join(pool, "chatty")
+        let ready = Ready(environmentCount: 2, observationSize: 2, actionSize: 1, actionKind: 0, discreteActions: 2, observationShape: [2])
+        for _ in 0..<4 { transport.deliver(.ready(ready), from: chatty.identity) }
+        _ = pool.heartbeatTick()
+        XCTAssertEqual(transport.messages(to: chatty.identity).suffix(2).map(\.kind), [.error, .goodbye])
+        XCTAssertEqual(pool.peersOverLimit, 2)
+    }
+
+    /// A remote worker silent past `remoteTimeout` loses its place; its
+    /// environments are named in the next batch so their state is dropped.
+    func testSilentRemoteWorker_isVacated_andItsEnvironmentsAreNamedInTheNextBatch() throws {
+        let pool = try makePool(workers: 1, remote: 1) { $0.remoteTimeout = 5 }
+        join(pool, "quiet")
+        _ = try pool.reset()
+        _ = try pool.receiveReady(maxBatchSize: 4, fullBatchSize: 2, timeout: 0.01)
+        transport.clock.advance(6)
+        _ = pool.heartbeatTick()
+        XCTAssertEqual(pool.remoteLost, 1)
+        let batch = try pool.receiveReady(maxBatchSize: 4, fullBatchSize: 2, timeout: 0.01)
+        XCTAssertTrue(batch.restartedEnvironments.isSuperset(of: [2, 3]), "\(batch.restartedEnvironments)")
+    }
+}
