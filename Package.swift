@@ -1,25 +1,16 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-import Foundation
 
 // Hot numeric code is built with whole-module optimisation in release builds
 // (SwiftPM's default for `-c release`); bounds checks stay on everywhere except
 // inside the kernels, which use unsafe pointers explicitly.
 let languageModes: [SwiftLanguageMode] = [.v5]
 
-// The tensor kernels are compiled for the building machine's CPU (Swift takes
-// its code-generation target from the Clang importer, hence `-Xcc`): Herd is
-// built from source where it runs, and AVX2/AVX-512 make the elementwise
-// kernels 2–4× faster than the SSE2 baseline. Set HERD_MARCH to another
-// -march value (e.g. x86-64-v3) for a binary that will be copied to other
-// machines, or to `portable` for the toolchain's default target.
-let march = ProcessInfo.processInfo.environment["HERD_MARCH"] ?? "native"
-#if arch(x86_64)
-let kernelFlags: [SwiftSetting] = march == "portable" ? [] : [.unsafeFlags(["-Xcc", "-march=\(march)"])]
-#else
-let kernelFlags: [SwiftSetting] = []
-#endif
+// The tensor kernels are compiled for the building machine's CPU by the
+// build scripts, which pass `-Xcc -march=native` (scripts/swift_flags.sh;
+// HERD_MARCH picks another target). The manifest carries no unsafe flags,
+// so other packages can depend on Herd's libraries by version.
 
 let package = Package(
     name: "Herd",
@@ -50,8 +41,8 @@ let package = Package(
 
         // MARK: Libraries
         .target(name: "HerdCore"),
-        .target(name: "HerdTensor", dependencies: ["COpenBLAS", "HerdCore"], swiftSettings: kernelFlags),
-        .target(name: "HerdEnvironments", dependencies: ["HerdCore"], swiftSettings: kernelFlags),
+        .target(name: "HerdTensor", dependencies: ["COpenBLAS", "HerdCore"]),
+        .target(name: "HerdEnvironments", dependencies: ["HerdCore"]),
         .target(name: "HerdTransport", dependencies: ["CZeroMQ"]),
         .target(name: "HerdAgents", dependencies: ["HerdTensor", "HerdCore"]),
         .target(name: "HerdRuntime", dependencies: ["HerdTransport", "HerdEnvironments", "HerdTensor", "HerdCore"]),
@@ -86,7 +77,7 @@ let package = Package(
         .testTarget(name: "HerdTransportTests", dependencies: ["HerdTransport", "HerdCore", "HerdTestSupport"]),
         .testTarget(name: "HerdAgentsTests", dependencies: ["HerdAgents", "HerdTestSupport"]),
         .testTarget(name: "HerdTrainingTests", dependencies: ["HerdTraining", "HerdTestSupport"]),
-        .testTarget(name: "HerdCLITests", dependencies: ["HerdTestSupport", "HerdTraining"]),
+        .testTarget(name: "HerdCLITests", dependencies: ["HerdTestSupport", "HerdTraining", "HerdRuntime"]),
     ],
     swiftLanguageModes: languageModes
 )

@@ -31,7 +31,8 @@ done
 python=$(peer_python HERD_PEERS_PYTHON benchmarks/.venv-peers "gymnasium, envpool" "gymnasium numpy envpool" "$install")
 
 scripts/setup.sh
-swift build -c release --product herd >&2
+. scripts/swift_flags.sh
+swift build -c release --product herd "${herd_swift_flags[@]}" >&2
 herd=.build/release/herd
 cores=$(nproc)
 results=$(mktemp)

@@ -31,7 +31,8 @@ while [ $# -gt 0 ]; do
 done
 
 python=$(peer_python HERD_SB3_PYTHON benchmarks/.venv-sb3 "stable_baselines3, gymnasium" "stable-baselines3 gymnasium" "$install")
-swift build -c release --product herd >&2
+. scripts/swift_flags.sh
+swift build -c release --product herd "${herd_swift_flags[@]}" >&2
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 

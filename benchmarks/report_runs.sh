@@ -7,7 +7,8 @@
 out=""
 if [ "${1:-}" = "--out" ]; then out="$2"; fi
 if [ -z "$out" ]; then out=$(mktemp -d); trap 'rm -rf "$out"' EXIT; fi
-swift build -c release --product herd >&2
+. scripts/swift_flags.sh
+swift build -c release --product herd "${herd_swift_flags[@]}" >&2
 
 report() {
     local config=$1 seeds=$2 name

@@ -29,7 +29,8 @@ done
 herd="${HERD_EXECUTABLE:-}"
 if [ -z "$herd" ]; then
     scripts/setup.sh >&2
-    swift build -c release --product herd >&2
+    . scripts/swift_flags.sh
+    swift build -c release --product herd "${herd_swift_flags[@]}" >&2
     herd=.build/release/herd
 fi
 peer_args=()

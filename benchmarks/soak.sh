@@ -7,5 +7,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-swift build -c release --product herd >&2
+. scripts/swift_flags.sh
+swift build -c release --product herd "${herd_swift_flags[@]}" >&2
 exec python3 benchmarks/soak.py "$@"

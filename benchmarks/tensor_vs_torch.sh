@@ -25,7 +25,8 @@ done
 python=$(peer_python HERD_TORCH_PYTHON benchmarks/.venv-torch "torch" "torch numpy" "$install")
 
 scripts/setup.sh
-swift build -c release --product herd >&2
+. scripts/swift_flags.sh
+swift build -c release --product herd "${herd_swift_flags[@]}" >&2
 herd_json=$(.build/release/herd bench tensor --json)
 torch_json=$("$python" benchmarks/torch_mlp_step.py "$torch_threads")
 python3 - "$herd_json" "$torch_json" <<'PY'

@@ -24,8 +24,9 @@ while [ $# -gt 0 ]; do
 done
 scripts/setup.sh
 # -enable-testing: the same flags as scripts/test.sh, so the two share one build.
-swift build -c release --product herd-fuzz -Xswiftc -enable-testing
-swift build -c release --product herd-fuzz --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING
+. scripts/swift_flags.sh
+swift build -c release --product herd-fuzz -Xswiftc -enable-testing "${herd_swift_flags[@]}"
+swift build -c release --product herd-fuzz --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING "${herd_swift_flags[@]}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 .build/release/herd-fuzz seeds "$work/codec-seeds"

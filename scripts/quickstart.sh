@@ -5,6 +5,7 @@
 # summary.json). Extra arguments go to `herd train`, e.g. --seed 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/swift_flags.sh
 scripts/setup.sh
-swift build -c release --product herd
+swift build -c release --product herd "${herd_swift_flags[@]}"
 exec .build/release/herd train configs/cartpole_ppo.yaml "$@"

@@ -44,6 +44,7 @@ final class FleetTests: XCTestCase {
         XCTAssertTrue(eventually(10) { learner.output.contains("its place is free") }, learner.output)
         XCTAssertTrue(eventually(5) { first.output.contains("the parent process is gone") }, first.output)
         let stalled = learnedSteps(run)
+        // A window to see that nothing happens (not a synchronisation): no condition marks "no step taken".
         usleep(1_500_000)
         XCTAssertTrue(learner.process.isRunning, learner.output)
         XCTAssertLessThanOrEqual(learnedSteps(run), stalled + 5_000, "training went on with no workers")
@@ -154,11 +155,9 @@ final class FleetTests: XCTestCase {
         let herd = try herdExecutable()
         for (endpoint, message) in [("ipc:///tmp/x.sock", "expected tcp://HOST:PORT"), ("tcp://127.0.0.1:99999", "port in 1...65535"),
                                     ("tcp://no-such-host.invalid:5555", "does not resolve")] {
-            let started = Date()
-            let result = try runProcess(herd, ["actor", "--learner", endpoint])
+            let result = try runProcess(herd, ["actor", "--learner", endpoint])  // how fast: TimingTests
             XCTAssertNotEqual(result.status, 0, endpoint)
             XCTAssertTrue(result.stderr.contains(message), "\(endpoint): \(result.stderr)")
-            XCTAssertLessThan(Date().timeIntervalSince(started), 10)
         }
     }
 

@@ -75,11 +75,13 @@ final class InferenceServerTests: XCTestCase {
         XCTAssertTrue(requests.allSatisfy { $0.environmentIDs.count <= 4 && $0.environmentIDs.count >= 2 })
 
         // Stop taking: the queue fills to its capacity and the server waits.
-        Thread.sleep(forTimeInterval: 0.3)
+        let blockedBefore = server.statistics.queueBlocked
+        XCTAssertTrue(eventually(10) { server.unrolls.count == 2 && server.statistics.queueBlocked > blockedBefore },
+                      "the queue fills and the server waits for room")
         XCTAssertEqual(server.unrolls.count, 2, "the queue must stay bounded")
-        XCTAssertGreaterThan(server.statistics.queueBlocked, 0)
-        let stalledSteps = server.statistics.environmentSteps
-        Thread.sleep(forTimeInterval: 0.2)
+        let stalledSteps = server.statistics.environmentSteps, blocked = server.statistics.queueBlocked
+        // A blocked server retries its put every 0.1 s: after two more retries it still has not stepped on.
+        XCTAssertTrue(eventually(10) { server.statistics.queueBlocked >= blocked + 2 })
         XCTAssertLessThanOrEqual(server.statistics.environmentSteps - stalledSteps, 4 * 6, "a blocked server must stop stepping")
 
         let stats = server.statistics

@@ -99,6 +99,37 @@ final class PoolSupervisionTests: XCTestCase {
         XCTAssertEqual(batch.restartedEnvironments, [2, 3])
     }
 
+    /// A worker that answered and then died while the pool still waits on a
+    /// stopped one: its delivered results stay waiting and the call returns
+    /// (it used to hang a synchronous run), in sync and async stepping.
+    /// Each restart is named with its truncation.
+    func testWorkerDyingAfterItAnswered_whileAnotherIsStopped_callReturnsItsResults() throws {
+        for asynchronous in [false, true] {
+            let pool = try makePool { $0.stepTimeout = 3 }
+            _ = try pool.reset()
+            func stepEvery(_ actions: [Float], environmentIDs: [Int]) throws -> Batch {
+                guard asynchronous else { return try pool.step(actions) }
+                try pool.send(actions, environmentIDs: environmentIDs)
+                return try pool.receive(batchSize: 4)
+            }
+            let handedOut = try stepEvery([0, 0, 0, 0], environmentIDs: [0, 1, 2, 3])
+            launcher.workers[1].hang = true
+            launcher.workers[0].dieAt = transport.clock.now() + 1
+            let batch = try stepEvery([1, 0, 1, 0], environmentIDs: handedOut.environmentIDs)
+            XCTAssertEqual(pool.workersReplaced, 2, "asynchronous: \(asynchronous)")
+            let truncated = Dictionary(uniqueKeysWithValues: zip(batch.environmentIDs, batch.truncated))
+            XCTAssertEqual([0, 1, 2, 3].map { truncated[$0] }, [false, false, true, true], "asynchronous: \(asynchronous)")
+            XCTAssertEqual(batch.restartedEnvironments, [2, 3], "each restart is named with its truncation")
+            let rows = Dictionary(uniqueKeysWithValues: batch.environmentIDs.enumerated().map { ($1, Array(batch.observations[($0 * 2)..<($0 * 2 + 2)])) })
+            let next = try stepEvery([0, 0, 0, 0], environmentIDs: batch.environmentIDs)
+            let nextTruncated = Dictionary(uniqueKeysWithValues: zip(next.environmentIDs, next.truncated))
+            XCTAssertEqual([0, 1, 2, 3].map { nextTruncated[$0] }, [true, true, false, false], "asynchronous: \(asynchronous)")
+            XCTAssertEqual(next.restartedEnvironments, [0, 1])
+            XCTAssertEqual(next.finalObservations[0], rows[0], "the dead worker's delivered step ends its episodes")
+            XCTAssertEqual(next.finalObservations[1], rows[1])
+        }
+    }
+
     /// While the pool waits on one worker, idle ones get heartbeats at the
     /// configured interval, and a slow (not hung) worker is not replaced.
     func testIdleWorkers_getHeartbeatsWhileThePoolWaits() throws {

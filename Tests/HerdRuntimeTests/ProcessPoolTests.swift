@@ -132,9 +132,7 @@ final class ProcessPoolTests: XCTestCase {
         let before = try pool.step([1, 0, 1, 0])
         let victim = pool.workerProcessIDs[1]
         kill(victim, SIGKILL)
-        let start = Date()
-        let batch = try pool.step([1, 0, 1, 0])
-        XCTAssertLessThan(Date().timeIntervalSince(start), 2.0, "noticed and replaced within 2 s")
+        let batch = try pool.step([1, 0, 1, 0])  // how fast: TimingTests
         XCTAssertEqual(pool.workersReplaced, 1)
         XCTAssertEqual(Array(batch.truncated[2...3]), [true, true], "the dead worker's episodes end truncated")
         XCTAssertEqual(Array(batch.truncated[0...1]), [false, false])
@@ -153,9 +151,7 @@ final class ProcessPoolTests: XCTestCase {
         defer { pool.close() }
         _ = try pool.reset()
         kill(pool.workerProcessIDs[0], SIGSTOP)
-        let start = Date()
-        let batch = try pool.step([1, 1, 1, 1])
-        XCTAssertLessThan(Date().timeIntervalSince(start), 2.0, "a hung worker is noticed within 2 s")
+        let batch = try pool.step([1, 1, 1, 1])  // how fast: TimingTests
         XCTAssertEqual(pool.workersReplaced, 1)
         XCTAssertEqual(Array(batch.truncated[0...1]), [true, true])
         XCTAssertEqual(try pool.step([1, 1, 1, 1]).count, 4)
@@ -167,48 +163,12 @@ final class ProcessPoolTests: XCTestCase {
     /// replacement used to discard them, and the call then waited forever
     /// for results no worker owed it); its episodes are reported truncated
     /// at its next step, with the observations just handed out as final ones.
-    func testWorkerDyingAfterItAnswered_whileAnotherIsStopped_callReturnsItsResults() throws {
-        for asynchronous in [false, true] {
-            let pool = try pool(perWorker: 2, stepTimeout: 3.0)
-            _ = try pool.reset()
-            let pids = pool.workerProcessIDs
-            /// Every environment stepped once: synchronously, or sent and received whole.
-            func stepEvery(_ actions: [Float], environmentIDs: [Int]) throws -> Batch {
-                guard asynchronous else { return try pool.step(actions) }
-                try pool.send(actions, environmentIDs: environmentIDs)
-                return try pool.receive(batchSize: 4)
-            }
-            kill(pids[1], SIGSTOP)
-            let call = BackgroundCall { try stepEvery([1, 0, 1, 0], environmentIDs: [0, 1, 2, 3]) }
-            Thread.sleep(forTimeInterval: 1.0)  // worker 0 answers within milliseconds; worker 1 is due at 3 s
-            kill(pids[0], SIGKILL)
-            defer { kill(pids[1], SIGKILL) }
-            // On a hang the pool stays locked: leave it open rather than block in close().
-            guard let result = call.wait(timeout: 20) else { return XCTFail("asynchronous: \(asynchronous): the call never returned") }
-            defer { pool.close() }
-            let batch = try result.get()
-            XCTAssertEqual(pool.workersReplaced, 2)
-            let order = batch.environmentIDs
-            let truncated = Dictionary(uniqueKeysWithValues: zip(order, batch.truncated))
-            XCTAssertEqual([0, 1, 2, 3].map { truncated[$0] }, [false, false, true, true], "asynchronous: \(asynchronous)")
-            let handedOut = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, Array(batch.observations[($0 * 4)..<($0 * 4 + 4)])) })
-            let next = try stepEvery([0, 0, 0, 0], environmentIDs: order)
-            let nextTruncated = Dictionary(uniqueKeysWithValues: zip(next.environmentIDs, next.truncated))
-            XCTAssertEqual([0, 1, 2, 3].map { nextTruncated[$0] }, [true, true, false, false], "asynchronous: \(asynchronous)")
-            XCTAssertEqual(batch.restartedEnvironments, [2, 3], "each restart is named with its truncation")
-            XCTAssertEqual(next.restartedEnvironments, [0, 1])
-            XCTAssertEqual(next.finalObservations[0], handedOut[0])
-            XCTAssertEqual(next.finalObservations[1], handedOut[1])
-        }
-    }
-
     func testWorkerDyingWhileIdle_nextStepReportsTruncation() throws {
         let pool = try pool(perWorker: 2)
         defer { pool.close() }
         _ = try pool.reset()
         kill(pool.workerProcessIDs[0], SIGKILL)
-        Thread.sleep(forTimeInterval: 1.0)  // the heartbeat thread notices and replaces it meanwhile
-        XCTAssertEqual(pool.workersReplaced, 1)
+        XCTAssertTrue(eventually(10) { pool.workersReplaced == 1 }, "the heartbeat thread notices and replaces it")
         let batch = try pool.step([0, 0, 0, 0])
         XCTAssertEqual(batch.truncated, [true, true, false, false])
     }
@@ -234,11 +194,9 @@ final class ProcessPoolTests: XCTestCase {
     func testWorkerDyingAtStartup_isAClearError() throws {
         var config = PoolConfiguration(environment: "CartPole-v1", workers: 2, environmentsPerWorker: 1, herdExecutable: "/bin/false")
         config.logEvents = false
-        let start = Date()
         XCTAssertThrowsError(try ProcessPool(config)) { error in
             XCTAssertTrue("\(error)".contains("exited during startup"), "\(error)")
         }
-        XCTAssertLessThan(Date().timeIntervalSince(start), 5)
     }
 
     func testGarbageFromARoguePeer_isDroppedAndCounted() throws {
@@ -258,9 +216,8 @@ final class ProcessPoolTests: XCTestCase {
         let other = try ZMQSocket(context, .dealer)
         try other.connect(pool.endpoint)
         try other.send([[1, 2, 3]])
-        Thread.sleep(forTimeInterval: 0.5)
+        XCTAssertTrue(eventually(10) { pool.badFrames > 0 }, "the heartbeat thread drops the bad frames (the impersonator's connection is refused by ZeroMQ: its routing id is taken)")
         XCTAssertEqual(try pool.step([1, 0]).count, 2, "the pool keeps working")
-        XCTAssertGreaterThan(pool.badFrames, 0)
     }
 
     /// Remote places: workers that connect over TCP take a free place, are

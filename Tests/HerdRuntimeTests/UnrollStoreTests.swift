@@ -1,5 +1,6 @@
 import Foundation
 import HerdRuntime
+import HerdTestSupport
 import XCTest
 
 final class UnrollStoreTests: XCTestCase {
@@ -62,7 +63,7 @@ final class UnrollStoreTests: XCTestCase {
             released.fulfill()
         }
         producer.start()
-        Thread.sleep(forTimeInterval: 0.1)
+        XCTAssertTrue(eventually(5) { queue.blockedPuts == 2 }, "the producer must be waiting")
         XCTAssertEqual(queue.count, 2, "the producer must still be waiting")
         XCTAssertEqual(queue.take(), 1)
         wait(for: [released], timeout: 5)
@@ -78,8 +79,8 @@ final class UnrollStoreTests: XCTestCase {
             XCTAssertNil(queue.take())
             woke.fulfill()
         }.start()
-        Thread.sleep(forTimeInterval: 0.05)
-        queue.close()
+        queue.close()  // before or during the take: either way it returns nil
+
         wait(for: [woke], timeout: 5)
         XCTAssertFalse(queue.put(1))
     }

@@ -16,6 +16,8 @@ public final class FakeWorker: LoopbackPeer, WorkerProcess {
     public var hang = false
     /// Answer the next request this many seconds late (on the clock).
     public var delay = 0.0
+    /// Die (as `kill -9`) once the clock reaches this time.
+    public var dieAt: Double?
     public private(set) var heartbeats = 0
     public private(set) var requests: [WireMessage] = []
     public private(set) var running = true
@@ -71,6 +73,7 @@ public final class FakeWorker: LoopbackPeer, WorkerProcess {
     }
 
     public func tick(now: Double, transport: LoopbackTransport) {
+        if let dieAt, now >= dieAt, running { return die() }
         if let due = pending, now >= due.due, running, !hang {
             pending = nil
             transport.deliver(.results(results), sequence: due.sequence, from: identity)
