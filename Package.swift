@@ -54,11 +54,13 @@ let package = Package(
             ]
         ),
 
+        .target(name: "HerdBenchmarks", dependencies: ["HerdTraining", "HerdRuntime", "HerdAgents", "HerdTensor", "HerdEnvironments"]),
+
         // MARK: Executable
         .executableTarget(
             name: "herd",
             dependencies: [
-                "HerdTraining", "HerdRuntime", "HerdEnvironments", "HerdTransport",
+                "HerdTraining", "HerdBenchmarks", "HerdRuntime", "HerdEnvironments", "HerdTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -77,6 +79,7 @@ let package = Package(
         .testTarget(name: "HerdTransportTests", dependencies: ["HerdTransport", "HerdCore", "HerdTestSupport"]),
         .testTarget(name: "HerdAgentsTests", dependencies: ["HerdAgents", "HerdTestSupport"]),
         .testTarget(name: "HerdTrainingTests", dependencies: ["HerdTraining", "HerdTestSupport"]),
+        .testTarget(name: "HerdBenchmarksTests", dependencies: ["HerdBenchmarks", "HerdTraining", "HerdTestSupport"]),
         .testTarget(name: "HerdCLITests", dependencies: ["HerdTestSupport", "HerdTraining", "HerdRuntime"]),
     ],
     swiftLanguageModes: languageModes

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HerdRuntime
+import HerdBenchmarks
 import HerdTraining
 
 struct BenchEnvs: ParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HerdAgents
 import HerdRuntime
+import HerdBenchmarks
 import HerdTraining
 
 struct BenchInference: ParsableCommand {

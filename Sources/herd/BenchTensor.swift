@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HerdTensor
+import HerdBenchmarks
 import HerdTraining
 
 struct BenchTensor: ParsableCommand {

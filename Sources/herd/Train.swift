@@ -5,17 +5,7 @@ import HerdTraining
 
 struct Train: ParsableCommand {
     /// `cpu`, `NAME` or `NAME:PRECISION` (fp32, bf16, int8) of a profile in configs/devices.
-    static func device(_ spec: String) throws -> Device {
-        let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
-        var precision: Precision?
-        if parts.count == 2 {
-            guard let p = Precision(rawValue: parts[1]) else {
-                throw CommandError("device '\(spec)': unknown precision '\(parts[1])' (fp32, bf16 or int8)")
-            }
-            precision = p
-        }
-        return try DeviceCatalog.standard().device(parts[0], precision: precision)
-    }
+    static func device(_ spec: String) throws -> Device { try DeviceCatalog.standard().resolve(spec) }
 
     static let configuration = CommandConfiguration(
         abstract: "Train an agent from a YAML config; writes a run directory.",

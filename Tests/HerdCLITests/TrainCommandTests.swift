@@ -221,4 +221,39 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(after?["steps"] as? Int ?? 0, 60_000)
         XCTAssertGreaterThan(after?["updates"] as? Int ?? 0, summary?["updates"] as? Int ?? .max)
     }
+
+    /// SAC end to end on small networks: the lockstep source feeds its
+    /// replay, its metrics reach metrics.jsonl, `herd eval` acts with its
+    /// actor, and a resume restores the networks, optimisers and α.
+    func testSACSmokeRun_pendulum_logsItsMetrics_evaluates_andResumes() throws {
+        let run = RunDirectory(url: scratch.appendingPathComponent("sac"))
+        func train(_ steps: Int, resume: Bool = false) throws -> ProcessResult {
+            let source = resume ? ["--resume"] : ["configs/pendulum_sac.yaml"]
+            return try runProcess(try herd, ["train"] + source + ["--run-dir", run.url.path, "--set", "total_steps=\(steps)",
+                                  "--set", "sac.hidden_sizes=[32, 32]", "--set", "sac.batch_size=64", "--set", "logging.interval_steps=500",
+                                  "--set", "evaluation.interval_steps=1000", "--set", "evaluation.episodes=4"],
+                                  currentDirectory: repositoryRoot)
+        }
+        let first = try train(2_000)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: run.summary)) as? [String: Any]
+        XCTAssertEqual(summary?["agent"] as? String, "sac")
+        XCTAssertEqual(summary?["updates"] as? Int, 2_000 - 99, "one update per step from learning_starts on")
+        XCTAssertEqual(summary?["replay_size"] as? Double, 2_000)
+        let records = try metrics("sac")
+        for key in ["critic_loss", "actor_loss", "alpha", "entropy", "q_mean", "replay_size", "eval_return_mean"] {
+            XCTAssertNotNil(records.last?[key], "metrics.jsonl lacks \(key)")
+        }
+        XCTAssertLessThan(records.last?["alpha"] ?? 1, 1, "α is learned down from 1")
+        let eval = try runProcess(try herd, ["eval", run.url.path, "--episodes", "3", "--deterministic", "--json"])
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        let evaluated = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Double]
+        XCTAssertEqual(evaluated?["mean_length"], 200, "Pendulum episodes are 200 steps")
+        let resumed = try train(2_500, resume: true)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("at step 2000; refilling replay"), resumed.stderr)
+        let after = try JSONSerialization.jsonObject(with: Data(contentsOf: run.summary)) as? [String: Any]
+        XCTAssertEqual(after?["steps"] as? Int, 2_500)
+        XCTAssertGreaterThan(after?["updates"] as? Int ?? 0, 2_000 - 99)
+    }
 }

@@ -174,6 +174,18 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(try ConfigCoder.read(yaml: ConfigCoder.yaml(vtrace), file: "again.yaml", defaults: TrainConfig()), vtrace)
     }
 
+    /// A device name is checked when the config is read: a bad one is a
+    /// config error naming the key, not a failure at the start of training.
+    func testDevice_isCheckedByTheLoader() throws {
+        let url = configs.appendingPathComponent("cartpole_ppo.yaml")
+        XCTAssertEqual(try TrainConfig.load(url, overrides: ["device=tpu-v1:bf16"]).device, "tpu-v1:bf16")
+        for bad in ["tpu-v9", "tpu-v1:fp8"] {
+            XCTAssertThrowsError(try TrainConfig.load(url, overrides: ["device=\(bad)"])) { error in
+                XCTAssertTrue("\(error)".contains("'device'") && "\(error)".contains(bad), "\(error)")
+            }
+        }
+    }
+
     func testMissingFile_isNamed() {
         XCTAssertThrowsError(try TrainConfig.load(URL(fileURLWithPath: "/nonexistent/x.yaml"))) { error in
             XCTAssertTrue("\(error)".hasPrefix("/nonexistent/x.yaml: cannot read"), "\(error)")

@@ -77,7 +77,8 @@ public final class SACLearner {
         var initRandom = RandomGenerator(seed: seed, stream: 1)
         let hidden = settings.hiddenSizes
         let actor = SACActor(observationSize: observationSize, actionSize: actionSize, hiddenSizes: hidden,
-                             logStdMin: settings.logStdMin, logStdMax: settings.logStdMax, using: &initRandom)
+                             logStdMin: settings.logStdMin, logStdMax: settings.logStdMax, stateDependentNoise: settings.useSDE,
+                             logStdInit: settings.logStdInit, clipMean: settings.clipMean, using: &initRandom)
         func critic() -> SACQNetwork {
             SACQNetwork(observationSize: observationSize, actionSize: actionSize, hiddenSizes: hidden, using: &initRandom)
         }
@@ -126,6 +127,9 @@ public final class SACLearner {
         if let logAlpha { out.append((name: "log_alpha", tensor: logAlpha)) }
         return out
     }
+
+    /// gSDE: draws the noise matrix acting uses from now on.
+    public func resetActingNoise() { actor.resetNoise(using: &random) }
 
     /// The temperature now: `exp(log α)`, or the fixed coefficient.
     public func alpha() throws -> Float {

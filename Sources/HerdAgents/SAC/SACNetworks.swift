@@ -12,10 +12,20 @@ import HerdTensor
 /// `low + (a + 1)·(high − low)/2`) and stores the [−1, 1] action in the
 /// replay: the Q networks see the policy's own space.
 ///
+/// With generalized state-dependent exploration (gSDE; Raffin et al. 2022,
+/// "Smooth Exploration for Robotic Reinforcement Learning", as SB3's
+/// `StateDependentNoiseDistribution` with `full_std`): the noise is
+/// `z(s)·(σ ⊙ E)`, with `z(s)` the torso's last features `[B, F]`, `σ =
+/// exp(log_std)` a learned `[F, d]` matrix, and `E ~ 𝒩(0, 1)^{F×d}` drawn
+/// once per batch and held for acting until ``resetNoise(using:)``. The
+/// pre-tanh action is then Gaussian with mean μ(s) (clamped to
+/// ±`clipMean`) and variance `Σᵢ zᵢ² σᵢⱼ²` per action dimension.
+///
 /// Weights are Glorot-uniform, biases zero (SB3 keeps PyTorch's default
 /// initialisation for SAC, which has no orthogonal option).
 /// Parameters: `torso.0.weight`, `torso.0.bias`, …, `mean_head.weight`,
-/// `mean_head.bias`, `log_std_head.weight`, `log_std_head.bias`.
+/// `mean_head.bias`, and `log_std_head.weight`, `log_std_head.bias` or,
+/// with gSDE, `log_std` `[F, d]`.
 public final class SACActor: Layer {
     public let observationSize: Int
     public let actionSize: Int
@@ -23,11 +33,21 @@ public final class SACActor: Layer {
     public let logStdMax: Float
     let torso: MLP?
     let meanHead: Linear
-    let logStdHead: Linear
+    let logStdHead: Linear?
+    /// gSDE's log σ `[F, d]` (nil without gSDE).
+    let sdeLogStd: Tensor?
+    /// gSDE: μ(s) is clamped to ±this.
+    public let clipMean: Float
+    /// Features `F` of the torso's last layer.
+    public let featureSize: Int
+    /// gSDE: the noise matrix `E` acting uses until the next reset.
+    private var actingNoise: Tensor?
 
     /// With no hidden sizes the heads read the observations directly.
+    /// `stateDependentNoise` switches on gSDE with σ starting at `exp(logStdInit)`.
     public init(observationSize: Int, actionSize: Int, hiddenSizes: [Int] = [256, 256],
-                logStdMin: Float = -20, logStdMax: Float = 2, using rng: inout RandomGenerator) {
+                logStdMin: Float = -20, logStdMax: Float = 2, stateDependentNoise: Bool = false, logStdInit: Float = -3,
+                clipMean: Float = 2, using rng: inout RandomGenerator) {
         require(observationSize > 0 && actionSize > 0, "SACActor: observation size \(observationSize) and action size \(actionSize) must be positive")
         require(hiddenSizes.allSatisfy { $0 > 0 }, "SACActor: hidden sizes \(hiddenSizes) must be positive")
         require(logStdMin < logStdMax, "SACActor: log σ bounds [\(logStdMin), \(logStdMax)] are empty")
@@ -38,23 +58,63 @@ public final class SACActor: Layer {
         torso = hiddenSizes.isEmpty ? nil
             : MLP(sizes: [observationSize] + hiddenSizes, activation: .relu, outputActivation: .relu, using: &rng)
         let features = hiddenSizes.last ?? observationSize
+        featureSize = features
+        self.clipMean = clipMean
         meanHead = Linear(features, actionSize, using: &rng)
-        logStdHead = Linear(features, actionSize, using: &rng)
+        if stateDependentNoise {
+            logStdHead = nil
+            let logStd = Tensor([Float](repeating: logStdInit, count: features * actionSize), shape: [features, actionSize])
+            logStd.requiresGradient = true
+            sdeLogStd = logStd
+        } else {
+            logStdHead = Linear(features, actionSize, using: &rng)
+            sdeLogStd = nil
+        }
     }
 
-    /// μ(s) and the clamped log σ(s), each `[B, d]`, for observations `[B, n]`.
+    /// Whether the actor explores with gSDE.
+    public var usesStateDependentNoise: Bool { sdeLogStd != nil }
+
+    /// μ(s) and log σ, each `[B, d]`, for observations `[B, n]`: the clamped
+    /// head without gSDE; with it, the log of `√(Σᵢ zᵢ² σᵢⱼ² + 10⁻⁶)`.
     public func callAsFunction(_ observations: Tensor) -> (mean: Tensor, logStd: Tensor) {
+        let (mean, logStd, _) = distribution(observations)
+        return (mean, logStd)
+    }
+
+    /// μ(s), log σ(s) and the features `z(s)`.
+    private func distribution(_ observations: Tensor) -> (mean: Tensor, logStd: Tensor, features: Tensor) {
         let features = torso.map { $0(observations) } ?? observations
-        return (meanHead(features), logStdHead(features).clamped(logStdMin, logStdMax))
+        guard let sdeLogStd else {
+            return (meanHead(features), logStdHead!(features).clamped(logStdMin, logStdMax), features)
+        }
+        let variance = Tensor.matmul(features.square(), (sdeLogStd * 2).exp()) + 1e-6
+        return (meanHead(features).clamped(-clipMean, clipMean), variance.log() * 0.5, features)
+    }
+
+    /// gSDE: draws a new noise matrix `E` for acting.
+    public func resetNoise(using rng: inout RandomGenerator) {
+        guard sdeLogStd != nil else { return }
+        actingNoise = Tensor.randomNormal([featureSize, actionSize], on: sdeLogStd!.device, using: &rng)
+    }
+
+    /// A pre-tanh sample: `μ + σ⊙ε` without gSDE; `μ + z·(σ ⊙ E)` with it.
+    private func preTanhSample(_ mean: Tensor, _ logStd: Tensor, features: Tensor, noise: Tensor?,
+                               using rng: inout RandomGenerator) -> Tensor {
+        guard let sdeLogStd else { return DiagonalGaussian(mean: mean, logStd: logStd).sample(using: &rng) }
+        let e = noise ?? Tensor.randomNormal([featureSize, actionSize], on: sdeLogStd.device, using: &rng)
+        return mean + Tensor.matmul(features, sdeLogStd.exp() * e)
     }
 
     /// A reparameterised sample `a = tanh(μ + σ⊙ε)`, `ε ~ 𝒩(0, I)` from `rng`,
     /// `[B, d]`, and its `log π(a|s)`, `[B]`
     /// (``squashedGaussianLogProbability(mean:logStd:preTanh:)``). Both are
     /// differentiable in the actor's parameters when a tape records.
+    /// With gSDE a fresh `E` is drawn for the batch (SB3 resets the noise
+    /// before every gradient step).
     public func sample(_ observations: Tensor, using rng: inout RandomGenerator) -> (actions: Tensor, logProbabilities: Tensor) {
-        let (mean, logStd) = callAsFunction(observations)
-        let u = DiagonalGaussian(mean: mean, logStd: logStd).sample(using: &rng)
+        let (mean, logStd, features) = distribution(observations)
+        let u = preTanhSample(mean, logStd, features: features, noise: nil, using: &rng)
         return (u.tanh(), squashedGaussianLogProbability(mean: mean, logStd: logStd, preTanh: u))
     }
 
@@ -64,14 +124,22 @@ public final class SACActor: Layer {
     public func act(_ observations: Tensor, deterministic: Bool,
                     using rng: inout RandomGenerator) -> (actions: Tensor, logProbabilities: Tensor?) {
         if deterministic { return (callAsFunction(observations).mean.tanh(), nil) }
-        let (actions, logProbabilities) = sample(observations, using: &rng)
-        return (actions, logProbabilities)
+        guard usesStateDependentNoise else {
+            let (actions, logProbabilities) = sample(observations, using: &rng)
+            return (actions, logProbabilities)
+        }
+        // gSDE acts with the held noise matrix (smooth exploration across steps).
+        if actingNoise == nil { resetNoise(using: &rng) }
+        let (mean, logStd, features) = distribution(observations)
+        let u = preTanhSample(mean, logStd, features: features, noise: actingNoise, using: &rng)
+        return (u.tanh(), squashedGaussianLogProbability(mean: mean, logStd: logStd, preTanh: u))
     }
 
     public func visitParameters(_ body: (String, inout Tensor) throws -> Void) rethrows {
         try torso?.visitParameters { name, t in try body("torso.\(name)", &t) }
         try meanHead.visitParameters { name, t in try body("mean_head.\(name)", &t) }
-        try logStdHead.visitParameters { name, t in try body("log_std_head.\(name)", &t) }
+        try logStdHead?.visitParameters { name, t in try body("log_std_head.\(name)", &t) }
+        if var logStd = sdeLogStd { try body("log_std", &logStd) }
     }
 }
 

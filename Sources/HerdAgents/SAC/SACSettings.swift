@@ -54,6 +54,18 @@ public struct SACSettings: Codable, Equatable, Sendable {
     /// `target_update_interval`: updates between Polyak steps of the
     /// target networks (1: after every update).
     public var targetUpdateInterval = 1
+    /// `use_sde`: explore with generalized state-dependent noise (gSDE;
+    /// Raffin et al. 2022) instead of a state-dependent σ head. rl-zoo's
+    /// MountainCarContinuous config needs it: its noise is smooth across
+    /// steps, which plain SAC's is not.
+    public var useSDE = false
+    /// `log_std_init`: gSDE's initial log σ (rl-zoo's MountainCarContinuous: −3.67).
+    public var logStdInit: Float = -3
+    /// `sde_sample_freq`: acting steps between new gSDE noise matrices; −1:
+    /// a new one at every round of updates (every `train_freq` steps), SB3's default.
+    public var sdeSampleFrequency = -1
+    /// `clip_mean`: with gSDE, μ(s) is clamped to ±this (SB3's default 2).
+    public var clipMean: Float = 2
 
     public init() {}
 }

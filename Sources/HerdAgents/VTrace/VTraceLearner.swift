@@ -2,94 +2,6 @@ import Foundation
 import HerdCore
 import HerdTensor
 
-/// The optimiser of the V-trace learner.
-public enum VTraceOptimizer: String, Sendable, CaseIterable {
-    /// Adam (seed_rl's choice).
-    case adam
-    /// RMSProp with ε inside the square root (the IMPALA paper's TensorFlow 1 optimiser).
-    case rmsprop
-}
-
-/// How rewards are clipped before they enter V-trace (scalable_agent's `--reward_clipping`).
-public enum RewardClipping: String, Sendable, CaseIterable {
-    case none
-    /// `clip(r, −1, 1)`.
-    case absOne = "abs_one"
-    /// `5·tanh(r/5)`, with negative rewards scaled by 0.3.
-    case softAsymmetric = "soft_asymmetric"
-
-    public func callAsFunction(_ r: Float) -> Float {
-        switch self {
-        case .none: return r
-        case .absOne: return Swift.min(1, Swift.max(-1, r))
-        case .softAsymmetric:
-            let squeezed = Foundation.tanh(r / 5)
-            return (r < 0 ? 0.3 * squeezed : squeezed) * 5
-        }
-    }
-}
-
-/// IMPALA hyperparameters. Defaults follow the IMPALA paper (Espeholt et al.
-/// 2018, tables D.1–D.3: baseline cost 0.5, entropy 0.01, gradient clip 40,
-/// RMSProp decay 0.99 and ε 0.1, unrolls of 20, γ 0.99); configs state their own.
-public struct VTraceLearnerSettings: Equatable, Sendable {
-    /// `T`: transitions per unroll (each unroll holds `T + 1` observations).
-    public var unrollLength = 20
-    /// `B`: unrolls per learner step.
-    public var batchSize = 32
-    public var learningRate: Float = 6e-4
-    /// Decay the learning rate linearly to 0 over the run.
-    public var annealLearningRate = true
-    public var optimizer = VTraceOptimizer.rmsprop
-    public var adamEpsilon: Float = 1e-8
-    public var rmspropDecay: Float = 0.99
-    public var rmspropMomentum: Float = 0
-    public var rmspropEpsilon: Float = 0.1
-    /// γ.
-    public var discount: Float = 0.99
-    /// ρ̄, c̄, the policy-gradient ρ clip and λ of the V-trace targets.
-    public var vtrace = VTraceSettings()
-    /// Weight of the baseline loss `½(vₛ − V(xₛ))²`.
-    public var baselineCoefficient: Float = 0.5
-    /// Weight of the entropy bonus.
-    public var entropyCoefficient: Float = 0.01
-    /// Global gradient-norm clip (0: off).
-    public var maxGradientNorm: Float = 40
-    public var rewardClipping = RewardClipping.none
-
-    public init() {}
-}
-
-/// One learner batch of `B` unrolls of `T` transitions, time-major (element
-/// `(t, b)` of a `[T, B, …]` array at row `t·B + b`). Row `t` holds the
-/// observation the actor saw at step `t` and what it did there; `rewards` and
-/// `discounts` are those of the transition from step `t` to `t + 1`, and
-/// `observations` has one more time row, `T`, for the bootstrap value.
-public struct VTraceBatch: Sendable {
-    public var steps: Int
-    public var batchSize: Int
-    public var observationSize: Int
-    /// `[T + 1, B, observationSize]`.
-    public var observations: [Float] = []
-    /// `[T, B, actionSize]`.
-    public var actions: [Float] = []
-    /// The acting policy's distribution parameters (``PolicyDistribution/parameters``), `[T, B, parameterCount]`.
-    public var behaviour: [Float] = []
-    /// `[T, B]`, already clipped as the settings ask.
-    public var rewards: [Float] = []
-    /// `[T, B]`: γ while the episode goes on, 0 where it ended (terminated or truncated).
-    public var discounts: [Float] = []
-    /// Transitions cut by a time limit, `(row t·B + b, the episode's last observation)`:
-    /// the learner adds `γ·V(last observation)` to their reward, so a cut is not taken for a terminal state.
-    public var truncations: [(row: Int, observation: [Float])] = []
-
-    public init(steps: Int, batchSize: Int, observationSize: Int) {
-        self.steps = steps
-        self.batchSize = batchSize
-        self.observationSize = observationSize
-    }
-}
-
 /// Averages of one learner step.
 public struct VTraceStepStatistics: Equatable, Sendable {
     public var policyLoss: Double = 0
@@ -217,29 +129,5 @@ public final class VTraceLearner {
     /// A host array as a tensor on the learner's device (a counted copy).
     func input(_ values: [Float], _ shape: [Int]) throws -> Tensor {
         try Tensor(values, shape: shape).to(device)
-    }
-}
-
-/// IMPALA's three loss terms, each a mean over the `[T·B]` rows:
-/// the policy gradient `−mean(A · log π(a))`, the baseline loss
-/// `mean(½(vₛ − V)²)` and the mean entropy. `vs` and `pgAdvantages` are
-/// constants (no gradient flows into the targets).
-public func impalaLosses(logProbabilities: Tensor, values: Tensor, entropies: Tensor,
-                         vs: Tensor, pgAdvantages: Tensor) -> (policy: Tensor, baseline: Tensor, entropy: Tensor) {
-    let policy = -(logProbabilities * pgAdvantages.stopGradient()).mean()
-    let baseline = ((vs.stopGradient() - values).square() * 0.5).mean()
-    return (policy, baseline, entropies.mean())
-}
-
-extension PolicyDistribution {
-    /// The distributions of rows `range` (a differentiable slice).
-    public func rows(_ range: Range<Int>) -> PolicyDistribution {
-        switch self {
-        case let .categorical(c):
-            return .categorical(Categorical(logits: c.logits.slice(axis: 0, range)))
-        case let .gaussian(g):
-            let logStd = g.logStd.rank == 1 ? g.logStd : g.logStd.slice(axis: 0, range)
-            return .gaussian(DiagonalGaussian(mean: g.mean.slice(axis: 0, range), logStd: logStd))
-        }
     }
 }

@@ -43,6 +43,13 @@ public struct TrainConfig: ConfigSection, Equatable, Sendable {
         try c.field("seed", &seed, must: "be ≥ 0") { $0 >= 0 }
         try c.field("total_steps", &totalSteps, must: "be positive") { $0 > 0 }
         try c.field("device", &device, must: "not be empty") { !$0.isEmpty }
+        if c.isReading, device != "cpu" {
+            do {
+                _ = try DeviceCatalog.standard().resolve(device)
+            } catch {
+                throw c.invalid("device", device, must: "be cpu or a simulated accelerator NAME[:fp32|bf16|int8] (\(error))")
+            }
+        }
         try c.section("environment", &environment)
         try c.section("network", &network)
         try agentSettings.describeSection(agent, c)

@@ -39,6 +39,20 @@ public struct DeviceCatalog {
         return .accelerator(try profile(spec), precision: precision)
     }
 
+    /// The device a config's `device` names: `cpu`, or `NAME[:PRECISION]`
+    /// of a profile (precision fp32, bf16 or int8; default the profile's).
+    public func resolve(_ spec: String) throws -> Device {
+        let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
+        var precision: Precision?
+        if parts.count == 2 {
+            guard let p = Precision(rawValue: parts[1]) else {
+                throw DeviceError.invalidProfile("device '\(spec)': unknown precision '\(parts[1])' (fp32, bf16 or int8)")
+            }
+            precision = p
+        }
+        return try device(parts.first ?? spec, precision: precision)
+    }
+
     /// Loads and validates a profile by name or path.
     public func profile(_ spec: String) throws -> DeviceProfile {
         let url = spec.hasSuffix(".yaml") || spec.contains("/")

@@ -38,7 +38,9 @@ public enum SACAgent: Agent {
         }
         var random = RandomGenerator(seed: 0)
         let actor = SACActor(observationSize: environment.observationSpace.flatCount, actionSize: environment.actionSpace.flatCount,
-                             hiddenSizes: settings.hiddenSizes, logStdMin: settings.logStdMin, logStdMax: settings.logStdMax, using: &random)
+                             hiddenSizes: settings.hiddenSizes, logStdMin: settings.logStdMin, logStdMax: settings.logStdMax,
+                             stateDependentNoise: settings.useSDE, logStdInit: settings.logStdInit, clipMean: settings.clipMean,
+                             using: &random)
         try Checkpoint.loadNetwork(actor, from: file, path: path, prefix: "actor")
         return SACPolicy(actor: actor, mapping: ActionMapping(space: environment.actionSpace, head: ActionHead(space: environment.actionSpace)))
     }
@@ -71,6 +73,10 @@ extension SACSettings: AgentSettings {
         try c.field("log_std_min", &logStdMin)
         try c.field("log_std_max", &logStdMax)
         try c.field("target_update_interval", &targetUpdateInterval, must: positive) { $0 > 0 }
+        try c.field("use_sde", &useSDE)
+        try c.field("log_std_init", &logStdInit)
+        try c.field("sde_sample_freq", &sdeSampleFrequency, must: "be −1 (every round of updates) or positive") { $0 == -1 || $0 > 0 }
+        try c.field("clip_mean", &clipMean, must: positive) { $0 > 0 }
         if c.isReading, logStdMin >= logStdMax {
             throw c.invalid("log_std_min", "\(logStdMin)", must: "be below sac.log_std_max = \(logStdMax)")
         }

@@ -25,6 +25,7 @@ final class SACRun: AgentRun {
     private var sampling: RandomGenerator
     private var exploration: RandomGenerator
     private var stepsSinceUpdate = 0
+    private var stepsSinceNoise = 0
     private var started = false
     private var intervalStatistics: [SACStepStatistics] = []
 
@@ -53,6 +54,11 @@ final class SACRun: AgentRun {
         }
         let observations = source.current.observations
         let rows = source.batchSize, size = context.observationSize, actionSize = context.pool.actionSize
+        if settings.useSDE, settings.sdeSampleFrequency > 0, stepsSinceNoise >= settings.sdeSampleFrequency {
+            learner.resetActingNoise()
+            stepsSinceNoise = 0
+        }
+        stepsSinceNoise += 1
         let actions = context.environmentSteps < settings.learningStarts
             ? (0..<(rows * actionSize)).map { _ in Float(exploration.nextUniform() * 2 - 1) }
             : try learner.act(observations)
@@ -65,6 +71,8 @@ final class SACRun: AgentRun {
         for _ in 0..<settings.gradientSteps {
             intervalStatistics.append(try learner.update(replay.sample(settings.batchSize, using: &sampling)))
         }
+        // gSDE with sde_sample_freq −1: a new noise matrix for the next round of acting.
+        if settings.useSDE, settings.sdeSampleFrequency == -1 { learner.resetActingNoise() }
         return settings.gradientSteps
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HerdEnvironments
+import HerdTraining
 
 /// `herd bench envs --in-process`: single-thread stepping speed of one
 /// environment made by the registry (time limit included), with a uniformly

@@ -3,6 +3,7 @@ import HerdAgents
 import HerdCore
 import HerdRuntime
 import HerdTensor
+import HerdTraining
 
 /// `herd bench inference`: end-to-end environment steps per second through
 /// the central ``InferenceServer`` with an ``ActorCritic`` policy (no

@@ -1,6 +1,7 @@
 import Foundation
 import HerdEnvironments
 import HerdRuntime
+import HerdTraining
 
 /// `herd bench envs` (pool mode): the process pool driven with random actions
 /// chosen on the learner side (the full round trip), synchronous or

@@ -1,6 +1,7 @@
 import Foundation
 import HerdAgents
 import HerdTensor
+import HerdTraining
 
 /// `herd bench tensor`: the tensor backend's speed on the shapes Herd uses.
 ///
