@@ -3,8 +3,9 @@ import XCTest
 
 final class BufferPoolTests: XCTestCase {
     func testLargeBuffersAreReused_smallOnesAndOverflowAreFreed() {
-        let pool = BufferPool(capacityBytes: 1 << 20)
         let large = BufferPool.minimumBytes
+        let capacity = 8 * large
+        let pool = BufferPool(capacityBytes: capacity)
         let a = pool.allocate(bytes: large)!
         XCTAssertEqual(Int(bitPattern: a) % 64, 0, "64-byte aligned")
         pool.release(a, bytes: large)
@@ -14,9 +15,12 @@ final class BufferPoolTests: XCTestCase {
         XCTAssertEqual(pool.cachedBytes, 0)
         let buffers = (0..<10).map { _ in pool.allocate(bytes: large)! }
         for b in buffers { pool.release(b, bytes: large) }
-        XCTAssertEqual(pool.cachedBytes, 1 << 20, "only capacity / size buffers were kept")
+        XCTAssertEqual(pool.cachedBytes, capacity, "only capacity / size buffers were kept")
         _ = pool.allocate(bytes: large)
-        XCTAssertEqual(pool.cachedBytes, (1 << 20) - large)
+        XCTAssertEqual(pool.cachedBytes, capacity - large)
+        let small = pool.allocate(bytes: large - 64)!
+        pool.release(small, bytes: large - 64)
+        XCTAssertEqual(pool.cachedBytes, capacity - large, "buffers below the minimum are freed, not cached")
     }
 
     func testTensorsOverPooledBuffersKeepTheirValues() {
