@@ -4,7 +4,7 @@ import HerdTraining
 
 @main
 struct Herd: ParsableCommand {
-    /// Applies HERD_BLAS_THREADS (default 1: DESIGN.md, "Performance notes")
+    /// Applies HERD_BLAS_THREADS (default 1: docs/architecture.md, "Performance notes")
     /// before any command runs; `bench tensor --blas-threads` overrides it.
     static func main() {
         BLAS.configureFromEnvironment()

@@ -74,4 +74,22 @@ final class SACLearnerTests: XCTestCase {
         XCTAssertEqual(learner.nonFinite.skipped, 1)
         XCTAssertEqual(learner.q1.parameters.map(\.scalars), before, "no step from a NaN loss")
     }
+
+    /// gSDE's log σ matrix moves to the learner's device with the rest of
+    /// the actor (it stayed on the host once, and the first product mixed
+    /// devices).
+    func testLearner_withStateDependentNoise_runsOnASimulatedAccelerator() throws {
+        let profile = DeviceProfile(name: "test-gpu", description: "test", memoryBytes: 64 << 20, memoryBytesPerSecond: 1e12,
+                                    linkBytesPerSecond: 16e9, transferLatencySeconds: 10e-6, launchLatencySeconds: 5e-6,
+                                    matrixUnitRows: 16, matrixUnitColumns: 16, peakMatrixOpsPerSecond: ["fp32": 20e12],
+                                    peakVectorOpsPerSecond: 1e12, defaultPrecision: .fp32)
+        let device = Device.accelerator(profile)
+        var settings = smallSettings()
+        settings.useSDE = true
+        let learner = try SACLearner(observationSize: 2, actionSize: 1, settings: settings, device: device, seed: 3)
+        XCTAssertTrue(learner.actor.parameters.allSatisfy { $0.device === device }, "every actor parameter is on the device")
+        let statistics = try learner.update(banditBatch(size: 32, seed: 1))
+        XCTAssertFalse(statistics.skipped)
+        XCTAssertTrue(try learner.act([0.5, -0.5]).allSatisfy { abs($0) <= 1 })
+    }
 }

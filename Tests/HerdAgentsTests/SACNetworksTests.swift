@@ -39,30 +39,30 @@ final class SACNetworksTests: XCTestCase {
 
     /// Acting holds its noise matrix until it is reset: the same
     /// observation gets the same action, smooth exploration across steps.
-    func testStateDependentNoise_actingHoldsItsNoiseUntilReset() {
+    func testStateDependentNoise_actingHoldsItsNoiseUntilReset() throws {
         let a = actor(sde: true)
         var rng = RandomGenerator(seed: 9)
         let x = Tensor([0.5, -1, 2], shape: [1, 3])
-        let first = a.act(x, deterministic: false, using: &rng).actions.scalars
-        XCTAssertEqual(a.act(x, deterministic: false, using: &rng).actions.scalars, first)
-        a.resetNoise(using: &rng)
-        XCTAssertNotEqual(a.act(x, deterministic: false, using: &rng).actions.scalars, first)
-        XCTAssertEqual(a.act(x, deterministic: true, using: &rng).actions.scalars, a(x).mean.tanh().scalars)
+        let first = try a.act(x, deterministic: false, using: &rng).actions.scalars
+        XCTAssertEqual(try a.act(x, deterministic: false, using: &rng).actions.scalars, first)
+        try a.resetNoise(using: &rng)
+        XCTAssertNotEqual(try a.act(x, deterministic: false, using: &rng).actions.scalars, first)
+        XCTAssertEqual(try a.act(x, deterministic: true, using: &rng).actions.scalars, a(x).mean.tanh().scalars)
         let plain = actor(sde: false)
-        XCTAssertNotEqual(plain.act(x, deterministic: false, using: &rng).actions.scalars,
-                          plain.act(x, deterministic: false, using: &rng).actions.scalars, "without gSDE every sample is new")
+        XCTAssertNotEqual(try plain.act(x, deterministic: false, using: &rng).actions.scalars,
+                          try plain.act(x, deterministic: false, using: &rng).actions.scalars, "without gSDE every sample is new")
     }
 
     /// A sample's log-probability is that of its own pre-tanh value under
     /// the gSDE Gaussian, and its gradient reaches log_std.
-    func testStateDependentNoise_sampleLogProbability_matchesTheDistribution_andTrainsLogStd() {
+    func testStateDependentNoise_sampleLogProbability_matchesTheDistribution_andTrainsLogStd() throws {
         let a = actor(sde: true)
         var rng = RandomGenerator(seed: 4)
         let x = Tensor([0.5, -1, 2, 1, 0.25, -0.5], shape: [2, 3])
         let tape = GradientTape()
         var sampled: (actions: Tensor, logProbabilities: Tensor)!
-        let loss = tape.record { () -> Tensor in
-            sampled = a.sample(x, using: &rng)
+        let loss = try tape.record { () throws -> Tensor in
+            sampled = try a.sample(x, using: &rng)
             return sampled.logProbabilities.mean()
         }
         let (mean, logStd) = withoutGradients { a(x) }

@@ -127,7 +127,7 @@ final class TrainCommandTests: XCTestCase {
             (["--set", "ppo.epochs=lots"], "configs/cartpole_ppo.yaml: 'ppo.epochs' must be an integer, found \"lots\""),
             (["--set", "ppo.gamma=2"], "configs/cartpole_ppo.yaml: 'ppo.gamma' = 2.0 is not allowed: it must be in [0, 1]"),
             (["--set", "environment.name=Nope-v0"], "unknown environment 'Nope-v0'"),
-            (["--device", "nope"], "no device profile 'nope'"),
+            (["--device", "nope"], "'device' = nope is not allowed: it must be cpu or a simulated accelerator NAME[:fp32|bf16|int8] (no profile 'nope'"),
             (["--set", "network.conv_channels=[8]"], "'network.conv_channels' = [8] is not allowed: it must fit the observations"),
             (["--listen", "tcp://127.0.0.1:5999"], "'fleet.listen' = tcp://127.0.0.1:5999 is not allowed"),
         ]
@@ -227,11 +227,11 @@ final class TrainCommandTests: XCTestCase {
     /// actor, and a resume restores the networks, optimisers and α.
     func testSACSmokeRun_pendulum_logsItsMetrics_evaluates_andResumes() throws {
         let run = RunDirectory(url: scratch.appendingPathComponent("sac"))
-        func train(_ steps: Int, resume: Bool = false) throws -> ProcessResult {
+        func train(_ steps: Int, resume: Bool = false, extra: [String] = []) throws -> ProcessResult {
             let source = resume ? ["--resume"] : ["configs/pendulum_sac.yaml"]
             return try runProcess(try herd, ["train"] + source + ["--run-dir", run.url.path, "--set", "total_steps=\(steps)",
                                   "--set", "sac.hidden_sizes=[32, 32]", "--set", "sac.batch_size=64", "--set", "logging.interval_steps=500",
-                                  "--set", "evaluation.interval_steps=1000", "--set", "evaluation.episodes=4"],
+                                  "--set", "evaluation.interval_steps=1000", "--set", "evaluation.episodes=4"] + extra,
                                   currentDirectory: repositoryRoot)
         }
         let first = try train(2_000)
@@ -249,11 +249,15 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(eval.status, 0, eval.stderr)
         let evaluated = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Double]
         XCTAssertEqual(evaluated?["mean_length"], 200, "Pendulum episodes are 200 steps")
-        let resumed = try train(2_500, resume: true)
+        let resumed = try train(2_550, resume: true, extra: ["--set", "sac.train_freq=100"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertTrue(resumed.stderr.contains("at step 2000; refilling replay"), resumed.stderr)
+        // The last 50 steps made no update (train_freq 100): the end of the run is still evaluated and logged.
+        let last = try XCTUnwrap(try metrics("sac").last)
+        XCTAssertEqual(last["step"], 2_550)
+        XCTAssertNotNil(last["eval_return_mean"])
         let after = try JSONSerialization.jsonObject(with: Data(contentsOf: run.summary)) as? [String: Any]
-        XCTAssertEqual(after?["steps"] as? Int, 2_500)
+        XCTAssertEqual(after?["steps"] as? Int, 2_550)
         XCTAssertGreaterThan(after?["updates"] as? Int ?? 0, 2_000 - 99)
     }
 }

@@ -19,6 +19,7 @@ final class PoolSupervisionTests: XCTestCase {
         var configuration = PoolConfiguration(environment: "Fake-v0", workers: workers, environmentsPerWorker: envs,
                                               herdExecutable: "/nonexistent/herd")
         configuration.logEvents = false
+        configuration.spinMicroseconds = 0  // HERD_POOL_SPIN_US would spin on the fake clock, which only a wait moves
         if remote > 0 {
             configuration.listen = "tcp://127.0.0.1:1"
             configuration.remoteWorkers = remote

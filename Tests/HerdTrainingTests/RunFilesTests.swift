@@ -116,4 +116,17 @@ final class RunFilesTests: XCTestCase {
         XCTAssertTrue(svg.contains(">run-1</text>") && svg.contains(">run-2</text>"))
         XCTAssertTrue(svg.contains("environment steps") && svg.contains("<polyline"))
     }
+
+    /// A checkpoint's format names its agent; a config inside that names
+    /// another is refused with a reason, not a trap.
+    func testCheckpointConfig_agentMustMatchTheFormat() throws {
+        var config = TrainConfig()
+        config.name = "mixed"
+        let file = SafetensorsFile(tensors: [], metadata: ["herd.format": SACAgent.checkpointFormat, "herd.config": ConfigCoder.yaml(config)])
+        XCTAssertThrowsError(try Checkpoint.config(of: file, path: "x.safetensors")) { error in
+            XCTAssertTrue("\(error)".contains("agent sac") && "\(error)".contains("agent ppo"), "\(error)")
+        }
+        let good = SafetensorsFile(tensors: [], metadata: ["herd.format": PPOAgent.checkpointFormat, "herd.config": ConfigCoder.yaml(config)])
+        XCTAssertEqual(try Checkpoint.config(of: good, path: "x.safetensors").agent.name, "ppo")
+    }
 }

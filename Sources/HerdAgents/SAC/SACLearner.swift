@@ -129,7 +129,7 @@ public final class SACLearner {
     }
 
     /// gSDE: draws the noise matrix acting uses from now on.
-    public func resetActingNoise() { actor.resetNoise(using: &random) }
+    public func resetActingNoise() throws { try actor.resetNoise(using: &random) }
 
     /// The temperature now: `exp(log α)`, or the fixed coefficient.
     public func alpha() throws -> Float {
@@ -174,8 +174,8 @@ public final class SACLearner {
 
         // (1) Critic: the soft Bellman target from the target networks at
         // a′ ~ π(·|s′), without gradients; both Q networks regress on it.
-        let target = withoutGradients { () -> Tensor in
-            let (nextActions, nextLogProbabilities) = actor.sample(nextObservations, using: &random)
+        let target = try withoutGradients { () throws -> Tensor in
+            let (nextActions, nextLogProbabilities) = try actor.sample(nextObservations, using: &random)
             return softBellmanTarget(reward: rewards, done: terminations,
                                      nextQ1: q1Target(nextObservations, nextActions), nextQ2: q2Target(nextObservations, nextActions),
                                      nextLogProbability: nextLogProbabilities, alpha: alpha, gamma: settings.discount)
@@ -193,15 +193,15 @@ public final class SACLearner {
         stats.criticLoss = Double(criticValues[0])
         stats.meanQ = Double(criticValues[1])
         stats.criticGradientNorm = Double(criticNorm)
-        guard nonFinite.admit(loss: criticValues[0], gradientNorm: criticNorm) else { return try stopped(stats) }
+        guard finite(criticValues[0], criticNorm) else { return try stopped(stats) }
         criticOptimizer.step(criticGradients)
 
         // (2) Actor: a reparameterised sample ã at s, scored by the updated
         // critics; gradients for the actor's parameters only.
         let actorTape = GradientTape()
         var logProbabilities: Tensor!
-        let actorLoss = actorTape.record { () -> Tensor in
-            let (sampled, logp) = actor.sample(observations, using: &random)
+        let actorLoss = try actorTape.record { () throws -> Tensor in
+            let (sampled, logp) = try actor.sample(observations, using: &random)
             logProbabilities = logp
             return sacActorLoss(logProbability: logp, q1: q1(observations, sampled), q2: q2(observations, sampled), alpha: alpha)
         }
@@ -211,7 +211,7 @@ public final class SACLearner {
         stats.actorLoss = Double(actorValues[0])
         stats.entropy = Double(actorValues[1])
         stats.actorGradientNorm = Double(actorNorm)
-        guard nonFinite.admit(loss: actorValues[0], gradientNorm: actorNorm) else { return try stopped(stats) }
+        guard finite(actorValues[0], actorNorm) else { return try stopped(stats) }
         actorOptimizer.step(actorGradients)
 
         // (3) Temperature, when learned: the loss in log α with the actor
@@ -226,7 +226,7 @@ public final class SACLearner {
             let alphaLossValue = try alphaLoss.hostScalars()[0]
             stats.alphaLoss = Double(alphaLossValue)
             stats.alphaGradientNorm = Double(alphaNorm)
-            guard nonFinite.admit(loss: alphaLossValue, gradientNorm: alphaNorm) else { return try stopped(stats) }
+            guard finite(alphaLossValue, alphaNorm) else { return try stopped(stats) }
             alphaOptimizer.step(alphaGradients)
         }
 
@@ -235,14 +235,21 @@ public final class SACLearner {
             polyakUpdate(target: targetParameters, source: criticParameters, tau: settings.tau)
         }
         updates += 1
+        _ = nonFinite.admit(loss: 0, gradientNorm: 0)
         try device.synchronize()
         return stats
     }
 
-    /// The statistics of an update stopped at a non-finite stage.
+    private func finite(_ loss: Float, _ gradientNorm: Float) -> Bool { loss.isFinite && gradientNorm.isFinite }
+
+    /// The statistics of an update stopped at a non-finite stage: that
+    /// stage and the later ones are skipped (a stage before it stays
+    /// applied: the critic's step when the actor's loss is the bad one),
+    /// and the guard counts one skipped update.
     private func stopped(_ stats: SACStepStatistics) throws -> SACStepStatistics {
         var stats = stats
         stats.skipped = true
+        _ = nonFinite.admit(loss: .nan, gradientNorm: 0)
         try device.synchronize()
         return stats
     }

@@ -35,7 +35,7 @@ public final class SACActor: Layer {
     let meanHead: Linear
     let logStdHead: Linear?
     /// gSDE's log σ `[F, d]` (nil without gSDE).
-    let sdeLogStd: Tensor?
+    var sdeLogStd: Tensor?
     /// gSDE: μ(s) is clamped to ±this.
     public let clipMean: Float
     /// Features `F` of the torso's last layer.
@@ -93,16 +93,16 @@ public final class SACActor: Layer {
     }
 
     /// gSDE: draws a new noise matrix `E` for acting.
-    public func resetNoise(using rng: inout RandomGenerator) {
-        guard sdeLogStd != nil else { return }
-        actingNoise = Tensor.randomNormal([featureSize, actionSize], on: sdeLogStd!.device, using: &rng)
+    public func resetNoise(using rng: inout RandomGenerator) throws {
+        guard let sdeLogStd else { return }
+        actingNoise = try Tensor.randomNormal([featureSize, actionSize], using: &rng).to(sdeLogStd.device)
     }
 
     /// A pre-tanh sample: `μ + σ⊙ε` without gSDE; `μ + z·(σ ⊙ E)` with it.
     private func preTanhSample(_ mean: Tensor, _ logStd: Tensor, features: Tensor, noise: Tensor?,
-                               using rng: inout RandomGenerator) -> Tensor {
+                               using rng: inout RandomGenerator) throws -> Tensor {
         guard let sdeLogStd else { return DiagonalGaussian(mean: mean, logStd: logStd).sample(using: &rng) }
-        let e = noise ?? Tensor.randomNormal([featureSize, actionSize], on: sdeLogStd.device, using: &rng)
+        let e = try noise ?? Tensor.randomNormal([featureSize, actionSize], using: &rng).to(sdeLogStd.device)
         return mean + Tensor.matmul(features, sdeLogStd.exp() * e)
     }
 
@@ -112,9 +112,9 @@ public final class SACActor: Layer {
     /// differentiable in the actor's parameters when a tape records.
     /// With gSDE a fresh `E` is drawn for the batch (SB3 resets the noise
     /// before every gradient step).
-    public func sample(_ observations: Tensor, using rng: inout RandomGenerator) -> (actions: Tensor, logProbabilities: Tensor) {
+    public func sample(_ observations: Tensor, using rng: inout RandomGenerator) throws -> (actions: Tensor, logProbabilities: Tensor) {
         let (mean, logStd, features) = distribution(observations)
-        let u = preTanhSample(mean, logStd, features: features, noise: nil, using: &rng)
+        let u = try preTanhSample(mean, logStd, features: features, noise: nil, using: &rng)
         return (u.tanh(), squashedGaussianLogProbability(mean: mean, logStd: logStd, preTanh: u))
     }
 
@@ -122,16 +122,16 @@ public final class SACActor: Layer {
     /// (evaluation; no log-probabilities), else a ``sample(_:using:)`` with
     /// its log-probabilities. `rng` is not used when deterministic.
     public func act(_ observations: Tensor, deterministic: Bool,
-                    using rng: inout RandomGenerator) -> (actions: Tensor, logProbabilities: Tensor?) {
+                    using rng: inout RandomGenerator) throws -> (actions: Tensor, logProbabilities: Tensor?) {
         if deterministic { return (callAsFunction(observations).mean.tanh(), nil) }
         guard usesStateDependentNoise else {
-            let (actions, logProbabilities) = sample(observations, using: &rng)
+            let (actions, logProbabilities) = try sample(observations, using: &rng)
             return (actions, logProbabilities)
         }
         // gSDE acts with the held noise matrix (smooth exploration across steps).
-        if actingNoise == nil { resetNoise(using: &rng) }
+        if actingNoise == nil { try resetNoise(using: &rng) }
         let (mean, logStd, features) = distribution(observations)
-        let u = preTanhSample(mean, logStd, features: features, noise: actingNoise, using: &rng)
+        let u = try preTanhSample(mean, logStd, features: features, noise: actingNoise, using: &rng)
         return (u.tanh(), squashedGaussianLogProbability(mean: mean, logStd: logStd, preTanh: u))
     }
 
@@ -139,7 +139,7 @@ public final class SACActor: Layer {
         try torso?.visitParameters { name, t in try body("torso.\(name)", &t) }
         try meanHead.visitParameters { name, t in try body("mean_head.\(name)", &t) }
         try logStdHead?.visitParameters { name, t in try body("log_std_head.\(name)", &t) }
-        if var logStd = sdeLogStd { try body("log_std", &logStd) }
+        if sdeLogStd != nil { try body("log_std", &sdeLogStd!) }
     }
 }
 

@@ -8,15 +8,6 @@ extension Tensor {
         return t
     }
 
-    /// Standard normal samples drawn on the host into a tensor on `device`
-    /// (a simulated accelerator is charged the copy, as for a sampled action's noise).
-    public static func randomNormal(_ shape: [Int], on device: Device, using rng: inout RandomGenerator) -> Tensor {
-        let t = Tensor(uninitializedShape: shape, device: device)
-        for i in 0..<t.count { t.base[i] = Float(rng.nextNormal()) }
-        if !device.isHost { device.chargeTransfer(bytes: 4 * t.count, toDevice: true) }
-        return t
-    }
-
     /// Samples from U[low, high), on the host.
     public static func randomUniform(_ shape: [Int], low: Float = 0, high: Float = 1, using rng: inout RandomGenerator) -> Tensor {
         let t = Tensor(uninitializedShape: shape, device: .cpu)

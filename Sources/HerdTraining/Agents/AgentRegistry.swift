@@ -40,17 +40,18 @@ public struct AgentEntry: Sendable {
         metrics = A.metrics
         summaryMetrics = A.summaryMetrics
         makeSettings = { A.Settings() }
-        start = { settings, context in try A.start(Self.cast(settings, A.self), context: context) }
+        start = { settings, context in try A.start(try Self.cast(settings, A.self), context: context) }
         trainedPolicy = { settings, file, path, config, environment in
-            try A.trainedPolicy(Self.cast(settings, A.self), checkpoint: file, path: path, config: config, environment: environment)
+            try A.trainedPolicy(try Self.cast(settings, A.self), checkpoint: file, path: path, config: config, environment: environment)
         }
     }
 
-    /// The config's section as the agent's own type (the config loader
-    /// made it from this entry, so another type is a programmer error).
-    private static func cast<A: Agent>(_ settings: any AgentSettings, _ agent: A.Type) -> A.Settings {
+    /// The config's section as the agent's own type; a config whose
+    /// `agent` and section disagree (a hand-made checkpoint, a config built
+    /// in code) is an error, not a trap.
+    private static func cast<A: Agent>(_ settings: any AgentSettings, _ agent: A.Type) throws -> A.Settings {
         guard let typed = settings as? A.Settings else {
-            preconditionFailure("agent \(A.name): settings of type \(type(of: settings)), expected \(A.Settings.self)")
+            throw RunError.incompatible(path: "agent \(A.name)", reason: "the config's agent section is \(type(of: settings)), not \(A.Settings.self)")
         }
         return typed
     }

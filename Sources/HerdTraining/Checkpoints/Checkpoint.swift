@@ -28,7 +28,11 @@ public enum Checkpoint {
             throw RunError.incompatible(path: path, reason: "not a Herd checkpoint (format \(format); known: "
                                         + AgentRegistry.agents.map(\.checkpointFormat).joined(separator: ", ") + ")")
         }
-        return (agent, try ConfigCoder.read(yaml: yaml, file: "\(path) (embedded config)", defaults: TrainConfig()))
+        let config = try ConfigCoder.read(yaml: yaml, file: "\(path) (embedded config)", defaults: TrainConfig())
+        guard config.agent == agent.name else {
+            throw RunError.incompatible(path: path, reason: "its format \(format) is agent \(agent.name)'s, its config says agent \(config.agent)")
+        }
+        return (agent, config)
     }
 
     /// The counters stored in `file`.

@@ -43,16 +43,21 @@ public struct TrainConfig: ConfigSection, Equatable, Sendable {
         try c.field("seed", &seed, must: "be ≥ 0") { $0 >= 0 }
         try c.field("total_steps", &totalSteps, must: "be positive") { $0 > 0 }
         try c.field("device", &device, must: "not be empty") { !$0.isEmpty }
-        if c.isReading, device != "cpu" {
-            do {
-                _ = try DeviceCatalog.standard().resolve(device)
-            } catch {
-                throw c.invalid("device", device, must: "be cpu or a simulated accelerator NAME[:fp32|bf16|int8] (\(error))")
-            }
+        if c.isReading, let problem = DeviceCatalog.standard().problem(with: device) {
+            throw c.invalid("device", device, must: "be cpu or a simulated accelerator NAME[:fp32|bf16|int8] (\(problem))")
         }
         try c.section("environment", &environment)
         try c.section("network", &network)
         try agentSettings.describeSection(agent, c)
+        if c.isReading {
+            // Another registered agent's section is checked (its keys and
+            // values must be right) and ignored: configs written before a
+            // config held only its agent's section still load.
+            for other in AgentRegistry.agents where other.name != agent {
+                var ignored = other.makeSettings()
+                try ignored.describeSection(other.name, c)
+            }
+        }
         try c.section("fleet", &fleet)
         try c.section("logging", &logging)
         try c.section("checkpoint", &checkpoint)

@@ -31,6 +31,14 @@ public final class LockstepSource: DataSource {
         return current
     }
 
+    /// The observations to act on now (``current``), after checking for a
+    /// stop request: an agent asks here before it acts, so a stop leaves
+    /// its state (normalisers, random generators) as the last step left it.
+    public func observations() throws -> [Float] {
+        try throwIfStopRequested()
+        return current.observations
+    }
+
     /// One step of every environment with `actions` (`[B, actionSize]`, in
     /// the environments' format). Episodes of environments whose worker was
     /// replaced are dropped from the book, not counted.

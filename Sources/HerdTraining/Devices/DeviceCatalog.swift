@@ -53,6 +53,24 @@ public struct DeviceCatalog {
         return try device(parts.first ?? spec, precision: precision)
     }
 
+    /// What is wrong with a config's `device`, checked without reading any
+    /// file: the precision must be known, a name must be one of the
+    /// catalog's profiles (when the catalog directory exists; elsewhere,
+    /// e.g. `herd eval` run far from the checkout, names are not checked),
+    /// a path must exist. Nil when it is fine.
+    public func problem(with spec: String) -> String? {
+        let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
+        if parts.count == 2, Precision(rawValue: parts[1]) == nil { return "unknown precision '\(parts[1])'" }
+        let name = parts.first ?? spec
+        if name == "cpu" { return nil }
+        if name.hasSuffix(".yaml") || name.contains("/") {
+            return FileManager.default.fileExists(atPath: name) ? nil : "no profile file \(name)"
+        }
+        let known = names()
+        guard !known.isEmpty, !known.contains(name) else { return nil }
+        return "no profile '\(name)' in \(directory.path); known: \((["cpu"] + known).joined(separator: ", "))"
+    }
+
     /// Loads and validates a profile by name or path.
     public func profile(_ spec: String) throws -> DeviceProfile {
         let url = spec.hasSuffix(".yaml") || spec.contains("/")

@@ -48,6 +48,7 @@ public final class TrainingLoop {
         context.stepsAtStart = session.stepsAtStart
 
         var iterationSeconds = 0.0
+        var lastReported = -1
         while session.counters.steps < config.totalSteps {
             let start = Date().timeIntervalSince1970
             let updates: Int
@@ -61,7 +62,15 @@ public final class TrainingLoop {
             session.counters.steps = context.environmentSteps
             session.counters.updates = run.updates
             guard updates > 0 else { continue }
+            lastReported = session.counters.steps
             if try session.afterStep() { break }
+        }
+        // The last iteration may have taken the final steps without an
+        // update (SAC between rounds, R2D2 waiting for replay): the end of
+        // the run still gets its evaluation and metrics line.
+        if !session.stopped, session.counters.steps >= config.totalSteps, lastReported != session.counters.steps,
+           run.updates > 0 {
+            _ = try session.afterStep()
         }
         try context.source?.close()
         let collect = context.source?.collectSeconds ?? 0

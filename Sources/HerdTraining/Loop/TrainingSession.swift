@@ -133,7 +133,6 @@ final class TrainingSession {
     /// this step) and the summary, returned and written to `summary.json`
     /// with the agent's and data source's figures.
     func finish(pool: ProcessPool, collectSeconds: Double, updateSeconds: Double, extra: MetricValues) throws -> TrainingSummary {
-        counters.episodes = episodesAtStart + context.episodes.totalEpisodes
         display.finish()
         if stopped { display.record("stopping: signal received; writing a checkpoint at step \(counters.steps)", always: true) }
         if lastCheckpoint == nil || schedule.lastCheckpointStep != counters.steps || stopped {

@@ -58,13 +58,11 @@ public enum LearnerMetrics {
     public static let valueLoss = Metric("value_loss", tag: "loss/value", .value,
                                          "Value (baseline, critic or TD) loss, mean over the interval's learner steps.")
     public static let entropy = Metric("entropy", tag: "loss/entropy", .nats, "Mean entropy of the policy on the training batches.")
-    public static let learningRate = Metric("learning_rate", tag: "learner/learning_rate", .value, "Learning rate of the last step.")
-    public static let gradientNorm = Metric("gradient_norm", tag: "learner/gradient_norm", .value,
+    public static let learningRate = Metric("learning_rate", tag: "ppo/learning_rate", .value, "Learning rate of the last step.")
+    public static let gradientNorm = Metric("gradient_norm", tag: "ppo/gradient_norm", .value,
                                             "Global gradient norm before clipping, mean over the interval.")
-    public static let explainedVariance = Metric("explained_variance", tag: "learner/explained_variance", .fraction,
+    public static let explainedVariance = Metric("explained_variance", tag: "ppo/explained_variance", .fraction,
                                                  "1 − Var(return − value) / Var(return) on the training batches.")
-    public static let qMean = Metric("q_mean", tag: "learner/q_mean", .value, "Mean Q value of the taken actions on the trained batches.")
-    public static let replaySize = Metric("replay_size", tag: "replay/size", .count, "Items in replay (R2D2: sequences; SAC: transitions).")
     public static let learnerStepsPerSecond = Metric("learner_steps_per_second", tag: "perf/learner_steps_per_second", .stepsPerSecond,
                                                      "Learner steps per wall-clock second over the interval.")
 }

@@ -13,8 +13,9 @@ public enum SummaryMetrics {
     public static let wallSeconds = Metric("wall_seconds", tag: nil, .seconds, "Wall-clock seconds of training, across resumes.")
     public static let stepsPerSecond = Metric("steps_per_second", tag: nil, .stepsPerSecond, "Environment steps per wall-clock second.")
     public static let collectSeconds = Metric("collect_seconds", tag: nil, .seconds,
-                                              "This session's seconds collecting data (acting and stepping, or waiting for unrolls).")
-    public static let updateSeconds = Metric("update_seconds", tag: nil, .seconds, "This session's seconds in learner updates.")
+                                              "This session's seconds in the data source: stepping environments (lockstep) or waiting for unrolls.")
+    public static let updateSeconds = Metric("update_seconds", tag: nil, .seconds,
+                                             "This session's seconds in the agent outside its data source: acting (lockstep agents), replay and learner updates.")
     public static let evaluationSeconds = Metric("evaluation_seconds", tag: nil, .seconds, "This session's seconds in evaluations.")
     public static let episodeReturnMean = Metric("episode_return_mean", tag: nil, .episodeReturn,
                                                  "Mean return of the last interval's training episodes (or of the last 100).")

@@ -48,7 +48,7 @@ final class PPORun: AgentRun {
         let batchSize = source.batchSize, size = context.observationSize, gamma = settings.discount
         var rollout = Rollout(steps: settings.stepsPerEnvironment, batchSize: batchSize, observationSize: size, head: context.head)
         for _ in 0..<settings.stepsPerEnvironment {
-            let observations = normalized(source.current.observations, update: true)
+            let observations = normalized(try source.observations(), update: true)
             let policy = try learner.act(observations)
             let batch = try source.step(context.mapping.environmentActions(policy.actions))
             rollout.observations += observations

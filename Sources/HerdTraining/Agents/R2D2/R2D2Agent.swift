@@ -16,6 +16,8 @@ public enum R2D2Agent: Agent {
 
     public static let tdErrorMean = Metric("td_error_mean", tag: "r2d2/td_error_mean", .value,
                                            "Mean absolute TD error on the trained steps (rescaled space).")
+    public static let qMean = Metric("q_mean", tag: "r2d2/q_mean", .value, "Mean Q value of the taken actions on the trained steps.")
+    public static let replaySize = Metric("replay_size", tag: "r2d2/replay_size", .count, "Sequences in replay.")
     public static let replayPriorityMean = Metric("replay_priority_mean", tag: "r2d2/replay_priority_mean", .value,
                                                   "Mean priority of the sequences in replay.")
     public static let sequenceAgeMean = Metric("sequence_age_mean", tag: "r2d2/sequence_age_mean", .count,
@@ -24,12 +26,12 @@ public enum R2D2Agent: Agent {
     public static let sequencesSampled = Metric("sequences_sampled", tag: nil, .count, "Sequences sampled for learning in this session.")
 
     public static let metrics: [Metric] = [
-        LearnerMetrics.valueLoss, tdErrorMean, LearnerMetrics.qMean, LearnerMetrics.gradientNorm, LearnerMetrics.learningRate,
-        LearnerMetrics.replaySize, replayPriorityMean, sequenceAgeMean, LearnerMetrics.learnerStepsPerSecond,
+        LearnerMetrics.valueLoss, tdErrorMean, qMean, LearnerMetrics.gradientNorm, LearnerMetrics.learningRate,
+        replaySize, replayPriorityMean, sequenceAgeMean, LearnerMetrics.learnerStepsPerSecond,
     ] + UnrollSource.metrics
 
     public static let summaryMetrics = UnrollSource.summaryFields
-        + [LearnerMetrics.replaySize, replayInserted, replayPriorityMean, sequencesSampled]
+        + [replaySize, replayInserted, replayPriorityMean, sequencesSampled, LearnerMetrics.learnerStepsPerSecond]
 
     public static func start(_ settings: R2D2Config, context: TrainingContext) throws -> any AgentRun {
         try R2D2Run(settings: settings, context: context)

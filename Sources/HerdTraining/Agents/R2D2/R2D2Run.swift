@@ -31,6 +31,7 @@ final class R2D2Run: AgentRun {
     private var intervalStatistics: [R2D2StepStatistics] = []
     private var ages: [Int] = []
     private var published = false
+    private var learnerSeconds = 0.0
 
     init(settings r: R2D2Config, context: TrainingContext) throws {
         guard let actions = context.pool.discreteActions else {
@@ -96,6 +97,8 @@ final class R2D2Run: AgentRun {
             if let unroll = try source.next(timeout: 0.25) { store(unroll) }
             if context.reachedTotalSteps { return 0 }
         }
+        let learnerStart = Date().timeIntervalSince1970
+        defer { learnerSeconds += Date().timeIntervalSince1970 - learnerStart }
         let batch = replay.sample(batchSize, beta: settings.learner.importanceExponent, using: &sampling)
         let (statistics, priorities) = try learner.step(batch.sequences, weights: batch.weights)
         if !statistics.skipped { replay.update(slots: batch.slots, priorities: priorities) }
@@ -112,10 +115,10 @@ final class R2D2Run: AgentRun {
         var v = MetricValues()
         v[LearnerMetrics.valueLoss] = MetricValues.mean(s, \.loss)
         v[R2D2Agent.tdErrorMean] = MetricValues.mean(s, \.meanAbsoluteTDError)
-        v[LearnerMetrics.qMean] = MetricValues.mean(s, \.meanQ)
+        v[R2D2Agent.qMean] = MetricValues.mean(s, \.meanQ)
         v[LearnerMetrics.gradientNorm] = MetricValues.mean(s, \.gradientNorm)
         v[LearnerMetrics.learningRate] = Double(settings.learner.learningRate)
-        v[LearnerMetrics.replaySize] = Double(replay.count)
+        v[R2D2Agent.replaySize] = Double(replay.count)
         v[R2D2Agent.replayPriorityMean] = replay.meanPriority
         v[R2D2Agent.sequenceAgeMean] = MetricValues.mean(ages) { Double($0) }
         v[LearnerMetrics.learnerStepsPerSecond] = Double(s.count) / max(seconds, 1e-9)
@@ -140,10 +143,11 @@ final class R2D2Run: AgentRun {
 
     func finish() throws -> MetricValues {
         var v = MetricValues()
-        v[LearnerMetrics.replaySize] = Double(replay.count)
+        v[R2D2Agent.replaySize] = Double(replay.count)
         v[R2D2Agent.replayInserted] = Double(replay.inserted)
         v[R2D2Agent.replayPriorityMean] = replay.meanPriority
         v[R2D2Agent.sequencesSampled] = sampled
+        v[LearnerMetrics.learnerStepsPerSecond] = Double(learner.version) / max(learnerSeconds, 1e-9)
         return v
     }
 }

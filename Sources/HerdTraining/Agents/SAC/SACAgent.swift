@@ -22,9 +22,12 @@ public enum SACAgent: Agent {
     public static let actorGradientNorm = Metric("actor_gradient_norm", tag: "sac/actor_gradient_norm", .value,
                                                  "The actor's gradient norm, mean over the interval.")
 
+    public static let qMean = Metric("q_mean", tag: "sac/q_mean", .value, "Mean of Q₁ and Q₂ on the sampled transitions.")
+    public static let replaySize = Metric("replay_size", tag: "sac/replay_size", .count, "Transitions in replay.")
+
     public static let metrics: [Metric] = [
-        criticLoss, actorLoss, alpha, LearnerMetrics.entropy, LearnerMetrics.qMean, LearnerMetrics.gradientNorm, actorGradientNorm,
-        LearnerMetrics.replaySize, LearnerMetrics.learnerStepsPerSecond,
+        criticLoss, actorLoss, alpha, LearnerMetrics.entropy, qMean, LearnerMetrics.gradientNorm, actorGradientNorm,
+        replaySize, LearnerMetrics.learnerStepsPerSecond,
     ]
 
     public static func start(_ settings: SACSettings, context: TrainingContext) throws -> any AgentRun {

@@ -33,6 +33,11 @@ final class SACRun: AgentRun {
         guard context.pool.discreteActions == nil else {
             throw RunError.incompatible(path: context.config.environment.name, reason: "SAC needs continuous (Box) actions; this environment's are discrete")
         }
+        guard context.mapping.hasFiniteBounds else {
+            throw RunError.incompatible(path: context.config.environment.name,
+                                        reason: "SAC maps its tanh-squashed actions onto the Box bounds, and this environment's are not known "
+                                            + "here (a gymnasium: environment: the bridge does not report them yet) or not finite")
+        }
         self.settings = settings
         self.context = context
         source = context.lockstep()
@@ -52,10 +57,10 @@ final class SACRun: AgentRun {
             try source.reset()
             started = true
         }
-        let observations = source.current.observations
+        let observations = try source.observations()
         let rows = source.batchSize, size = context.observationSize, actionSize = context.pool.actionSize
         if settings.useSDE, settings.sdeSampleFrequency > 0, stepsSinceNoise >= settings.sdeSampleFrequency {
-            learner.resetActingNoise()
+            try learner.resetActingNoise()
             stepsSinceNoise = 0
         }
         stepsSinceNoise += 1
@@ -72,7 +77,7 @@ final class SACRun: AgentRun {
             intervalStatistics.append(try learner.update(replay.sample(settings.batchSize, using: &sampling)))
         }
         // gSDE with sde_sample_freq −1: a new noise matrix for the next round of acting.
-        if settings.useSDE, settings.sdeSampleFrequency == -1 { learner.resetActingNoise() }
+        if settings.useSDE, settings.sdeSampleFrequency == -1 { try learner.resetActingNoise() }
         return settings.gradientSteps
     }
 
@@ -102,10 +107,10 @@ final class SACRun: AgentRun {
         v[SACAgent.actorLoss] = MetricValues.mean(s, \.actorLoss)
         v[SACAgent.alpha] = s.last?.alpha ?? .nan
         v[LearnerMetrics.entropy] = MetricValues.mean(s, \.entropy)
-        v[LearnerMetrics.qMean] = MetricValues.mean(s, \.meanQ)
+        v[SACAgent.qMean] = MetricValues.mean(s, \.meanQ)
         v[LearnerMetrics.gradientNorm] = MetricValues.mean(s, \.criticGradientNorm)
         v[SACAgent.actorGradientNorm] = MetricValues.mean(s, \.actorGradientNorm)
-        v[LearnerMetrics.replaySize] = Double(replay.count)
+        v[SACAgent.replaySize] = Double(replay.count)
         v[LearnerMetrics.learnerStepsPerSecond] = Double(intervalStatistics.count) / max(seconds, 1e-9)
         return v
     }
@@ -150,7 +155,7 @@ final class SACRun: AgentRun {
 
     func finish() throws -> MetricValues {
         var v = MetricValues()
-        v[LearnerMetrics.replaySize] = Double(replay.count)
+        v[SACAgent.replaySize] = Double(replay.count)
         return v
     }
 }
