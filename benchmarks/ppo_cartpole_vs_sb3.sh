@@ -46,12 +46,4 @@ for seed in $(seq 0 $((seeds - 1))); do
     printf "%-6s %-22s %-22s\n" "$seed" "$herd" "$sb3"
     herd_times+=("$(echo "$herd" | cut -d' ' -f2)"); sb3_times+=("$(echo "$sb3" | cut -d' ' -f2)")
 done
-python3 - "${herd_times[*]}" "${sb3_times[*]}" <<'PY'
-import statistics, sys
-def parse(text):
-    return [float(x) for x in text.split() if x != "None"]
-herd, sb3 = parse(sys.argv[1]), parse(sys.argv[2])
-h = statistics.median(herd) if herd else float("nan")
-s = statistics.median(sb3) if sb3 else float("nan")
-print(f"median time to solve: herd {h:.2f} s ({len(herd)} solved), sb3 {s:.2f} s ({len(sb3)} solved); ratio sb3/herd {s / h:.1f}x")
-PY
+python3 benchmarks/solve_ratio.py "to solve" "${herd_times[*]}" "${sb3_times[*]}"

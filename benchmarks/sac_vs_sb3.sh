@@ -56,12 +56,4 @@ for seed in $(seq 0 $((seeds - 1))); do
     printf "%-6s %-24s %-24s\n" "$seed" "$h" "$s"
     herd_times+=("$(echo "$h" | cut -d' ' -f2)"); sb3_times+=("$(echo "$s" | cut -d' ' -f2)")
 done
-python3 - "${herd_times[*]}" "${sb3_times[*]}" <<'PY'
-import statistics, sys
-def parse(text):
-    return [float(x) for x in text.split() if x != "None"]
-herd, sb3 = parse(sys.argv[1]), parse(sys.argv[2])
-h = statistics.median(herd) if herd else float("nan")
-s = statistics.median(sb3) if sb3 else float("nan")
-print(f"median time to the target: herd {h:.1f} s ({len(herd)} solved), sb3 {s:.1f} s ({len(sb3)} solved); ratio sb3/herd {s / h:.1f}x")
-PY
+python3 benchmarks/solve_ratio.py "to the target" "${herd_times[*]}" "${sb3_times[*]}"

@@ -22,40 +22,13 @@ import time
 
 import gymnasium as gym
 from stable_baselines3 import PPO
-from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.env_util import make_vec_env
-from stable_baselines3.common.evaluation import evaluate_policy
+
+from sb3_timer import SolveTimer
 
 
 def linear(start):
     return lambda progress_remaining: progress_remaining * start
-
-
-class SolveTimer(BaseCallback):
-    def __init__(self, eval_env, interval, episodes, target):
-        super().__init__()
-        self.eval_env, self.interval, self.episodes, self.target = eval_env, interval, episodes, target
-        self.next_eval = interval
-        self.solved_steps = None
-        self.solved_seconds = None
-        self.last = None
-        self.curve = []
-
-    def _on_training_start(self):
-        self.start = time.perf_counter()
-
-    def _on_step(self):
-        if self.num_timesteps < self.next_eval:
-            return True
-        self.next_eval += self.interval
-        mean, _ = evaluate_policy(self.model, self.eval_env, n_eval_episodes=self.episodes, deterministic=True)
-        self.last = float(mean)
-        self.curve.append([self.num_timesteps, time.perf_counter() - self.start, self.last])
-        if mean >= self.target and self.solved_steps is None:
-            self.solved_steps = self.num_timesteps
-            self.solved_seconds = time.perf_counter() - self.start
-            return False
-        return True
 
 
 def main():
@@ -86,9 +59,7 @@ def main():
     start = time.perf_counter()
     model.learn(total_timesteps=args.steps, callback=timer)
     total = time.perf_counter() - start
-    print(json.dumps({"solved": timer.solved_steps is not None, "steps": timer.solved_steps,
-                      "wall_seconds": timer.solved_seconds if timer.solved_seconds is not None else total,
-                      "final_eval": timer.last, "curve": timer.curve}))
+    print(json.dumps(timer.result(total)))
 
 
 if __name__ == "__main__":
