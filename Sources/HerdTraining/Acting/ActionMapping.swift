@@ -24,12 +24,6 @@ public struct ActionMapping: Sendable {
         }
     }
 
-    /// Whether every action dimension has finite Box bounds to map [−1, 1] onto.
-    public var hasFiniteBounds: Bool {
-        guard case let .gaussian(d) = head else { return false }
-        return low.count == d && zip(low, high).allSatisfy { $0.isFinite && $1.isFinite }
-    }
-
     /// Environment actions for policy actions `[B, actionSize]`.
     public func environmentActions(_ actions: [Float]) -> [Float] {
         guard case let .gaussian(d) = head, low.count == d else { return actions }

@@ -159,3 +159,11 @@ final class SACRun: AgentRun {
         return v
     }
 }
+
+extension ActionMapping {
+    /// Whether every action dimension has finite Box bounds to map [−1, 1] onto.
+    var hasFiniteBounds: Bool {
+        guard case let .gaussian(d) = head else { return false }
+        return low.count == d && zip(low, high).allSatisfy { $0.isFinite && $1.isFinite }
+    }
+}
