@@ -83,13 +83,19 @@ public struct PoolConfiguration: Sendable {
         return own.deletingLastPathComponent().appendingPathComponent("herd").path
     }
 
+    /// The directory of the `herd` executable (`HERD_EXECUTABLE`, which
+    /// `herd` sets to itself at start; else the running program's).
+    public static func executableDirectory() -> URL {
+        URL(fileURLWithPath: defaultHerdExecutable()).resolvingSymlinksInPath().deletingLastPathComponent()
+    }
+
     /// `envs/gymnasium_worker.py` from `HERD_ENVS_DIR`, the working directory,
     /// or the checkout the executable was built in.
     public static func defaultGymnasiumWorker() -> String? {
         var candidates: [URL] = []
         if let dir = ProcessInfo.processInfo.environment["HERD_ENVS_DIR"] { candidates.append(URL(fileURLWithPath: dir)) }
         candidates.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("envs"))
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let executable = executableDirectory()
         candidates.append(executable.appendingPathComponent("../../../envs").standardized)
         candidates.append(executable.appendingPathComponent("../../envs").standardized)
         return candidates.map { $0.appendingPathComponent("gymnasium_worker.py").path }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import HerdTensor
 import HerdTraining
 
@@ -8,6 +9,11 @@ struct Herd: ParsableCommand {
     /// before any command runs; `bench tensor --blas-threads` overrides it.
     static func main() {
         BLAS.configureFromEnvironment()
+        // Workers are this same program: name it for the pool (and for the
+        // look-ups beside it) wherever it was started from, on PATH or not.
+        if ProcessInfo.processInfo.environment["HERD_EXECUTABLE"] == nil, let own = ownExecutablePath() {
+            setenv("HERD_EXECUTABLE", own, 1)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -29,4 +35,19 @@ struct Bench: ParsableCommand {
         abstract: "Measure Herd's speed; each benchmark prints its numbers (JSON with --json).",
         subcommands: [BenchTensor.self, BenchEnvs.self, BenchInference.self]
     )
+}
+
+/// This process's executable: `/proc/self/exe` (Linux), else the first
+/// argument resolved against the working directory or PATH.
+func ownExecutablePath() -> String? {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    if length > 0 { return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+    let first = CommandLine.arguments[0]
+    if first.contains("/") { return URL(fileURLWithPath: first).resolvingSymlinksInPath().path }
+    for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+        let candidate = "\(directory)/\(first)"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return URL(fileURLWithPath: candidate).resolvingSymlinksInPath().path }
+    }
+    return nil
 }

@@ -52,7 +52,12 @@ struct Train: ParsableCommand {
         var sets = overrides
         if let seed { sets.append("seed=\(seed)") }
         if let device { sets.append("device=\(device)") }
-        if let listen { sets.append("fleet.listen=\(Int(listen).map { "tcp://127.0.0.1:\($0)" } ?? listen)") }
+        if let listen {
+            if let port = Int(listen), !(1...65535).contains(port) {
+                throw CommandError("--listen \(listen): a port is in 1...65535")
+            }
+            sets.append("fleet.listen=\(Int(listen).map { "tcp://127.0.0.1:\($0)" } ?? listen)")
+        }
         if let curveSecretKey { sets.append("fleet.curve_secret_key=\(URL(fileURLWithPath: curveSecretKey).path)") }
         if let authorizedKeys { sets.append("fleet.authorized_keys=\(URL(fileURLWithPath: authorizedKeys).path)") }
         let configURL: URL
@@ -66,6 +71,10 @@ struct Train: ParsableCommand {
             let run = runDir.map { RunDirectory(url: URL(fileURLWithPath: $0)) } ?? RunDirectory.fresh(name: loaded.name)
             if resume && !FileManager.default.fileExists(atPath: run.checkpoints.path) {
                 throw CommandError("--resume: \(run.url.path) has no checkpoints/ directory")
+            }
+            if !resume, run.holdsARun {
+                throw CommandError("\(run.url.path) already holds a run; continue it with --resume --run-dir \(run.url.path), "
+                                   + "or choose another --run-dir")
             }
             let deviceValue = try Self.device(loaded.device)
             print("run directory: \(run.url.path)")

@@ -72,4 +72,21 @@ final class TimingTests: XCTestCase {
             XCTAssertLessThan(try seconds { XCTAssertNotEqual(try runProcess(herd, ["actor", "--learner", endpoint]).status, 0) }, 10, endpoint)
         }
     }
+
+    /// GNU `timeout` signals the process and then its group: the run still
+    /// ends with its final checkpoint and summary (the signal must come
+    /// after the handler is installed, well inside 4 s on any machine).
+    func testGNUTimeout_leavesTheFinalCheckpointAndSummary() throws {
+        let herd = try herdExecutable()
+        let scratch = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let run = scratch.appendingPathComponent("run")
+        let result = try runProcess("/usr/bin/timeout", ["-s", "TERM", "4", herd, "train", "configs/cartpole_ppo.yaml", "--run-dir", run.path,
+                                                         "--set", "total_steps=100000000", "--set", "evaluation.interval_steps=0"],
+                                    currentDirectory: repositoryRoot)
+        XCTAssertEqual(result.status, 124, "timeout reports that it stopped the command: \(result.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("summary.json"))) as? [String: Any]
+        XCTAssertEqual(summary?["stopped_by_signal"] as? Bool, true, result.stderr)
+        XCTAssertFalse(CheckpointStore(directory: run.appendingPathComponent("checkpoints"), keep: 10).list().isEmpty)
+    }
 }

@@ -149,8 +149,8 @@ public struct FleetConfig: ConfigSection, Equatable, Sendable {
     public init() {}
 
     public mutating func describe(_ c: ConfigCoder) throws {
-        try c.field("listen", &listen, must: "be tcp://ADDRESS:PORT, or a port number (loopback: tcp://127.0.0.1:PORT)") {
-            $0.map { $0.hasPrefix("tcp://") || (Int($0).map { (1...65535).contains($0) } ?? false) } ?? true
+        try c.field("listen", &listen, must: "be tcp://ADDRESS:PORT (PORT in 1...65535), or a port number (loopback: tcp://127.0.0.1:PORT)") {
+            $0.map { Self.validListen($0) } ?? true
         }
         if c.isReading, let port = listen.flatMap(Int.init) { listen = "tcp://127.0.0.1:\(port)" }
         try c.field("local_workers", &localWorkers, must: "be ≥ 0 (null: environment.workers)") { ($0 ?? 0) >= 0 }
@@ -165,6 +165,15 @@ public struct FleetConfig: ConfigSection, Equatable, Sendable {
         try c.field("max_frame_bytes", &maxFrameBytes, must: "be in 4096...1073741824") { (4096...(1 << 30)).contains($0) }
         try c.field("max_envs_per_worker", &maxEnvsPerWorker, must: "be in 1...65536") { (1...65536).contains($0) }
         try c.field("max_pending_messages", &maxPendingMessages, must: "be in 1...1000000") { (1...1_000_000).contains($0) }
+    }
+
+    /// `tcp://HOST:PORT` with a port in 1...65535, or a bare port.
+    static func validListen(_ text: String) -> Bool {
+        func port(_ s: Substring) -> Bool { Int(s).map { (1...65535).contains($0) } ?? false }
+        guard text.hasPrefix("tcp://") else { return port(Substring(text)) }
+        guard let colon = text.lastIndex(of: ":"), colon > text.index(text.startIndex, offsetBy: 5) else { return true }
+        let tail = text[text.index(after: colon)...]
+        return tail == "*" || Int(tail) == nil || port(tail)
     }
 
     /// Whether `listen` binds beyond this machine (not 127.x, ::1 or localhost).

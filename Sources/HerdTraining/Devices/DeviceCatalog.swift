@@ -1,4 +1,5 @@
 import Foundation
+import HerdRuntime
 import HerdTensor
 import Yams
 
@@ -19,8 +20,7 @@ public struct DeviceCatalog {
         let candidates = [
             URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("configs/devices"),
             // .build/<triple>/<config>/herd → repository root
-            URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-                .deletingLastPathComponent().appendingPathComponent("../../../configs/devices").standardized,
+            PoolConfiguration.executableDirectory().appendingPathComponent("../../../configs/devices").standardized,
         ]
         let found = candidates.first { FileManager.default.fileExists(atPath: $0.path) }
         return DeviceCatalog(directory: found ?? candidates[0])

@@ -14,7 +14,19 @@ public struct RunDirectory: Sendable {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd-HHmmss"
-        return RunDirectory(url: root.appendingPathComponent("\(name)-\(formatter.string(from: now))"))
+        let base = "\(name)-\(formatter.string(from: now))"
+        // Two runs started in the same second get their own directories.
+        var candidate = RunDirectory(url: root.appendingPathComponent(base)), suffix = 2
+        while FileManager.default.fileExists(atPath: candidate.url.path) {
+            candidate = RunDirectory(url: root.appendingPathComponent("\(base)-\(suffix)"))
+            suffix += 1
+        }
+        return candidate
+    }
+
+    /// Whether the directory already holds a run (its config, metrics or checkpoints).
+    public var holdsARun: Bool {
+        [config, metrics, checkpoints].contains { FileManager.default.fileExists(atPath: $0.path) }
     }
 
     public var config: URL { url.appendingPathComponent("config.yaml") }

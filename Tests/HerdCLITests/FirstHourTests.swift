@@ -1,0 +1,90 @@
+import Foundation
+import HerdTestSupport
+import HerdTraining
+import XCTest
+
+/// What a new user hits in the first hour (issue 23): `herd` from anywhere
+/// on PATH, runs that never mix, every stop leaving a checkpoint, ports
+/// that are ports.
+final class FirstHourTests: XCTestCase {
+    var scratch: URL!
+    var herd: String { get throws { try herdExecutable() } }
+
+    override func setUpWithError() throws { scratch = try temporaryDirectory() }
+    override func tearDown() { try? FileManager.default.removeItem(at: scratch) }
+
+    /// An installed copy called as plain `herd` from another directory
+    /// starts its own workers (it used to look for `<cwd>/herd`).
+    func testInstalledCopyOnPath_trainsFromAnotherDirectory() throws {
+        let bin = scratch.appendingPathComponent("bin"), work = scratch.appendingPathComponent("work")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: try herd, toPath: bin.appendingPathComponent("herd").path)
+        var environment = ProcessInfo.processInfo.environment
+        environment["PATH"] = bin.path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+        environment["HERD_EXECUTABLE"] = nil
+        let config = repositoryRoot.appendingPathComponent("configs/cartpole_ppo.yaml").path
+        let result = try runProcess("/usr/bin/env", ["-u", "HERD_EXECUTABLE", "PATH=\(environment["PATH"]!)", "herd", "train", config,
+                                                     "--run-dir", "run", "--set", "total_steps=2048", "--set", "evaluation.interval_steps=0"],
+                                    currentDirectory: work)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("run/summary.json").path), result.stderr)
+    }
+
+    /// A run directory that already holds a run is refused without
+    /// --resume, and nothing in it changes.
+    func testExistingRunDirectory_isRefusedWithoutResume() throws {
+        let run = scratch.appendingPathComponent("run")
+        let arguments = ["train", "configs/cartpole_ppo.yaml", "--run-dir", run.path, "--set", "total_steps=1024",
+                         "--set", "evaluation.interval_steps=0", "--set", "logging.interval_steps=512"]
+        XCTAssertEqual(try runProcess(try herd, arguments, currentDirectory: repositoryRoot).status, 0)
+        let metrics = try Data(contentsOf: run.appendingPathComponent("metrics.jsonl"))
+        let again = try runProcess(try herd, arguments, currentDirectory: repositoryRoot)
+        XCTAssertNotEqual(again.status, 0)
+        XCTAssertTrue(again.stderr.contains("already holds a run; continue it with --resume"), again.stderr)
+        XCTAssertEqual(try Data(contentsOf: run.appendingPathComponent("metrics.jsonl")), metrics, "the old run is untouched")
+        // Two fresh default directories in the same second do not collide.
+        let root = scratch.appendingPathComponent("runs")
+        let first = RunDirectory.fresh(name: "x", root: root, now: Date(timeIntervalSince1970: 0))
+        try FileManager.default.createDirectory(at: first.url, withIntermediateDirectories: true)
+        XCTAssertNotEqual(RunDirectory.fresh(name: "x", root: root, now: Date(timeIntervalSince1970: 0)).url, first.url)
+    }
+
+    /// A stop often arrives as two signals at once: SIGTERM to the process
+    /// and then its group (GNU timeout, Slurm, Kubernetes), or Ctrl-C to the
+    /// foreground group beside a scheduler's SIGTERM. They are one request
+    /// to stop, which writes the final checkpoint and summary (it used to
+    /// exit 130 with neither). SIGTERM then SIGINT: two different signals
+    /// are never merged by the kernel, so both are delivered.
+    func testTwoSignalsAtOnce_areOneStop_withACheckpointAndSummary() throws {
+        let run = scratch.appendingPathComponent("run")
+        let learner = try BackgroundProcess(try herd, ["train", "configs/cartpole_ppo.yaml", "--run-dir", run.path, "--set", "total_steps=100000000",
+                                                       "--set", "evaluation.interval_steps=0", "--set", "logging.interval_steps=1024"],
+                                            log: scratch.appendingPathComponent("learner.log"))
+        XCTAssertTrue(eventually(30) { ((try? MetricsLog.read(run.appendingPathComponent("metrics.jsonl")))?.count ?? 0) >= 1 }, learner.output)
+        kill(learner.pid, SIGTERM)
+        kill(learner.pid, SIGINT)
+        guard learner.waitForExit(60) else {
+            kill(learner.pid, SIGKILL)
+            return XCTFail("the learner did not stop:\n\(learner.output)")
+        }
+        XCTAssertEqual(learner.process.terminationStatus, 0, learner.output)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("summary.json"))) as? [String: Any]
+        XCTAssertEqual(summary?["stopped_by_signal"] as? Bool, true)
+        XCTAssertFalse(CheckpointStore(directory: run.appendingPathComponent("checkpoints"), keep: 10).list().isEmpty)
+    }
+
+    /// A port is 1...65535, from --listen and from the config (99999 used
+    /// to bind 34463).
+    func testListenPort_outOfRange_isRefused() throws {
+        let flag = try runProcess(try herd, ["train", "configs/cartpole_vtrace.yaml", "--listen", "99999", "--run-dir", scratch.appendingPathComponent("a").path],
+                                  currentDirectory: repositoryRoot)
+        XCTAssertNotEqual(flag.status, 0)
+        XCTAssertTrue(flag.stderr.contains("a port is in 1...65535"), flag.stderr)
+        let config = repositoryRoot.appendingPathComponent("configs/cartpole_vtrace.yaml")
+        XCTAssertThrowsError(try TrainConfig.load(config, overrides: ["fleet.listen=tcp://127.0.0.1:99999"])) { error in
+            XCTAssertTrue("\(error)".contains("fleet.listen"), "\(error)")
+        }
+        XCTAssertEqual(try TrainConfig.load(config, overrides: ["fleet.listen=tcp://127.0.0.1:5555"]).fleet.listen, "tcp://127.0.0.1:5555")
+    }
+}
