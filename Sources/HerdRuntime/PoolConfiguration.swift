@@ -83,6 +83,17 @@ public struct PoolConfiguration: Sendable {
         return own.deletingLastPathComponent().appendingPathComponent("herd").path
     }
 
+    /// `name` itself when it is a path, else the first executable of that
+    /// name on PATH.
+    public static func executable(named name: String) -> String? {
+        if name.contains("/") { return name }
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
+            let path = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }
+
     /// The directory of the `herd` executable (`HERD_EXECUTABLE`, which
     /// `herd` sets to itself at start; else the running program's).
     public static func executableDirectory() -> URL {

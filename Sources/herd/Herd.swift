@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HerdRuntime
 import HerdTensor
 import HerdTraining
 
@@ -43,11 +44,5 @@ func ownExecutablePath() -> String? {
     var buffer = [CChar](repeating: 0, count: 4096)
     let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
     if length > 0 { return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) }
-    let first = CommandLine.arguments[0]
-    if first.contains("/") { return URL(fileURLWithPath: first).resolvingSymlinksInPath().path }
-    for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
-        let candidate = "\(directory)/\(first)"
-        if FileManager.default.isExecutableFile(atPath: candidate) { return URL(fileURLWithPath: candidate).resolvingSymlinksInPath().path }
-    }
-    return nil
+    return PoolConfiguration.executable(named: CommandLine.arguments[0]).map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }
 }

@@ -41,12 +41,10 @@ extension ProcessPool {
 
     /// An executable name resolved against PATH (posix_spawn needs a path).
     func resolve(_ name: String) throws -> String {
-        if name.contains("/") { return name }
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
-            let path = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        guard let path = PoolConfiguration.executable(named: name) else {
+            throw RuntimeError.spawnFailed(executable: name, message: "not found on PATH")
         }
-        throw RuntimeError.spawnFailed(executable: name, message: "not found on PATH")
+        return path
     }
 
     // MARK: Supervision

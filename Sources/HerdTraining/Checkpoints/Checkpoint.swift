@@ -78,15 +78,16 @@ public enum Checkpoint {
         }
     }
 
-    /// A normaliser's state stored as JSON under `key`, restored into a
-    /// normaliser of `size` (nil when the run did not keep one).
-    public static func normalizer(_ key: String, of file: SafetensorsFile, size: Int, center: Bool, scale: Bool, clip: Double,
+    /// A normaliser's state stored as JSON under `key`, restored into
+    /// `normalizer` (a fresh one of the run's kind); nil when the run did
+    /// not keep one.
+    public static func normalizer(_ key: String, of file: SafetensorsFile, restoringInto normalizer: StreamingNormalizer,
                                   path: String) throws -> StreamingNormalizer? {
         guard let text = file.metadata[key] else { return nil }
         guard let state: StreamingNormalizer.State = decodeJSON(text) else {
             throw RunError.incompatible(path: path, reason: "\(key) is not a normaliser state")
         }
-        var normalizer = StreamingNormalizer(size: size, center: center, scale: scale, clip: clip)
+        var normalizer = normalizer
         try normalizer.restore(state)
         return normalizer
     }

@@ -41,8 +41,8 @@ public enum PPOAgent: Agent {
         let network = ActorCritic(observationSize: size, observationShape: environment.observationSpace.shape, head: head,
                                   settings: config.network, using: &random)
         try Checkpoint.loadNetwork(network, from: file, path: path)
-        let normalizer = try Checkpoint.normalizer(PPORun.observationNormalizerKey, of: file, size: size, center: true, scale: true,
-                                                   clip: 5, path: path)
+        let normalizer = try Checkpoint.normalizer(PPORun.observationNormalizerKey, of: file,
+                                                   restoringInto: PPORun.observationNormalizer(size: size), path: path)
         return ActorCriticPolicy(network: network, normalizer: normalizer, mapping: ActionMapping(space: environment.actionSpace, head: head))
     }
 }

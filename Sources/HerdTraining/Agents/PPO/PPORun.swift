@@ -17,6 +17,14 @@ final class PPORun: AgentRun {
     static let observationNormalizerKey = "herd.observation_normalizer"
     static let rewardNormalizerKey = "herd.reward_normalizer"
 
+    /// BatchPPO's observation normaliser: centred, scaled, clipped to ±5.
+    static func observationNormalizer(size: Int) -> StreamingNormalizer {
+        StreamingNormalizer(size: size, center: true, scale: true, clip: 5)
+    }
+
+    /// Its reward scaling: by the running return's spread, clipped to ±10.
+    static func rewardNormalizer() -> StreamingNormalizer { StreamingNormalizer(size: 1, center: false, scale: true, clip: 10) }
+
     let settings: PPOSettings
     let learner: PPOLearner
     let source: LockstepSource
@@ -33,8 +41,8 @@ final class PPORun: AgentRun {
         learner = try PPOLearner(observationSize: context.observationSize, observationShape: context.observationShape, head: context.head,
                                  network: context.config.network, settings: settings, device: context.device, seed: context.seed)
         observationNormalizer = settings.normalizeObservations
-            ? StreamingNormalizer(size: context.observationSize, center: true, scale: true, clip: 5) : nil
-        rewardNormalizer = settings.normalizeRewards ? StreamingNormalizer(size: 1, center: false, scale: true, clip: 10) : nil
+            ? Self.observationNormalizer(size: context.observationSize) : nil
+        rewardNormalizer = settings.normalizeRewards ? Self.rewardNormalizer() : nil
     }
 
     var updates: Int { learner.updates }
@@ -144,15 +152,14 @@ final class PPORun: AgentRun {
         learner.klController.restore(penalty: penalty)
         learner.updates = counters.updates
         if observationNormalizer != nil {
-            guard let restored = try Checkpoint.normalizer(Self.observationNormalizerKey, of: file, size: context.observationSize,
-                                                           center: true, scale: true, clip: 5, path: path) else {
+            guard let restored = try Checkpoint.normalizer(Self.observationNormalizerKey, of: file,
+                                                           restoringInto: Self.observationNormalizer(size: context.observationSize), path: path) else {
                 throw RunError.incompatible(path: path, reason: "observation normaliser state missing")
             }
             observationNormalizer = restored
         }
         if rewardNormalizer != nil {
-            guard let restored = try Checkpoint.normalizer(Self.rewardNormalizerKey, of: file, size: 1, center: false, scale: true,
-                                                           clip: 10, path: path) else {
+            guard let restored = try Checkpoint.normalizer(Self.rewardNormalizerKey, of: file, restoringInto: Self.rewardNormalizer(), path: path) else {
                 throw RunError.incompatible(path: path, reason: "reward normaliser state missing")
             }
             rewardNormalizer = restored

@@ -52,13 +52,7 @@ final class QNetworkActing: ActingPolicy {
         }
         var actions: [Float] = []
         for (row, i) in active.enumerated() {
-            let action: Int
-            if random.nextUniform() < epsilon {
-                action = Int(random.next() % UInt64(A))
-            } else {
-                let values = q[(row * A)..<((row + 1) * A)]
-                action = values.firstIndex(of: values.max()!)! - row * A
-            }
+            let action = epsilonGreedy(q[(row * A)..<((row + 1) * A)], epsilon: epsilon, using: &random)
             actions.append(Float(action))
             previousActions[i] = action
             if let next { states[i] = Array(next[(row * stateSize)..<((row + 1) * stateSize)]) }

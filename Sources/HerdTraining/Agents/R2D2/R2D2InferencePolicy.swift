@@ -12,6 +12,13 @@ public func apexEpsilons(count: Int, base: Double = 0.4, alpha: Double = 7) -> [
     return (0..<count).map { pow(base, 1 + alpha * Double($0) / Double(count - 1)) }
 }
 
+/// ε-greedy over one row of Q values: a uniform action with probability
+/// `epsilon`, else the first maximising one. Acting and evaluation share it.
+func epsilonGreedy(_ q: ArraySlice<Float>, epsilon: Double, using random: inout RandomGenerator) -> Int {
+    if random.nextUniform() < epsilon { return Int(random.next() % UInt64(q.count)) }
+    return q.firstIndex(of: q.max()!)! - q.startIndex
+}
+
 /// Acts for R2D2 on the inference server's thread: ε-greedy on its own copy
 /// of the Q-network, one step of the LSTM from each environment's state
 /// (the server keeps it and resets it at episode starts). Behaviour rows
@@ -56,13 +63,7 @@ public final class R2D2InferencePolicy: InferencePolicy, @unchecked Sendable {
             }
             var actions = [Float](repeating: 0, count: rows)
             for (row, id) in request.environmentIDs.enumerated() {
-                let epsilon = epsilons[id % epsilons.count]
-                if random.nextUniform() < epsilon {
-                    actions[row] = Float(random.next() % UInt64(A))
-                } else {
-                    let values = q[(row * A)..<((row + 1) * A)]
-                    actions[row] = Float(values.firstIndex(of: values.max()!)! - row * A)
-                }
+                actions[row] = Float(epsilonGreedy(q[(row * A)..<((row + 1) * A)], epsilon: epsilons[id % epsilons.count], using: &random))
             }
             let states = next.map { all in (0..<rows).map { Array(all[($0 * stateSize)..<(($0 + 1) * stateSize)]) } } ?? []
             return InferenceResponse(actions: actions, behaviour: q, recurrentStates: states)
