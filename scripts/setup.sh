@@ -30,4 +30,11 @@ if [ "${1:-}" = "--python" ]; then
         "$python" -m pip install --quiet --disable-pip-version-check safetensors numpy gymnasium pyzmq tensorboard \
             || echo "setup: pip install failed; the Python interoperability tests will be skipped" >&2
     fi
+    # The MinAtar reference (its own step, so that a failure skips only the
+    # side-by-side MinAtar test).
+    if ! "$python" -c "import minatar" 2>/dev/null; then
+        echo "setup: installing minatar 1.0.15 for $python" >&2
+        "$python" -m pip install --quiet --disable-pip-version-check minatar==1.0.15 \
+            || echo "setup: pip install minatar failed; the side-by-side MinAtar test will be skipped" >&2
+    fi
 fi

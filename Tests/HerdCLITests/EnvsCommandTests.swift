@@ -5,12 +5,38 @@ import XCTest
 final class EnvsCommandTests: XCTestCase {
     var herd: String { get throws { try herdExecutable() } }
 
+    /// `herd envs trace MinAtar/…` prints what the `minatar` package gives
+    /// for the same seed and actions (sticky actions included).
+    func testTrace_minAtar_printsWhatThePackageGives() throws {
+        let python = try pythonWith(["minatar"])
+        let script = repositoryRoot.appendingPathComponent("Tests/HerdEnvironmentsTests/Fixtures/minatar_reference.py").path
+        func actions(_ rule: (Int) -> Int) -> String { (0..<300).map { String(rule($0)) }.joined(separator: ",") }
+        for (name, seed, actions) in [("MinAtar/Freeway-v1", 3, actions { $0 % 5 == 4 ? 0 : 1 }),  // mostly up
+                                      ("MinAtar/Seaquest-v1", 11, actions { ($0 * 7 + $0 / 5) % 6 })] {
+            let herdTrace = try runProcess(try herd, ["envs", "trace", name, "--seed", "\(seed)", "--actions", actions, "--json"])
+            XCTAssertEqual(herdTrace.status, 0, herdTrace.stderr)
+            let prefix = python == "/usr/bin/env" ? ["python3"] : []
+            let reference = try runProcess(python, prefix + [script, "trace", name, "\(seed)", "--actions", actions])
+            XCTAssertEqual(reference.status, 0, reference.stderr)
+            let ours = herdTrace.stdout.split(separator: "\n"), theirs = reference.stdout.split(separator: "\n")
+            XCTAssertEqual(ours.count, theirs.count, "\(name): steps until the episode ends")
+            for (t, (a, b)) in zip(ours, theirs).enumerated() {
+                let mine = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(a.utf8)) as? [String: Any])
+                let package = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(b.utf8)) as? [String: Any])
+                XCTAssertEqual((mine["obs"] as? [Double])?.map { Int($0) }, package["obs"] as? [Int], "\(name) step \(t + 1)")
+                XCTAssertEqual(mine["reward"] as? Double, package["reward"] as? Double, "\(name) step \(t + 1)")
+                XCTAssertEqual(mine["terminated"] as? Bool, package["terminal"] as? Bool, "\(name) step \(t + 1)")
+            }
+        }
+    }
+
     func testList_jsonHasEveryEnvironment() throws {
         let result = try runProcess(try herd, ["envs", "list", "--json"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let rows = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
         XCTAssertEqual(rows.map { $0["name"] as? String }, ["CartPole-v1", "CartPoleNoVelocity-v1", "Acrobot-v1", "MountainCar-v0",
-                                                             "MountainCarContinuous-v0", "Pendulum-v1", "MemoryChain-v0", "Catch-v0"])
+                                                             "MountainCarContinuous-v0", "Pendulum-v1", "MemoryChain-v0", "Catch-v0"]
+                       + ["Asterix", "Breakout", "Freeway", "Seaquest", "SpaceInvaders"].flatMap { ["MinAtar/\($0)-v0", "MinAtar/\($0)-v1"] })
         XCTAssertEqual(rows[0]["action_space"] as? String, "Discrete(2)")
         XCTAssertEqual(rows[0]["max_episode_steps"] as? Int, 500)
         XCTAssertTrue(rows[6]["max_episode_steps"] is NSNull)

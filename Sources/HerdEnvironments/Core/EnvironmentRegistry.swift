@@ -48,7 +48,30 @@ public enum EnvironmentRegistry {
                          summary: "catch a falling ball with a paddle, as an image (bsuite catch)") { s in
             Catch(rows: try s.int("rows", default: 10, range: 2...1000), columns: try s.int("columns", default: 5, range: 1...1000))
         },
-    ]
+    ] + minAtarEntries
+
+    /// MinAtar's five games under the `minatar` package's Gymnasium ids:
+    /// `-v0` with all six actions, `-v1` with the game's minimal set.
+    /// Settings as the package's: `sticky_action_prob` (0.1) and
+    /// `difficulty_ramping` (true).
+    private static let minAtarEntries: [EnvironmentEntry] = {
+        func entries<Game: MinAtarGame>(_ game: Game.Type, _ title: String, _ summary: String) -> [EnvironmentEntry] {
+            [false, true].map { minimal in
+                let name = "MinAtar/\(title)-v\(minimal ? 1 : 0)"
+                let actions = minimal ? "minimal action set" : "all 6 actions"
+                return EnvironmentEntry(name: name, maxEpisodeSteps: nil, summary: "\(summary) (MinAtar, \(actions))") { s in
+                    MinAtarEnvironment<Game>(name: name, minimalActions: minimal,
+                                             stickyActionProbability: try s.double("sticky_action_prob", default: 0.1, range: 0...1),
+                                             ramping: try s.bool("difficulty_ramping", default: true))
+                }
+            }
+        }
+        return entries(AsterixGame.self, "Asterix", "collect gold, dodge enemies")
+            + entries(BreakoutGame.self, "Breakout", "break bricks with a bouncing ball")
+            + entries(FreewayGame.self, "Freeway", "cross eight lanes of traffic")
+            + entries(SeaquestGame.self, "Seaquest", "shoot, rescue divers, surface for air")
+            + entries(SpaceInvadersGame.self, "SpaceInvaders", "shoot down a descending block of aliens")
+    }()
 
     /// Registered names in registration order.
     public static var names: [String] { entries.map(\.name) }
