@@ -19,6 +19,11 @@ import HerdTraining
 ///   4→64→64 tanh policy (2 logits) and value networks on a minibatch of 256
 ///   or 64 rows of a CartPole-shaped rollout, measured over whole
 ///   ``PPOLearner/update(_:progress:)`` calls;
+/// - `conv_nature_step_us`: the Nature DQN torso (``NetworkSettings/nature``)
+///   and a 6-way linear head on a batch of 32 frame stacks 4×84×84: forward,
+///   MSE loss against fixed targets, backward, Adam step;
+/// - `conv_minatar_step_us`: the same with MinAtar's torso
+///   (``NetworkSettings/minAtar``) on a batch of 256 boards 4×10×10;
 /// - `op_overhead_ns`: one 1-element add with no tape active.
 public struct TensorBenchmark {
     public struct Options {
@@ -26,10 +31,15 @@ public struct TensorBenchmark {
         public var mlpIterations = 2000
         public var lstmIterations = 300
         public var ppoUpdates = 40
+        public var natureIterations = 40
+        public var minAtarIterations = 300
         public var overheadIterations = 200_000
         public var matmulSize = 1024
         public var seed: UInt64 = 0
         public var device: Device = .cpu
+        /// Only the cases whose figures start with one of these (all when empty):
+        /// `matmul`, `mlp`, `lstm`, `ppo`, `conv`, `conv_nature`, `op`.
+        public var only: [String] = []
         public init() {}
 
         /// A small configuration for tests (seconds, not a measurement).
@@ -39,6 +49,8 @@ public struct TensorBenchmark {
             o.mlpIterations = 20
             o.lstmIterations = 5
             o.ppoUpdates = 2
+            o.natureIterations = 1
+            o.minAtarIterations = 2
             o.overheadIterations = 1000
             o.matmulSize = 128
             return o
@@ -51,7 +63,26 @@ public struct TensorBenchmark {
     /// Runs every benchmark; keys as in the type's documentation.
     public func run() throws -> [String: Double] {
         var rng = RandomGenerator(seed: options.seed)
-        var out: [String: Double] = [:]
+        var out: [String: Double] = ["blas_threads": Double(BLAS.threads)]
+        func wanted(_ figure: String) -> Bool { options.only.isEmpty || options.only.contains { figure.hasPrefix($0) } }
+        if wanted("matmul") { try matmul(&rng, into: &out) }
+        if wanted("mlp_step_us") { out["mlp_step_us"] = try mlpStepSeconds(&rng) * 1e6 }
+        if wanted("lstm_step_us") { out["lstm_step_us"] = lstmStepSeconds(&rng) * 1e6 }
+        if wanted("ppo_step_256_us") { out["ppo_step_256_us"] = try ppoStepSeconds(minibatchRows: 256) * 1e6 }
+        if wanted("ppo_step_64_us") { out["ppo_step_64_us"] = try ppoStepSeconds(minibatchRows: 64) * 1e6 }
+        if wanted("conv_nature_step_us") {
+            out["conv_nature_step_us"] = try convStepSeconds(.nature, batch: 32, image: [4, 84, 84],
+                                                             iterations: options.natureIterations, &rng) * 1e6
+        }
+        if wanted("conv_minatar_step_us") {
+            out["conv_minatar_step_us"] = try convStepSeconds(.minAtar, batch: 256, image: [4, 10, 10],
+                                                              iterations: options.minAtarIterations, &rng) * 1e6
+        }
+        if wanted("op_overhead_ns") { out["op_overhead_ns"] = opOverheadSeconds() * 1e9 }
+        return out
+    }
+
+    private func matmul(_ rng: inout RandomGenerator, into out: inout [String: Double]) throws {
         let n = options.matmulSize
         let a = Tensor.randomNormal([n, n], using: &rng), b = Tensor.randomNormal([n, n], using: &rng)
         let flops = 2 * pow(Double(n), 3)
@@ -68,13 +99,6 @@ public struct TensorBenchmark {
         out["matmul_\(n)_gflops"] = flops / tensorSeconds / 1e9
         out["cblas_\(n)_gflops"] = flops / cblasSeconds / 1e9
         out["matmul_ratio"] = cblasSeconds / tensorSeconds
-        out["mlp_step_us"] = try mlpStepSeconds(&rng) * 1e6
-        out["lstm_step_us"] = lstmStepSeconds(&rng) * 1e6
-        out["ppo_step_256_us"] = try ppoStepSeconds(minibatchRows: 256) * 1e6
-        out["ppo_step_64_us"] = try ppoStepSeconds(minibatchRows: 64) * 1e6
-        out["op_overhead_ns"] = opOverheadSeconds() * 1e9
-        out["blas_threads"] = Double(BLAS.threads)
-        return out
     }
 
     func mlpStepSeconds(_ rng: inout RandomGenerator) throws -> Double {
@@ -91,6 +115,29 @@ public struct TensorBenchmark {
             optimizer.step(tape.gradients(of: loss, wrt: parameters))
         }
         let seconds = Self.medianPerIteration(options.repeats, iterations: options.mlpIterations, step)
+        try device.synchronize()
+        return seconds
+    }
+
+    /// One training step of a convolutional torso, its dense layers and a
+    /// 6-way linear head (`benchmarks/torch_conv_step.py` builds the same).
+    func convStepSeconds(_ settings: NetworkSettings, batch: Int, image: [Int], iterations: Int,
+                         _ rng: inout RandomGenerator) throws -> Double {
+        let device = options.device
+        let torso = ConvTorso(observationShape: image, settings: settings, using: &rng)
+        let dense = MLP(sizes: [torso.outputSize] + settings.hiddenSizes + [6], activation: .relu, using: &rng)
+        try torso.move(to: device)
+        try dense.move(to: device)
+        let named = torso.namedParameters(prefix: "torso") + dense.namedParameters(prefix: "dense")
+        let optimizer = Adam(named, learningRate: 1e-4)
+        let x = try Tensor.randomUniform([batch, image.reduce(1, *)], low: 0, high: 1, using: &rng).to(device)
+        let y = try Tensor.randomNormal([batch, 6], using: &rng).to(device)
+        let parameters = named.map(\.tensor)
+        let seconds = Self.medianPerIteration(options.repeats, iterations: iterations) {
+            let tape = GradientTape()
+            let loss = tape.record { (dense(torso(x)) - y).square().mean() }
+            optimizer.step(tape.gradients(of: loss, wrt: parameters))
+        }
         try device.synchronize()
         return seconds
     }

@@ -7,7 +7,7 @@ import HerdTraining
 struct BenchTensor: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tensor",
-        abstract: "Tensor backend speed: matmul against bare cblas_sgemm, an MLP training step, an LSTM step, per-op overhead."
+        abstract: "Tensor backend speed: matmul against bare cblas_sgemm, MLP, LSTM, PPO and convolution training steps, per-op overhead."
     )
 
     @Flag(help: "Print one JSON object instead of a table.")
@@ -25,6 +25,9 @@ struct BenchTensor: ParsableCommand {
     @Option(help: "OpenBLAS threads (default: HERD_BLAS_THREADS or 1).")
     var blasThreads: Int?
 
+    @Option(help: "Only the figures starting with these prefixes, comma-separated (e.g. conv,mlp).")
+    var only: String?
+
     func validate() throws {
         if let repeats, repeats < 1 { throw ValidationError("--repeats must be at least 1") }
         if let blasThreads, blasThreads < 1 { throw ValidationError("--blas-threads must be at least 1") }
@@ -34,6 +37,7 @@ struct BenchTensor: ParsableCommand {
         if let blasThreads { BLAS.setThreads(blasThreads) } else { BLAS.configureFromEnvironment() }
         var options = quick ? TensorBenchmark.Options.quick : TensorBenchmark.Options()
         if let repeats { options.repeats = repeats }
+        if let only { options.only = only.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         do {
             options.device = try DeviceCatalog.standard().device(device)
         } catch {

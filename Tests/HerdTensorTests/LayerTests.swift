@@ -76,28 +76,85 @@ final class LayerTests: XCTestCase {
         checkGradients([sequence]) { lstm($0[0], state: start).outputs }
     }
 
+    /// Cross-correlation written from the definition, for `x: [N, C, H, W]`.
+    func directConvolution(_ x: Tensor, _ conv: Conv2D) -> [Float] {
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (o, k) = (conv.weight.shape[0], conv.weight.shape[2])
+        let (stride, padding) = (conv.stride, conv.padding)
+        let outH = (h + 2 * padding - k) / stride + 1, outW = (w + 2 * padding - k) / stride + 1
+        var expected: [Float] = []
+        for image in 0..<n { for out in 0..<o { for oy in 0..<outH { for ox in 0..<outW {
+            var s = conv.bias.scalars[out]
+            for ch in 0..<c { for ky in 0..<k { for kx in 0..<k {
+                let iy = oy * stride - padding + ky, ix = ox * stride - padding + kx
+                if iy >= 0, iy < h, ix >= 0, ix < w { s += conv.weight[out, ch, ky, kx] * x[image, ch, iy, ix] }
+            } } }
+            expected.append(s)
+        } } } }
+        return expected
+    }
+
+    /// Every kernel, stride, padding and channel change the torsos use
+    /// (Nature DQN: 8/4, 4/2, 3/1 unpadded; MinAtar: 3/1 unpadded; Catch:
+    /// 3/1 "same"), plus padded strides, against the definition and by
+    /// finite differences.
     func testConv2D_matchesDirectConvolution_andGradients() {
         var rng = RandomGenerator(seed: 14)
-        for (stride, padding) in [(1, 0), (2, 1), (1, 1)] {
-            let conv = Conv2D(inChannels: 2, outChannels: 3, kernelSize: 3, stride: stride, padding: padding, using: &rng)
+        let cases: [(c: Int, o: Int, k: Int, stride: Int, padding: Int, h: Int, w: Int)] = [
+            (2, 3, 3, 1, 0, 5, 4), (2, 3, 3, 2, 1, 5, 4), (2, 3, 3, 1, 1, 5, 4),
+            (4, 3, 8, 4, 0, 20, 20), (3, 4, 4, 2, 0, 9, 9), (4, 2, 3, 1, 0, 7, 7), (4, 5, 3, 1, 0, 10, 10), (2, 2, 4, 2, 1, 7, 6),
+        ]
+        for (index, g) in cases.enumerated() {
+            let conv = Conv2D(inChannels: g.c, outChannels: g.o, kernelSize: g.k, stride: g.stride, padding: g.padding, using: &rng)
             conv.bias.withUnsafeMutableBufferPointer { b in for i in 0..<b.count { b[i] = Float(i) * 0.1 } }
-            let x = randomTensor([2, 2, 5, 4], seed: 15)
+            let x = randomTensor([2, g.c, g.h, g.w], seed: UInt64(15 + index))
             let y = conv(x)
-            let outH = (5 + 2 * padding - 3) / stride + 1, outW = (4 + 2 * padding - 3) / stride + 1
-            XCTAssertEqual(y.shape, [2, 3, outH, outW])
-            // Direct cross-correlation, written from the definition.
-            var expected: [Float] = []
-            for n in 0..<2 { for o in 0..<3 { for oy in 0..<outH { for ox in 0..<outW {
-                var s = conv.bias.scalars[o]
-                for c in 0..<2 { for ky in 0..<3 { for kx in 0..<3 {
-                    let iy = oy * stride - padding + ky, ix = ox * stride - padding + kx
-                    if iy >= 0, iy < 5, ix >= 0, ix < 4 { s += conv.weight[o, c, ky, kx] * x[n, c, iy, ix] }
-                } } }
-                expected.append(s)
-            } } } }
-            assertClose(y, expected, atol: 1e-5)
-            checkGradients([x] + conv.parameters) { Tensor.conv2d($0[0], $0[1], $0[2], stride: stride, padding: padding) }
+            let outH = (g.h + 2 * g.padding - g.k) / g.stride + 1, outW = (g.w + 2 * g.padding - g.k) / g.stride + 1
+            XCTAssertEqual(y.shape, [2, g.o, outH, outW], "case \(g)")
+            assertClose(y, directConvolution(x, conv), atol: 1e-5, "case \(g)")
+            checkGradients([x] + conv.parameters) { Tensor.conv2d($0[0], $0[1], $0[2], stride: g.stride, padding: g.padding) }
         }
+    }
+
+    /// Worked by hand: a 3×3 image, one 2×2 kernel, stride 1, no padding.
+    ///     x = 1 2 3      w = 1  0      y = 1·1 + 5·(−1) + b = −4 + b, …
+    ///         4 5 6          0 −1
+    ///         7 8 9
+    /// Every output is x[i][j] − x[i+1][j+1] + b = −4 + b; with b = 0.5 each
+    /// is −3.5. For L = Σy: dL/dw = Σ of each kernel cell's inputs
+    /// (1+2+4+5, 2+3+5+6, 4+5+7+8, 5+6+8+9) = (12, 16, 24, 28), dL/db = 4,
+    /// and dL/dx counts how often each pixel meets +1 minus −1.
+    func testConv2D_handComputedCase() {
+        var rng = RandomGenerator(seed: 1)
+        let conv = Conv2D(inChannels: 1, outChannels: 1, kernelSize: 2, using: &rng)
+        conv.weight.withUnsafeMutableBufferPointer { w in (w[0], w[1], w[2], w[3]) = (1, 0, 0, -1) }
+        conv.bias.withUnsafeMutableBufferPointer { $0[0] = 0.5 }
+        let x = Tensor([1, 2, 3, 4, 5, 6, 7, 8, 9]).reshaped([1, 1, 3, 3])
+        x.requiresGradient = true
+        let tape = GradientTape()
+        let y = tape.record { conv(x) }
+        XCTAssertEqual(y.scalars, [-3.5, -3.5, -3.5, -3.5])
+        let grads = tape.gradients(of: tape.record { y.sum() }, wrt: [conv.weight, conv.bias, x])
+        XCTAssertEqual(grads[0].scalars, [12, 16, 24, 28])
+        XCTAssertEqual(grads[1].scalars, [4])
+        XCTAssertEqual(grads[2].scalars, [1, 1, 0, 1, 0, -1, 0, -1, -1])
+    }
+
+    /// A network's input does not take part in the tape: the convolution
+    /// then skips its input gradient, and the parameters' gradients are the
+    /// same as when it does.
+    func testConv2D_inputOutsideTheTape_sameParameterGradients() {
+        var rng = RandomGenerator(seed: 3)
+        let conv = Conv2D(inChannels: 4, outChannels: 3, kernelSize: 8, stride: 4, using: &rng)
+        let x = randomTensor([2, 4, 20, 20], seed: 4)
+        func gradients(watchingInput: Bool) -> [[Float]] {
+            let input = x.stopGradient()
+            input.requiresGradient = watchingInput
+            let tape = GradientTape()
+            let loss = tape.record { conv(input).square().sum() }
+            return tape.gradients(of: loss, wrt: conv.parameters).map(\.scalars)
+        }
+        XCTAssertEqual(gradients(watchingInput: false), gradients(watchingInput: true))
     }
 
     func testFlatten() {

@@ -30,8 +30,50 @@ public struct NetworkSettings: Equatable, Sendable {
     /// Kernel size and stride of each convolution (one entry, or one per layer).
     public var convKernels: [Int] = [3]
     public var convStrides: [Int] = [1]
+    /// `same` pads each convolution by `kernel / 2`; `valid` does not pad
+    /// (the Nature DQN's and MinAtar's torsos).
+    public var convPadding = ConvPadding.same
 
     public init() {}
+
+    /// The Nature DQN torso (Mnih et al. 2015, "Human-level control through
+    /// deep reinforcement learning", Methods: 32 8×8 stride 4, 64 4×4
+    /// stride 2, 64 3×3 stride 1, all unpadded, then 512 units; ReLU).
+    public static var nature: NetworkSettings {
+        var s = NetworkSettings()
+        s.convChannels = [32, 64, 64]
+        s.convKernels = [8, 4, 3]
+        s.convStrides = [4, 2, 1]
+        s.convPadding = .valid
+        s.hiddenSizes = [512]
+        s.activation = .relu
+        s.shared = true
+        return s
+    }
+
+    /// MinAtar's torso (Young & Tian 2019, §4: 16 3×3 stride 1 unpadded,
+    /// then 128 units; ReLU).
+    public static var minAtar: NetworkSettings {
+        var s = NetworkSettings()
+        s.convChannels = [16]
+        s.convKernels = [3]
+        s.convStrides = [1]
+        s.convPadding = .valid
+        s.hiddenSizes = [128]
+        s.activation = .relu
+        s.shared = true
+        return s
+    }
+}
+
+/// How a convolutional torso pads its inputs.
+public enum ConvPadding: String, Sendable, CaseIterable {
+    /// `kernel / 2` on each side (the output keeps the size at stride 1).
+    case same
+    /// None.
+    case valid
+
+    func amount(kernel: Int) -> Int { self == .same ? kernel / 2 : 0 }
 }
 
 /// A policy and a value function over flat observations `[B, n]`: two MLP

@@ -3,8 +3,8 @@ import HerdTensor
 
 /// Convolutions over image observations, flattened: `[B, C·H·W]` (flat
 /// observations, as the pool delivers them) → `[B, features]`. Each layer
-/// is a "same"-padded convolution (padding `k / 2`) with the settings'
-/// activation, orthogonally initialised with gain √2. Parameters are named
+/// is a convolution padded as the settings say (`same`: `k / 2`; `valid`:
+/// none) with the settings' activation, orthogonally initialised with gain √2. Parameters are named
 /// `<layer>.weight`, `<layer>.bias`.
 public final class ConvTorso: Layer {
     let layers: [Conv2D]
@@ -24,8 +24,12 @@ public final class ConvTorso: Layer {
         for i in settings.convChannels.indices {
             let kernel = settings.convKernels[min(i, settings.convKernels.count - 1)]
             let stride = settings.convStrides[min(i, settings.convStrides.count - 1)]
-            height = (height + 2 * (kernel / 2) - kernel) / stride + 1
-            width = (width + 2 * (kernel / 2) - kernel) / stride + 1
+            let padding = settings.convPadding.amount(kernel: kernel)
+            guard height + 2 * padding >= kernel && width + 2 * padding >= kernel else {
+                return "convolution \(i) (kernel \(kernel), stride \(stride)) is larger than its \(height)×\(width) input of \(image)"
+            }
+            height = (height + 2 * padding - kernel) / stride + 1
+            width = (width + 2 * padding - kernel) / stride + 1
             if height <= 0 || width <= 0 { return "convolution \(i) (kernel \(kernel), stride \(stride)) leaves no pixels of \(image)" }
         }
         return nil
@@ -41,7 +45,7 @@ public final class ConvTorso: Layer {
         for (i, out) in settings.convChannels.enumerated() {
             let kernel = settings.convKernels[min(i, settings.convKernels.count - 1)]
             let stride = settings.convStrides[min(i, settings.convStrides.count - 1)]
-            let padding = kernel / 2
+            let padding = settings.convPadding.amount(kernel: kernel)
             layers.append(Conv2D(inChannels: channels, outChannels: out, kernelSize: kernel, stride: stride, padding: padding,
                                  initializer: .orthogonal(gain: Float(2).squareRoot()), using: &rng))
             height = (height + 2 * padding - kernel) / stride + 1

@@ -105,6 +105,11 @@ public final class GradientTape {
         return tensor.requiresGradient ? leafSlot(tensor) : nil
     }
 
+    /// Whether `tensor` takes part in this tape (so an op needs its gradient).
+    func takesPart(_ tensor: Tensor) -> Bool {
+        (tensor.tapeID == id && tensor.tapeSlot >= 0) || tensor.requiresGradient
+    }
+
     private func leafSlot(_ tensor: Tensor) -> Int {
         if tensor.tapeID == id, tensor.tapeSlot >= 0 { return tensor.tapeSlot }
         tensor.tapeID = id

@@ -38,92 +38,148 @@ struct ConvGeometry {
     let n, c, h, w, o, kh, kw, stride, padding, outH, outW: Int
     var patch: Int { c * kh * kw }
     var pixels: Int { outH * outW }
+    /// Columns of the im2col matrix: every output pixel of every image.
+    var columns: Int { n * pixels }
 
-    /// Calls `body(colIndex, inputIndex)` for every in-image cell of one
-    /// image's im2col matrix (`colIndex` into `[patch, pixels]`, `inputIndex`
-    /// into `[c, h, w]`); padding cells are skipped.
+    /// The output columns `ox` whose input column `ox·stride − padding + kx`
+    /// lies inside the image.
     @inline(__always)
-    func forEachCell(_ body: (Int, Int) -> Void) {
+    func validColumns(kx: Int) -> Range<Int> {
+        let shift = padding - kx
+        let first = shift <= 0 ? 0 : (shift + stride - 1) / stride
+        let reach = w - 1 + shift
+        let end = reach < 0 ? 0 : min(outW, reach / stride + 1)
+        return first..<max(first, end)
+    }
+
+    /// Walks the im2col matrix `[patch, n·pixels]` row segment by row
+    /// segment: `body(columnsStart, inputRow, validColumns)` for one output
+    /// row `oy` of one image and one kernel cell, with `inputRow` the offset
+    /// of input row `iy` in `x` (nil where `iy` is padding).
+    @inline(__always)
+    func forEachSegment(_ body: (_ column: Int, _ inputRow: Int?, _ kx: Int, _ valid: Range<Int>) -> Void) {
         for ch in 0..<c {
             for ky in 0..<kh {
                 for kx in 0..<kw {
                     let row = (ch * kh + ky) * kw + kx
-                    for oy in 0..<outH {
-                        let iy = oy * stride - padding + ky
-                        guard iy >= 0 && iy < h else { continue }
-                        for ox in 0..<outW {
-                            let ix = ox * stride - padding + kx
-                            guard ix >= 0 && ix < w else { continue }
-                            body(row * pixels + oy * outW + ox, (ch * h + iy) * w + ix)
+                    let valid = validColumns(kx: kx)
+                    for image in 0..<n {
+                        let plane = (image * c + ch) * h * w
+                        for oy in 0..<outH {
+                            let iy = oy * stride - padding + ky
+                            let column = row * columns + image * pixels + oy * outW
+                            body(column, iy >= 0 && iy < h ? plane + iy * w : nil, kx, valid)
                         }
                     }
                 }
             }
         }
     }
+
+    /// im2col: `cols[row, image·pixels + oy·outW + ox] = x[image, ch, iy, ix]`
+    /// (0 in the padding).
+    func im2col(_ x: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>) {
+        forEachSegment { column, inputRow, kx, valid in
+            let dst = cols + column
+            guard let inputRow else { return dst.initialize(repeating: 0, count: outW) }
+            if valid.lowerBound > 0 { dst.initialize(repeating: 0, count: valid.lowerBound) }
+            if valid.upperBound < outW { (dst + valid.upperBound).initialize(repeating: 0, count: outW - valid.upperBound) }
+            // Segments are short (an output row: 8 to 20 pixels in the
+            // torsos), so a plain loop beats a memcpy call per segment.
+            let src = x + inputRow - padding + kx
+            if stride == 1 {
+                for ox in valid { dst[ox] = src[ox] }
+            } else {
+                for ox in valid { dst[ox] = src[ox * stride] }
+            }
+        }
+    }
+
+    /// col2im, im2col's adjoint: adds every cell of `cols` into the input
+    /// element it was copied from (`dx` must start at zero).
+    func col2im(_ cols: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
+        forEachSegment { column, inputRow, kx, valid in
+            guard let inputRow else { return }
+            let src = cols + column, dst = dx + inputRow - padding + kx
+            for ox in valid { dst[ox * stride] += src[ox] }
+        }
+    }
 }
 
 extension Tensor {
     /// Convolution of `x: [N, C, H, W]` with `weight: [O, C, kh, kw]` plus
-    /// `bias: [O]`. Gradients: `dW = Σₙ dYₙ·colsₙᵀ`, `db = Σ dY`,
-    /// `dX = col2im(Wᵀ·dYₙ)`.
+    /// `bias: [O]`. The whole batch is one product: im2col lays the patches
+    /// of every image side by side, `cols: [C·kh·kw, N·H'·W']`, and
+    /// `Y' = W·cols: [O, N·H'·W']` is then reordered to `[N, O, H', W']`.
+    /// Gradients, with `dY'` the output gradient in that order:
+    /// `dW = dY'·colsᵀ`, `db = Σ dY'`, and, only when `x` takes part in the
+    /// tape (not for a network's input), `dX = col2im(Wᵀ·dY')`.
     public static func conv2d(_ x: Tensor, _ weight: Tensor, _ bias: Tensor, stride: Int = 1, padding: Int = 0) -> Tensor {
         let device = commonDevice("conv2d", x, weight)
         require(x.rank == 4 && weight.rank == 4 && x.shape[1] == weight.shape[1],
                      "conv2d: input \(x.shape) does not fit kernel \(weight.shape)")
         require(bias.shape == [weight.shape[0]], "conv2d: bias \(bias.shape) for \(weight.shape[0]) channels")
+        require(stride > 0 && padding >= 0, "conv2d: stride \(stride), padding \(padding)")
         let (h, w, kh, kw) = (x.shape[2], x.shape[3], weight.shape[2], weight.shape[3])
         require(h + 2 * padding >= kh && w + 2 * padding >= kw, "conv2d: kernel \(kh)×\(kw) larger than padded input \(h)×\(w)")
         let geo = ConvGeometry(n: x.shape[0], c: x.shape[1], h: h, w: w, o: weight.shape[0], kh: kh, kw: kw,
                                stride: stride, padding: padding,
                                outH: (h + 2 * padding - kh) / stride + 1, outW: (w + 2 * padding - kw) / stride + 1)
-        // im2col: [N, patch, pixels].
-        let cols = Tensor(uninitializedShape: [geo.n, geo.patch, geo.pixels], device: device)
-        cols.base.initialize(repeating: 0, count: cols.count)
-        for image in 0..<geo.n {
-            let src = x.base + image * geo.c * h * w, dst = cols.base + image * geo.patch * geo.pixels
-            geo.forEachCell { col, input in dst[col] = src[input] }
-        }
+        let cols = Tensor(uninitializedShape: [geo.patch, geo.columns], device: device)
+        geo.im2col(x.base, into: cols.base)
         let kernel = weight.stopGradient().reshaped([geo.o, geo.patch])
-        let out = Tensor(uninitializedShape: [geo.n, geo.o, geo.pixels], device: device)
-        for image in 0..<geo.n {
-            for channel in 0..<geo.o {
-                (out.base + (image * geo.o + channel) * geo.pixels).initialize(repeating: bias.base[channel], count: geo.pixels)
-            }
+        let product = Tensor(uninitializedShape: [geo.o, geo.columns], device: device)
+        for channel in 0..<geo.o {
+            (product.base + channel * geo.columns).initialize(repeating: bias.base[channel], count: geo.columns)
         }
-        gemm(kernel, cols, into: out, m: geo.o, n: geo.pixels, k: geo.patch, batch: geo.n,
+        gemm(kernel, cols, into: product, m: geo.o, n: geo.columns, k: geo.patch, batch: 1,
              transposeA: false, transposeB: false, beta: 1, precision: device.precision)
-        let result = out.reshaped([geo.n, geo.o, geo.outH, geo.outW])
+        let result = Tensor(uninitializedShape: [geo.n, geo.o, geo.outH, geo.outW], device: device)
+        reorder(product.base, into: result.base, outer: geo.o, inner: geo.n, block: geo.pixels)
         if let tape = TapeContext.current {
+            let inputGradient = tape.takesPart(x)
             tape.record([x, weight, bias], result) { g in
-                conv2dGradients(g.reshaped([geo.n, geo.o, geo.pixels]), cols: cols, kernel: kernel, geo: geo)
+                conv2dGradients(g, cols: cols, kernel: kernel, geo: geo, inputGradient: inputGradient)
             }
         }
         return result
     }
 
-    private static func conv2dGradients(_ g: Tensor, cols: Tensor, kernel: Tensor, geo: ConvGeometry) -> [Tensor?] {
+    /// Copies `[outer, inner, block]` to `[inner, outer, block]`.
+    private static func reorder(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, outer: Int, inner: Int, block: Int) {
+        for i in 0..<outer {
+            for j in 0..<inner {
+                (dst + (j * outer + i) * block).update(from: src + (i * inner + j) * block, count: block)
+            }
+        }
+    }
+
+    private static func conv2dGradients(_ g: Tensor, cols: Tensor, kernel: Tensor, geo: ConvGeometry, inputGradient: Bool) -> [Tensor?] {
         let device = g.device
-        // dW = Σₙ dYₙ [O, pixels] · colsₙᵀ [pixels, patch], accumulated (β = 1).
+        // dY' [O, N·pixels] from dY [N, O, pixels].
+        let dProduct = Tensor(uninitializedShape: [geo.o, geo.columns], device: device)
+        reorder(g.base, into: dProduct.base, outer: geo.n, inner: geo.o, block: geo.pixels)
+        let dBias = Tensor(uninitializedShape: [geo.o], device: device)
+        for channel in 0..<geo.o {
+            let row = UnsafeBufferPointer(start: dProduct.base + channel * geo.columns, count: geo.columns)
+            dBias.base[channel] = row.reduce(0, +)
+        }
+        // dW = dY' [O, N·pixels] · colsᵀ [N·pixels, patch].
         let dKernel = Tensor(uninitializedShape: [geo.o, geo.patch], device: device)
-        dKernel.base.initialize(repeating: 0, count: dKernel.count)
-        for image in 0..<geo.n {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(geo.o), Int32(geo.patch), Int32(geo.pixels), 1,
-                        g.base + image * geo.o * geo.pixels, Int32(geo.pixels),
-                        cols.base + image * geo.patch * geo.pixels, Int32(geo.pixels), 1, dKernel.base, Int32(geo.patch))
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(geo.o), Int32(geo.patch), Int32(geo.columns), 1,
+                    dProduct.base, Int32(geo.columns), cols.base, Int32(geo.columns), 0, dKernel.base, Int32(geo.patch))
+        device.charge(.matmul(m: geo.o, n: geo.patch, k: geo.columns, batch: 1))
+        var dx: Tensor?
+        if inputGradient {
+            // dcols = Wᵀ [patch, O] · dY' [O, N·pixels], then col2im.
+            let dCols = Tensor(uninitializedShape: [geo.patch, geo.columns], device: device)
+            gemm(kernel, dProduct, into: dCols, m: geo.patch, n: geo.columns, k: geo.o, batch: 1,
+                 transposeA: true, transposeB: false, beta: 0, precision: .fp32)
+            let input = Tensor(uninitializedShape: [geo.n, geo.c, geo.h, geo.w], device: device)
+            input.base.initialize(repeating: 0, count: input.count)
+            geo.col2im(dCols.base, into: input.base)
+            dx = input
         }
-        device.charge(.matmul(m: geo.o, n: geo.patch, k: geo.pixels, batch: geo.n))
-        // dcols = Wᵀ [patch, O] · dYₙ [O, pixels], then col2im.
-        let dCols = Tensor(uninitializedShape: [geo.n, geo.patch, geo.pixels], device: device)
-        gemm(kernel, g, into: dCols, m: geo.patch, n: geo.pixels, k: geo.o, batch: geo.n,
-             transposeA: true, transposeB: false, beta: 0, precision: .fp32)
-        let dx = Tensor(uninitializedShape: [geo.n, geo.c, geo.h, geo.w], device: device)
-        dx.base.initialize(repeating: 0, count: dx.count)
-        for image in 0..<geo.n {
-            let src = dCols.base + image * geo.patch * geo.pixels, dst = dx.base + image * geo.c * geo.h * geo.w
-            geo.forEachCell { col, input in dst[input] += src[col] }
-        }
-        let dBias = g.sum(axis: 2).sum(axis: 0)
         return [dx, dKernel.reshaped([geo.o, geo.c, geo.kh, geo.kw]), dBias]
     }
 }

@@ -236,6 +236,7 @@ extension Activation: ConfigEnum {}
 extension VTraceOptimizer: ConfigEnum {}
 extension RewardClipping: ConfigEnum {}
 extension StandardDeviation: ConfigEnum {}
+extension ConvPadding: ConfigEnum {}
 extension PPOObjective: ConfigEnum {}
 
 extension NetworkSettings: ConfigSection {
@@ -249,6 +250,7 @@ extension NetworkSettings: ConfigSection {
         try c.field("conv_channels", &convChannels, must: "hold positive channel counts") { $0.allSatisfy { $0 > 0 } }
         try c.field("conv_kernels", &convKernels, must: "hold one or more positive sizes") { !$0.isEmpty && $0.allSatisfy { $0 > 0 } }
         try c.field("conv_strides", &convStrides, must: "hold one or more positive strides") { !$0.isEmpty && $0.allSatisfy { $0 > 0 } }
+        try c.field("conv_padding", &convPadding)
     }
 }
 
