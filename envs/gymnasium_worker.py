@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Serve Gymnasium environments to a Herd learner over ZeroMQ.
 
-Implements the worker side of Herd's environment protocol, version 1
+Implements the worker side of Herd's environment protocol, version 2
 (envs/PROTOCOL.md): connect a DEALER to the learner, say hello, build the
 assigned `gymnasium:<id>` environments with `gym.make(id, **settings)`,
 answer `reset` and `actions` with `results` (same-step auto-reset, final
@@ -26,7 +26,9 @@ import numpy as np
 import zmq
 
 MAGIC = b"HERD"
-VERSION = 1
+VERSION = 2
+F32, U8, BF16 = 0, 1, 2  # observation dtypes
+NATIVE, AS_BF16, AS_F32 = 0, 1, 2  # observation encodings the learner asks for
 HEADER = struct.Struct("<4sHBBQ")  # magic, version, kind, flags, sequence
 HELLO, ASSIGN, READY, RESET, ACTIONS, RESULTS, HEARTBEAT, GOODBYE, ERROR = range(1, 10)
 ERR_BUILD, ERR_ACTION, ERR_BAD_MESSAGE, ERR_INTERNAL = 1, 2, 3, 4
@@ -36,6 +38,10 @@ MAX_MESSAGE = 256 << 20
 
 class Malformed(Exception):
     """A frame that fails validation (PROTOCOL.md, "Validation")."""
+
+
+class WrongVersion(Exception):
+    """A frame of another protocol version: the learner is another Herd."""
 
 
 class Reader:
@@ -82,7 +88,7 @@ def decode(frame):
     if magic != MAGIC:
         raise Malformed("not a Herd frame (bad magic)")
     if version != VERSION:
-        raise Malformed(f"unsupported protocol version {version}")
+        raise WrongVersion(version)
     if flags != 0:
         raise Malformed(f"header flags must be 0, got {flags}")
     r = Reader(frame[HEADER.size:])
@@ -92,7 +98,10 @@ def decode(frame):
         seeds = list(struct.unpack(f"<{k}Q", r.take(8 * k)))
         name = r.text(16, "environment name", MAX_TEXT)
         settings = r.text(32, "settings", MAX_SETTINGS)
-        body = (worker_index, first_id, seeds, name, settings)
+        encoding = r.take(1)[0]
+        if encoding not in (NATIVE, AS_BF16, AS_F32):
+            raise Malformed(f"observation encoding {encoding} (0 native, 1 bf16, 2 f32)")
+        body = (worker_index, first_id, seeds, name, settings, encoding)
     elif kind == ACTIONS:
         k = r.count("environment count", MAX_ENVS)
         size = r.count("action size", MAX_ACTION)
@@ -119,7 +128,7 @@ def text(value, width):
 class Group:
     """The k Gymnasium environments of this worker, with same-step auto-reset."""
 
-    def __init__(self, name, settings_json, seeds):
+    def __init__(self, name, settings_json, seeds, encoding=NATIVE):
         if not name.startswith("gymnasium:"):
             raise ValueError(f"this worker serves gymnasium:<id> environments, not '{name}'")
         settings = json.loads(settings_json)
@@ -130,6 +139,14 @@ class Group:
         space = self.envs[0].observation_space
         self.obs_shape = tuple(space.shape) if space.shape else (1,)
         self.obs_size = int(np.prod(self.obs_shape))
+        # uint8 and bool boxes (images, boards) travel as bytes; other observations as float32,
+        # or bfloat16 when the learner asks for it.
+        if encoding == AS_F32:
+            self.dtype = F32
+        elif isinstance(space, gym.spaces.Box) and space.dtype in (np.uint8, np.bool_):
+            self.dtype = U8
+        else:
+            self.dtype = BF16 if encoding == AS_BF16 else F32
         self.action_space = self.envs[0].action_space
         if isinstance(self.action_space, gym.spaces.Discrete):
             self.action_kind, self.discrete, self.action_size = 0, int(self.action_space.n), 1
@@ -140,18 +157,34 @@ class Group:
             raise ValueError(f"unsupported action space {self.action_space}")
 
     def ready(self):
-        return (struct.pack("<IIIBIB", len(self.envs), self.obs_size, self.action_size, self.action_kind,
+        return (struct.pack("<IIBIBIB", len(self.envs), self.obs_size, self.dtype, self.action_size, self.action_kind,
                             self.discrete, len(self.obs_shape)) + struct.pack(f"<{len(self.obs_shape)}I", *self.obs_shape))
 
     def flat(self, observation):
+        if self.dtype == U8:
+            return np.asarray(observation, dtype=np.uint8).reshape(-1)
         return np.asarray(observation, dtype=np.float32).reshape(-1)
+
+    def encode(self, observations):
+        """Observations (one array or a list of rows) as the wire's bytes."""
+        if self.dtype == U8:
+            return np.asarray(observations, dtype=np.uint8).tobytes()
+        values = np.ascontiguousarray(observations, dtype="<f4")
+        if self.dtype == F32:
+            return values.tobytes()
+        # bfloat16: the upper half of each float32, rounded to nearest even; NaN stays NaN.
+        bits = values.view("<u4").astype(np.uint64)
+        rounded = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype("<u2")
+        nan = np.isnan(values)
+        rounded[nan] = ((bits[nan] >> 16) | 0x40).astype("<u2")
+        return rounded.tobytes()
 
     def results(self, observations, rewards, flags, finals):
         k = len(self.envs)
-        body = struct.pack("<II", k, self.obs_size) + np.asarray(observations, dtype="<f4").tobytes()
+        body = struct.pack("<IIB", k, self.obs_size, self.dtype) + self.encode(observations)
         body += np.asarray(rewards, dtype="<f8").tobytes() + bytes(flags) + struct.pack("<I", len(finals))
         for index, obs in finals:
-            body += struct.pack("<I", index) + np.asarray(obs, dtype="<f4").tobytes()
+            body += struct.pack("<I", index) + self.encode(obs)
         return body
 
     def reset(self):
@@ -243,6 +276,10 @@ def main():
             if len(parts) != 1:
                 raise Malformed(f"a message of {len(parts)} frames")
             kind, sequence, body = decode(parts[0])
+        except WrongVersion as error:
+            log(f"the learner speaks Herd protocol version {error.args[0]} and this worker version {VERSION}: "
+                "run the learner and this worker from the same Herd")
+            return 1
         except Malformed as error:
             bad_frames += 1
             if bad_frames == 1:
@@ -251,7 +288,7 @@ def main():
         reply = None
         if kind == ASSIGN:
             try:
-                group = Group(body[3], body[4], body[2])
+                group = Group(body[3], body[4], body[2], body[5])
                 reply = frame(READY, 0, group.ready())
             except Exception as error:  # any build failure is reported, not fatal
                 reply = frame(ERROR, 0, struct.pack("<H", ERR_BUILD) + text(f"{body[3]}: {error}", 32))

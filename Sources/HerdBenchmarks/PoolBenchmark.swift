@@ -31,6 +31,10 @@ public struct PoolBenchmark {
         public var workersReplaced: Int
         public var latencyP50Microseconds: Double
         public var latencyP99Microseconds: Double
+        /// The wire dtype of observations and the observation bytes received
+        /// per environment step in the timed run (rows and final observations).
+        public var observationDType: String
+        public var observationBytesPerStep: Double
         public var stepsPerSecond: Double { Double(steps) / seconds }
     }
 
@@ -76,10 +80,12 @@ public struct PoolBenchmark {
         }
         try drive(max(steps / 10, n), windows: 1) { _, _ in }
         var marks: [(steps: Int, time: Double)] = []
+        let bytesBefore = pool.observationBytesReceived
         let start = TensorBenchmark.now()
         try drive(steps, windows: max(1, windows)) { marks.append(($0, $1)) }
         let seconds = (marks.last?.time ?? TensorBenchmark.now()) - start
         let done = marks.last?.steps ?? steps
+        let bytesPerStep = Double(pool.observationBytesReceived - bytesBefore) / Double(max(done, 1))
         var windowRates: [Double] = []
         var previous = (steps: 0, time: start)
         for mark in marks {
@@ -89,7 +95,8 @@ public struct PoolBenchmark {
         let replaced = pool.workersReplaced
         let (p50, p99) = latencyRoundTrips > 0 ? try latency() : (Double.nan, Double.nan)
         return Result(steps: done, seconds: seconds, windowStepsPerSecond: windowRates, workersReplaced: replaced,
-                      latencyP50Microseconds: p50, latencyP99Microseconds: p99)
+                      latencyP50Microseconds: p50, latencyP99Microseconds: p99,
+                      observationDType: "\(pool.observationDType)", observationBytesPerStep: bytesPerStep)
     }
 
     /// p50 and p99 of one synchronous round trip through a 1 × 1 pool, µs.

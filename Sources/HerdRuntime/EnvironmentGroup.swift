@@ -16,16 +16,24 @@ public final class EnvironmentGroup {
     public let seeds: [UInt64]
     public let observationSpace: Space
     public let actionSpace: Space
+    /// How observations travel: u8 for byte observations, else f32, or bf16
+    /// when the learner asks for it.
+    public let observationDType: ObservationDType
     private var seeded = false
-    private var scratch: [Float]
 
-    public init(environment name: String, settings: [String: SettingValue], seeds: [UInt64]) throws {
+    public init(environment name: String, settings: [String: SettingValue], seeds: [UInt64],
+                observationEncoding: ObservationEncoding = .native) throws {
         require(!seeds.isEmpty, "an environment group needs at least one environment")
         environments = try seeds.map { _ in try EnvironmentRegistry.make(name, settings: settings) }
         self.seeds = seeds
         observationSpace = environments[0].observationSpace
         actionSpace = environments[0].actionSpace
-        scratch = [Float](repeating: 0, count: observationSpace.flatCount)
+        switch (observationEncoding, environments[0].observationElements) {
+        case (.f32, _): observationDType = .f32
+        case (_, .uint8): observationDType = .u8
+        case (.bf16, .float32): observationDType = .bf16
+        case (.native, .float32): observationDType = .f32
+        }
     }
 
     public var count: Int { environments.count }
@@ -36,7 +44,8 @@ public final class EnvironmentGroup {
         if case let .discrete(n) = actionSpace { discrete = UInt32(n) } else { discrete = 0 }
         return Ready(environmentCount: UInt32(count), observationSize: UInt32(observationSpace.flatCount),
                      actionSize: UInt32(actionSpace.flatCount), actionKind: discrete > 0 ? 0 : 1, discreteActions: discrete,
-                     observationShape: observationSpace.shape.isEmpty ? [1] : observationSpace.shape.map(UInt32.init))
+                     observationShape: observationSpace.shape.isEmpty ? [1] : observationSpace.shape.map(UInt32.init),
+                     observationDType: observationDType)
     }
 
     /// Resets every environment (with its seed the first time).
@@ -49,7 +58,7 @@ public final class EnvironmentGroup {
             }
         }
         seeded = true
-        return Results(environmentCount: UInt32(count), observationSize: UInt32(size), observations: observations,
+        return Results(environmentCount: UInt32(count), observationSize: UInt32(size), observations: ObservationBlock(observations, as: observationDType),
                        rewards: [Double](repeating: 0, count: count), terminated: [Bool](repeating: false, count: count),
                        truncated: [Bool](repeating: false, count: count), finalObservations: [])
     }
@@ -81,13 +90,14 @@ public final class EnvironmentGroup {
                     terminated[j] = outcome.terminated
                     truncated[j] = outcome.truncated
                     if outcome.isLast {
-                        finals.append(FinalObservation(index: UInt32(j), observation: Array(slot)))
+                        finals.append(FinalObservation(index: UInt32(j), observation: ObservationBlock(UnsafeBufferPointer(slot), as: observationDType)))
                         env.reset(seed: nil, into: slot)
                     }
                 }
             }
         }
-        return Results(environmentCount: UInt32(count), observationSize: UInt32(size), observations: observations, rewards: rewards,
+        return Results(environmentCount: UInt32(count), observationSize: UInt32(size),
+                       observations: ObservationBlock(observations, as: observationDType), rewards: rewards,
                        terminated: terminated, truncated: truncated, finalObservations: finals)
     }
 }

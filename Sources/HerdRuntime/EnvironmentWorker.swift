@@ -58,6 +58,8 @@ public final class EnvironmentWorker {
     /// Why the loop ended.
     public enum Exit: Equatable, Sendable {
         case goodbye, learnerSilent, parentGone
+        /// The learner speaks another protocol version.
+        case learnerVersion(UInt16)
     }
 
     /// Runs until goodbye, silence or orphaning. Throws only for socket
@@ -104,6 +106,8 @@ public final class EnvironmentWorker {
             let decoded: (message: WireMessage, sequence: UInt64)
             do {
                 decoded = try WireCodec.decode(frames[0].bytes, limits: options.limits)
+            } catch ProtocolError.unsupportedVersion(let version, _) {
+                return .learnerVersion(version)
             } catch {
                 reject("\(error)")
                 continue
@@ -122,7 +126,8 @@ public final class EnvironmentWorker {
         case let .assign(assign):
             do {
                 let settings = try SettingsJSON.decode(assign.settingsJSON)
-                let built = try EnvironmentGroup(environment: assign.environment, settings: settings, seeds: assign.seeds)
+                let built = try EnvironmentGroup(environment: assign.environment, settings: settings, seeds: assign.seeds,
+                                                 observationEncoding: assign.observationEncoding)
                 group = built
                 return .ready(built.ready)
             } catch {

@@ -9,6 +9,9 @@ public struct PoolConfiguration: Sendable {
     public var environment: String
     /// Environment settings (for Gymnasium: keyword arguments of `gym.make`).
     public var settings: [String: SettingValue] = [:]
+    /// How workers should send float observations (`bf16` halves their
+    /// bytes; byte observations are u8 either way).
+    public var observationEncoding = ObservationEncoding.native
     /// Worker processes.
     public var workers: Int
     /// Environments per worker.

@@ -54,4 +54,14 @@ let codecSeeds: [WireMessage] = [
     .heartbeat,
     .goodbye,
     .error(WireError(code: .limitExceeded, message: "over a limit")),
+    // Protocol v2's dtypes.
+    .assign(Assign(workerIndex: 0, firstEnvironmentID: 0, environment: "Pendulum-v1", settingsJSON: "{}", seeds: [3], observationEncoding: .bf16)),
+    .ready(Ready(environmentCount: 2, observationSize: 400, actionSize: 1, actionKind: 0, discreteActions: 6,
+                 observationShape: [4, 10, 10], observationDType: .u8)),
+    .results(Results(environmentCount: 2, observationSize: 4, observations: ObservationBlock([0, 1, 1, 0, 255, 3, 0, 1], as: .u8),
+                     rewards: [0, 1], terminated: [false, true], truncated: [false, false],
+                     finalObservations: [FinalObservation(index: 1, observation: ObservationBlock([1, 1, 1, 1], as: .u8))])),
+    .results(Results(environmentCount: 1, observationSize: 3, observations: ObservationBlock([0.5, -2, 1e-3], as: .bf16),
+                     rewards: [-1], terminated: [false], truncated: [true],
+                     finalObservations: [FinalObservation(index: 0, observation: ObservationBlock([1, 2, 3], as: .bf16))])),
 ]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HerdRuntime
+import HerdTransport
 import HerdBenchmarks
 import HerdTraining
 
@@ -43,6 +44,9 @@ struct BenchEnvs: ParsableCommand {
     @Option(name: .customLong("set"), help: "An environment setting, KEY=VALUE (repeatable).")
     var settings: [String] = []
 
+    @Option(help: "Pool mode: how workers send observations: native (byte images u8, the rest f32), bf16 (floats as bfloat16) or f32.")
+    var observationEncoding = "native"
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
@@ -63,6 +67,12 @@ struct BenchEnvs: ParsableCommand {
                                               herdExecutable: PoolConfiguration.defaultHerdExecutable())
         configuration.settings = try parseSettings(settings)
         configuration.seed = seed
+        switch observationEncoding {
+        case "native": configuration.observationEncoding = .native
+        case "bf16": configuration.observationEncoding = .bf16
+        case "f32": configuration.observationEncoding = .f32
+        default: throw ValidationError("--observation-encoding must be native, bf16 or f32, not '\(observationEncoding)'")
+        }
         let batch = asynchronous ? (batchSize ?? max(1, workers * envsPerWorker / 2)) : nil
         let result: PoolBenchmark.Result
         do {
@@ -75,6 +85,7 @@ struct BenchEnvs: ParsableCommand {
             "batch_size": batch ?? workers * envsPerWorker, "steps": result.steps, "seconds": result.seconds,
             "steps_per_second": result.stepsPerSecond, "window_steps_per_second": result.windowStepsPerSecond,
             "workers_replaced": result.workersReplaced, "latency_p50_us": result.latencyP50Microseconds, "latency_p99_us": result.latencyP99Microseconds,
+            "observation_dtype": result.observationDType, "observation_bytes_per_step": result.observationBytesPerStep,
         ]
         if json {
             print(try jsonLine(object))
@@ -82,7 +93,8 @@ struct BenchEnvs: ParsableCommand {
             print("\(env) \(asynchronous ? "async" : "sync") \(workers)×\(envsPerWorker): \(result.steps) steps in "
                   + "\(String(format: "%.3f", result.seconds)) s = \(String(format: "%.0f", result.stepsPerSecond)) steps/s; "
                   + "1×1 round trip p50 \(String(format: "%.1f", result.latencyP50Microseconds)) µs, "
-                  + "p99 \(String(format: "%.1f", result.latencyP99Microseconds)) µs")
+                  + "p99 \(String(format: "%.1f", result.latencyP99Microseconds)) µs; "
+                  + "\(result.observationDType) observations, \(String(format: "%.1f", result.observationBytesPerStep)) bytes per step")
         }
     }
 

@@ -55,7 +55,7 @@ final class EnvironmentWorkerTests: XCTestCase {
         try send(router, .reset, sequence: 9)
         guard case let (.results(first), 9) = try receive(router) else { return XCTFail("expected results") }
         let reference = try EnvironmentRegistry.make("MemoryChain-v0", settings: ["length": .int(2)])
-        XCTAssertEqual(Array(first.observations[0..<3]), reference.reset(seed: 1))
+        XCTAssertEqual(Array(first.observations.floats[0..<3]), reference.reset(seed: 1))
         // Four steps: the episode (length 2 + 2 steps) ends on the fourth with ±1 and auto-resets.
         var last = first
         for t in 0..<4 {
@@ -67,7 +67,7 @@ final class EnvironmentWorkerTests: XCTestCase {
         XCTAssertEqual(last.terminated, [true, true])
         XCTAssertEqual(Set(last.rewards.map { Swift.abs($0) }), [1])
         XCTAssertEqual(last.finalObservations.map(\.index), [0, 1])
-        XCTAssertEqual(last.observations[2] * last.observations[2], 1, "the new episode's first observation shows a cue")
+        XCTAssertEqual(last.observations.floats[2] * last.observations.floats[2], 1, "the new episode's first observation shows a cue")
         try send(router, .actions(Actions(environmentCount: 2, actionSize: 1, values: [1, 7])), sequence: 20)
         guard case let (.error(actionError), 20) = try receive(router) else { return XCTFail("expected an invalid-action error") }
         XCTAssertEqual(actionError.code, .invalidAction)

@@ -164,4 +164,36 @@ final class FleetSecurityTests: XCTestCase {
         XCTAssertEqual(pool.remoteJoined, 1, "only the first peer ever took a place")
         XCTAssertTrue(after.contains { $0.environmentIDs == [0, 1] }, "the local worker goes on")
     }
+
+    /// A worker of protocol version 1 (an older Herd) is refused in
+    /// version 1's framing, which it can read: `error` code 5 naming the
+    /// versions and what to upgrade, then `goodbye`. It never takes a place.
+    func testVersion1Worker_isRefusedInItsOwnFraming() throws {
+        let port = freeTCPPort()
+        let pool = try remotePool(port: port, curve: nil) { config in config.remoteTimeout = 60 }
+        defer { pool.close() }
+        _ = try pool.reset()
+        try pool.send([0, 0], environmentIDs: [0, 1])
+        let context = ZMQContext()
+        let old = try ZMQSocket(context, .dealer)
+        try old.connect("tcp://127.0.0.1:\(port)")
+        var hello = WireCodec.encode(.hello(Hello(capacity: 2, pid: 1, label: "old")), sequence: 0)
+        hello[4] = 1  // version 1: its hello body is the same
+        try old.send([hello])
+        _ = try drive(pool, 0.5)
+        var frames: [[UInt8]] = []
+        while let reply = try old.receive(timeoutMilliseconds: 300) { frames.append(Array(reply[0].bytes)) }
+        XCTAssertEqual(frames.map { Array($0[4..<6]) }, [[1, 0], [1, 0]], "both replies framed as version 1")
+        let decoded = frames.map { frame -> WireMessage? in
+            var v2 = frame
+            v2[4] = 2
+            return try? WireCodec.decode(v2).message
+        }
+        guard decoded.count == 2, case let .error(error)? = decoded[0], decoded[1] == .goodbye else {
+            return XCTFail("expected error then goodbye, got \(decoded)")
+        }
+        XCTAssertEqual(error.code, .refused)
+        XCTAssertTrue(error.message.contains("version 2") && error.message.contains("version 1") && error.message.contains("upgrade"), error.message)
+        XCTAssertEqual(pool.remoteJoined, 0)
+    }
 }

@@ -1,16 +1,19 @@
 import Foundation
 import HerdEnvironments
 import HerdRuntime
+import HerdTransport
 import HerdTestSupport
 import XCTest
 
 /// `gymnasium:` environments served by `envs/gymnasium_worker.py` (Python
 /// Gymnasium in a real worker process) through the same pool.
 final class GymnasiumBridgeTests: XCTestCase {
-    func bridgePool(_ env: String, perWorker: Int, settings: [String: SettingValue] = [:]) throws -> ProcessPool {
+    func bridgePool(_ env: String, perWorker: Int, settings: [String: SettingValue] = [:],
+                    encoding: ObservationEncoding = .native) throws -> ProcessPool {
         let python = try pythonWith(["gymnasium", "numpy", "zmq"])
         var config = PoolConfiguration(environment: env, workers: 1, environmentsPerWorker: perWorker, herdExecutable: try herdExecutable())
         config.settings = settings
+        config.observationEncoding = encoding
         config.gymnasiumWorkerScript = repositoryRoot.appendingPathComponent("envs/gymnasium_worker.py").path
         if python != "/usr/bin/env" { config.pythonExecutable = python }
         config.logEvents = false
@@ -47,6 +50,45 @@ final class GymnasiumBridgeTests: XCTestCase {
         }
         XCTAssertEqual(checked, 450)
         XCTAssertGreaterThan(episodes, 3, "episodes ended and auto-reset through the bridge")
+    }
+
+    /// A uint8 Box observation crosses the wire as u8 (one byte per cell)
+    /// and arrives with every value and position intact; `f32` forces four.
+    func testUInt8Observations_travelAsBytes() throws {
+        setenv("PYTHONPATH", repositoryRoot.appendingPathComponent("Tests/PythonEnvs").path, 1)
+        defer { unsetenv("PYTHONPATH") }
+        var bytesPerStep: [ObservationDType: Double] = [:]
+        for encoding in [ObservationEncoding.native, .f32] {
+            let pool = try bridgePool("gymnasium:herd_test_envs:HerdTest/Bytes-v0", perWorker: 2, encoding: encoding)
+            defer { pool.close() }
+            XCTAssertEqual(pool.observationShape, [2, 3, 4])
+            XCTAssertEqual(pool.observationDType, encoding == .native ? .u8 : .f32)
+            _ = try pool.reset()
+            let before = pool.observationBytesReceived
+            for t in 1...4 {
+                let batch = try pool.step([1, 2])
+                for j in 0..<2 {
+                    let expected = (0..<24).map { Float((t * 7 + $0 + j + 1) % 256) }
+                    XCTAssertEqual(Array(batch.observations[(j * 24)..<((j + 1) * 24)]), expected, "step \(t) env \(j)")
+                }
+            }
+            bytesPerStep[pool.observationDType] = Double(pool.observationBytesReceived - before) / 8
+        }
+        XCTAssertEqual(bytesPerStep[.u8], 24)
+        XCTAssertEqual(bytesPerStep[.f32], 96, "f32 moves 4× the bytes")
+    }
+
+    /// `bf16` halves float observations: each value is its float32 rounded to
+    /// bfloat16 (8 bits of mantissa), the same as the built-in's rounded.
+    func testBF16Observations_throughTheBridge() throws {
+        let pool = try bridgePool("gymnasium:CartPole-v1", perWorker: 2, encoding: .bf16)
+        defer { pool.close() }
+        XCTAssertEqual(pool.observationDType, .bf16)
+        let reference = try bridgePool("gymnasium:CartPole-v1", perWorker: 2)
+        defer { reference.close() }
+        let (a, b) = (try pool.reset(), try reference.reset())
+        XCTAssertEqual(a.observations, ObservationBlock(b.observations, as: .bf16).floats, "same seeds, rounded to bf16")
+        XCTAssertNotEqual(a.observations, b.observations)
     }
 
     func testBoxActionsSettingsAndErrors_throughTheBridge() throws {

@@ -18,6 +18,17 @@ final class WireCodecTests: XCTestCase {
         .heartbeat,
         .goodbye,
         .error(WireError(code: .invalidAction, message: "CartPole-v1: action [5.0] is not in the action space Discrete(2)")),
+        // Protocol v2's dtypes and encodings.
+        .assign(Assign(workerIndex: 0, firstEnvironmentID: 0, environment: "Pendulum-v1", settingsJSON: "{}", seeds: [7],
+                       observationEncoding: .bf16)),
+        .ready(Ready(environmentCount: 2, observationSize: 400, actionSize: 1, actionKind: 0, discreteActions: 3,
+                     observationShape: [4, 10, 10], observationDType: .u8)),
+        .results(Results(environmentCount: 2, observationSize: 3, observations: ObservationBlock([0, 1, 255, 7, 0, 1], as: .u8),
+                         rewards: [1, 0], terminated: [false, true], truncated: [false, false],
+                         finalObservations: [FinalObservation(index: 1, observation: ObservationBlock([9, 9, 0], as: .u8))])),
+        .results(Results(environmentCount: 1, observationSize: 2, observations: ObservationBlock([1.5, -0.3], as: .bf16),
+                         rewards: [0.5], terminated: [true], truncated: [false],
+                         finalObservations: [FinalObservation(index: 0, observation: ObservationBlock([3.25, .infinity], as: .bf16))])),
     ]
 
     func testRoundTrip_everyKind() throws {
@@ -29,11 +40,26 @@ final class WireCodecTests: XCTestCase {
         }
     }
 
+    /// u8 and bf16 conversions: u8 rounds and clamps, bf16 rounds to
+    /// nearest even (values worked out from the bit patterns) and keeps NaN,
+    /// and both widen back to floats exactly.
+    func testObservationBlock_conversions() {
+        XCTAssertEqual(ObservationBlock([0, 1, 254.6, 300, -2, .nan], as: .u8).bytes, [0, 1, 255, 255, 0, 0])
+        XCTAssertEqual(ObservationBlock([0, 1, 255], as: .u8).floats, [0, 1, 255])
+        // 1 + 2⁻⁸ is halfway between bf16 neighbours 1 and 1 + 2⁻⁷: ties go to the even one (1);
+        // 1 + 3·2⁻⁸ is halfway between 1 + 2⁻⁷ and 1 + 2⁻⁶: to 1 + 2⁻⁶.
+        let halfway: [Float] = [1 + 0x1p-8, 1 + 3 * 0x1p-8, 1 + 0x1p-8 + 0x1p-20, -2.5, .infinity]
+        XCTAssertEqual(ObservationBlock(halfway, as: .bf16).floats, [1, 1 + 0x1p-6, 1 + 0x1p-7, -2.5, .infinity])
+        XCTAssertTrue(ObservationBlock([.nan], as: .bf16).floats[0].isNaN)
+        XCTAssertEqual(ObservationBlock([1.5, -0.25], as: .bf16).bytes, [0xC0, 0x3F, 0x80, 0xBE])
+        XCTAssertEqual(ObservationBlock([1, 2, 3, 4], as: .u8).slice(1..<3).bytes, [2, 3])
+    }
+
     /// The byte layout of one message, written out by hand from PROTOCOL.md.
     func testLayout_matchesTheSpecification() {
         let frame = WireCodec.encode(.actions(Actions(environmentCount: 2, actionSize: 1, values: [1, 0.5])), sequence: 7)
         let expected: [UInt8] = [0x48, 0x45, 0x52, 0x44,  // "HERD"
-                                 1, 0,  // version 1
+                                 2, 0,  // version 2
                                  5, 0,  // kind 5 (actions), flags 0
                                  7, 0, 0, 0, 0, 0, 0, 0,  // sequence
                                  2, 0, 0, 0,  // environment count
@@ -66,8 +92,10 @@ final class WireCodecTests: XCTestCase {
         bad[0] = 0x58
         assertRejected(bad, .badMagic)
         bad = results
-        bad[4] = 2
-        assertRejected(bad, .unsupportedVersion(2))
+        bad[4] = 3
+        assertRejected(bad, .unsupportedVersion(3, kind: .results))
+        bad[4] = 1
+        assertRejected(bad, .unsupportedVersion(1, kind: .results))
         bad = results
         bad[6] = 42
         assertRejected(bad, .unknownKind(42))
@@ -99,11 +127,31 @@ final class WireCodecTests: XCTestCase {
         var outOfRange = WireCodec.encode(.results(Results(environmentCount: 1, observationSize: 1, observations: [1], rewards: [0],
                                                            terminated: [true], truncated: [false],
                                                            finalObservations: [FinalObservation(index: 0, observation: [2])])), sequence: 1)
-        outOfRange[16 + 8 + 4 + 8 + 1 + 4] = 5  // the final observation's index
+        outOfRange[16 + 9 + 4 + 8 + 1 + 4] = 5  // the final observation's index
         assertRejected(outOfRange, .invalidField("final observation index 5 of 1 environments"))
         var flags = WireCodec.encode(.results(notEnded), sequence: 1)
-        flags[16 + 8 + 4 + 8] = 4
+        flags[16 + 9 + 4 + 8] = 4
         XCTAssertThrowsError(try WireCodec.decode(flags))
+        // v2: an unknown dtype or encoding byte; a final observation sent twice.
+        var dtype = WireCodec.encode(.results(notEnded), sequence: 1)
+        dtype[16 + 8] = 3
+        assertRejected(dtype, .invalidField("observation dtype 3 (0 f32, 1 u8, 2 bf16)"))
+        var readyDType = WireCodec.encode(Self.samples[2], sequence: 1)
+        readyDType[24] = 9
+        assertRejected(readyDType, .invalidField("observation dtype 9 (0 f32, 1 u8, 2 bf16)"))
+        var assign = WireCodec.encode(Self.samples[1], sequence: 0)
+        assign[assign.count - 1] = 3
+        assertRejected(assign, .invalidField("observation encoding 3 (0 native, 1 bf16, 2 f32)"))
+        let twice = Results(environmentCount: 2, observationSize: 1, observations: ObservationBlock([1, 2], as: .u8), rewards: [0, 0],
+                            terminated: [true, true], truncated: [false, false],
+                            finalObservations: [FinalObservation(index: 1, observation: ObservationBlock([3], as: .u8)),
+                                                FinalObservation(index: 1, observation: ObservationBlock([4], as: .u8))])
+        assertRejected(WireCodec.encode(.results(twice), sequence: 1), .invalidField("final observation for environment 1 sent twice"))
+        // A u8 frame's byte count is its element count: one byte short is truncated.
+        let u8Frame = WireCodec.encode(Self.samples[11], sequence: 1)
+        XCTAssertThrowsError(try WireCodec.decode(Array(u8Frame.dropLast()))) { error in
+            guard case .truncated? = error as? ProtocolError else { return XCTFail("\(error)") }
+        }
         // Text that is not UTF-8; an unknown error code.
         var hello = WireCodec.encode(.hello(Hello(capacity: 1, pid: 1, label: "ab")), sequence: 0)
         hello[hello.count - 1] = 0xFF
@@ -123,7 +171,7 @@ final class WireCodecTests: XCTestCase {
             var bytes: [UInt8]
             if iteration % 2 == 0 {
                 bytes = (0..<Int(rng.next() % 96)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-                if iteration % 4 == 0, bytes.count >= 8 { bytes.replaceSubrange(0..<4, with: WireCodec.magic); bytes[4] = 1; bytes[5] = 0 }
+                if iteration % 4 == 0, bytes.count >= 8 { bytes.replaceSubrange(0..<4, with: WireCodec.magic); bytes[4] = 2; bytes[5] = 0 }
             } else {
                 bytes = valid[Int(rng.next() % UInt64(valid.count))]
                 for _ in 0..<(1 + Int(rng.next() % 3)) { bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next()) }

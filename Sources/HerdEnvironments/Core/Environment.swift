@@ -46,6 +46,30 @@ public protocol Environment: AnyObject {
     func step(_ action: UnsafeBufferPointer<Float>, into observation: UnsafeMutableBufferPointer<Float>) throws -> StepOutcome
 }
 
+/// What an observation's elements are, beyond their `Float` buffers: whole
+/// numbers 0…255 (images, as Gymnasium's `uint8` boxes) travel between
+/// processes as bytes.
+public enum ObservationElements: Sendable, Equatable {
+    case float32
+    case uint8
+}
+
+/// Environments whose observations are bytes say so.
+public protocol ByteObservations: Environment {}
+
+extension Environment {
+    /// `.uint8` for environments that conform to ``ByteObservations`` (and
+    /// wrappers of them that keep the values), else `.float32`.
+    public var observationElements: ObservationElements {
+        var env: Environment = self
+        while true {
+            if env is ByteObservations { return .uint8 }
+            guard let wrapper = env as? EnvironmentWrapper, wrapper.keepsObservationValues else { return .float32 }
+            env = wrapper.inner
+        }
+    }
+}
+
 /// One step with its observation, for code that prefers arrays to buffers.
 public struct Step: Equatable, Sendable {
     public var observation: [Float]

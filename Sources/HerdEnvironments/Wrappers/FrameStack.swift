@@ -5,6 +5,7 @@ import HerdCore
 /// `padding_type="reset"`: after a reset every slot holds the first
 /// observation). Observation shape: `[count] + inner shape`.
 public final class FrameStack: Wrapper {
+    public override var keepsObservationValues: Bool { true }
     public let count: Int
     private let frameSize: Int
     private var frames: [Float]

@@ -4,6 +4,13 @@ import HerdCore
 public protocol EnvironmentWrapper: Environment {
     /// The wrapped environment.
     var inner: Environment { get }
+    /// Whether observations are the inner environment's values (rearranged
+    /// or repeated at most), so byte observations stay bytes.
+    var keepsObservationValues: Bool { get }
+}
+
+extension EnvironmentWrapper {
+    public var keepsObservationValues: Bool { false }
 }
 
 /// Forwards everything to `inner`; subclasses override what they change.
@@ -18,6 +25,7 @@ open class Wrapper: EnvironmentWrapper {
     open var name: String { inner.name }
     open var observationSpace: Space { inner.observationSpace }
     open var actionSpace: Space { inner.actionSpace }
+    open var keepsObservationValues: Bool { false }
 
     open func reset(seed: UInt64?, into observation: UnsafeMutableBufferPointer<Float>) {
         inner.reset(seed: seed, into: observation)
@@ -36,6 +44,7 @@ open class Wrapper: EnvironmentWrapper {
 /// `maxEpisodeSteps` is truncated (it may also be terminated: both flags are
 /// reported).
 public final class TimeLimit: Wrapper {
+    public override var keepsObservationValues: Bool { true }
     public let maxEpisodeSteps: Int
     /// Steps taken in the current episode.
     public private(set) var elapsedSteps = 0

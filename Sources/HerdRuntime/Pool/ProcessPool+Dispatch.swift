@@ -87,6 +87,9 @@ extension ProcessPool {
         do {
             decoded = try message.withFrame(1) { try WireCodec.decode($0, limits: configuration.limits) }
         } catch let error as ProtocolError {
+            if case let .unsupportedVersion(version, kind: .hello) = error, version < WireCodec.version {
+                return refuseOldVersion(identity, slot, version: version)
+            }
             if case .limitExceeded = error, slot?.isRemote != false { return overLimit(identity, slot, "\(error)") }
             return outOfTurn(identity, slot, "\(error)")
         } catch {
@@ -98,7 +101,8 @@ extension ProcessPool {
         case (.hello, .starting):
             let seeds = slot.environmentIDs.map { seedFor(environment: $0, incarnation: slot.incarnation) }
             let assign = Assign(workerIndex: UInt32(slot.index), firstEnvironmentID: UInt32(slot.firstEnvironment),
-                                environment: configuration.environment, settingsJSON: SettingsJSON.encode(configuration.settings), seeds: seeds)
+                                environment: configuration.environment, settingsJSON: SettingsJSON.encode(configuration.settings), seeds: seeds,
+                                observationEncoding: configuration.observationEncoding)
             do { try sendFrame(slot, .assign(assign), sequence: 0) } catch { reject(identity, "cannot answer hello: \(error)") }
         case let (.ready(ready), .starting):
             if let problem = readyProblem(ready, slot) {
@@ -117,6 +121,9 @@ extension ProcessPool {
         case let (.results(results), .awaiting(sequence, _, _)) where decoded.sequence == sequence:
             guard results.environmentCount == slot.count, results.observationSize == observationSize else {
                 return reject(identity, "results for \(results.environmentCount) × \(results.observationSize), expected \(slot.count) × \(observationSize)")
+            }
+            guard results.observations.dtype == observationDType else {
+                return reject(identity, "results in \(results.observations.dtype), agreed \(observationDType) at ready")
             }
             complete(slot, results)
         case let (.error(error), _):

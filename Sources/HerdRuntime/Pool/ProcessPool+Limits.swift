@@ -39,10 +39,27 @@ extension ProcessPool {
 
     /// Tells a peer why it is sent away (`error`), then `goodbye`. Never
     /// blocks: a peer that does not read its messages only loses them.
-    func sendErrorThenGoodbye(_ identity: [UInt8], _ error: WireError) {
-        for frame in [WireCodec.encode(.error(error), sequence: 0), WireCodec.encode(.goodbye, sequence: 0)] {
+    /// `version` frames them for a peer of an older protocol (the two
+    /// bodies are the same in every version).
+    func sendErrorThenGoodbye(_ identity: [UInt8], _ error: WireError, version: UInt16 = WireCodec.version) {
+        for frame in [WireCodec.encode(.error(error), sequence: 0, version: version), WireCodec.encode(.goodbye, sequence: 0, version: version)] {
             try? transport.send(frame, to: identity, dontWait: true)
         }
+    }
+
+    /// A `hello` in an older protocol version: refused (code 5) in that
+    /// version's framing, so that the worker can read why and exit.
+    func refuseOldVersion(_ identity: [UInt8], _ slot: WorkerSlot?, version: UInt16) {
+        badFrames += 1
+        let reason = "this learner speaks Herd protocol version \(WireCodec.version) and the worker version \(version): "
+            + "upgrade the worker (herd env-worker, herd actor or envs/gymnasium_worker.py from the learner's Herd)"
+        if peers.firstMention(identity) {
+            log("refused a worker speaking protocol version \(version) (\(slot?.remoteLabel ?? "unknown")): \(reason)")
+        }
+        if let slot {
+            if slot.isRemote { vacate(slot, reason: "refused: protocol version \(version)", sayGoodbye: false) } else { slot.failure = reason }
+        }
+        sendErrorThenGoodbye(identity, WireError(code: .refused, message: reason), version: version)
     }
 
     func reject(_ peer: [UInt8], _ reason: String) {

@@ -73,6 +73,9 @@ extension ProcessPool {
         guard observationSize == 0 || (Int(ready.observationSize) == observationSize && Int(ready.actionSize) == actionSize) else {
             return "reports observation size \(ready.observationSize) and action size \(ready.actionSize); others \(observationSize), \(actionSize)"
         }
+        guard observationSize == 0 || ready.observationDType == observationDType else {
+            return "sends \(ready.observationDType) observations; the other workers send \(observationDType)"
+        }
         return nil
     }
 

@@ -125,12 +125,12 @@ extension ProcessPool {
 
     /// Results saying every environment of `slot` was truncated: the rows hold
     /// the new episodes' first observations, the finals the last ones seen.
-    func truncation(_ slot: WorkerSlot, lastSeen: [Float], after fresh: Results) -> Results {
+    func truncation(_ slot: WorkerSlot, lastSeen: ObservationBlock, after fresh: Results) -> Results {
         let size = observationSize
         var finals: [FinalObservation] = []
-        if lastSeen.count == slot.count * size {
+        if lastSeen.count == slot.count * size, lastSeen.dtype == fresh.observations.dtype {
             finals = (0..<slot.count).map { j in
-                FinalObservation(index: UInt32(j), observation: Array(lastSeen[(j * size)..<((j + 1) * size)]))
+                FinalObservation(index: UInt32(j), observation: lastSeen.slice((j * size)..<((j + 1) * size)))
             }
         }
         return Results(environmentCount: UInt32(slot.count), observationSize: UInt32(size), observations: fresh.observations,

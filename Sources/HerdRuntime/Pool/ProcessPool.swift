@@ -49,6 +49,11 @@ public final class ProcessPool: @unchecked Sendable {
     /// Shapes agreed by the workers' `ready`.
     public internal(set) var observationSize = 0
     public internal(set) var observationShape: [Int] = []
+    /// How observations arrive (every worker agrees at `ready`).
+    public internal(set) var observationDType = ObservationDType.f32
+    /// Observation bytes received in `results` (rows and final observations):
+    /// what the wire dtype saves is measured here.
+    public internal(set) var observationBytesReceived = 0
     public internal(set) var actionSize = 0
     /// Discrete action count, or `nil` for Box actions.
     public internal(set) var discreteActions: Int?
@@ -346,11 +351,12 @@ public final class ProcessPool: @unchecked Sendable {
         guard let results = slot.completed else { return }
         slot.completed = nil
         batch.environmentIDs.append(contentsOf: slot.environmentIDs)
-        batch.observations.append(contentsOf: results.observations)
+        results.observations.appendFloats(to: &batch.observations)
+        observationBytesReceived += results.observations.bytes.count + results.finalObservations.reduce(0) { $0 + $1.observation.bytes.count }
         batch.rewards.append(contentsOf: results.rewards)
         batch.terminated.append(contentsOf: results.terminated)
         batch.truncated.append(contentsOf: results.truncated)
-        for final in results.finalObservations { batch.finalObservations[slot.firstEnvironment + Int(final.index)] = final.observation }
+        for final in results.finalObservations { batch.finalObservations[slot.firstEnvironment + Int(final.index)] = final.observation.floats }
         if slot.restartedSinceHandout {
             batch.restartedEnvironments.formUnion(slot.environmentIDs)
             slot.restartedSinceHandout = false
@@ -360,6 +366,7 @@ public final class ProcessPool: @unchecked Sendable {
     func setShapes(from ready: Ready) {
         observationSize = Int(ready.observationSize)
         observationShape = ready.observationShape.map(Int.init)
+        observationDType = ready.observationDType
         actionSize = Int(ready.actionSize)
         discreteActions = ready.actionKind == 0 ? Int(ready.discreteActions) : nil
     }

@@ -25,7 +25,7 @@ final class WorkerSlot {
     /// Results to hand out instead of stepping, after a replacement while idle.
     var interruptedResults: Results?
     /// The latest observation the pool has seen for each environment.
-    var lastObservations: [Float] = []
+    var lastObservations = ObservationBlock([])
     /// A request's failure reported by the worker (`error` message).
     var failure: String?
     /// Replaced since its last results were handed out (see ``Batch/restartedEnvironments``).

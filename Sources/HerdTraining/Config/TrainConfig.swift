@@ -1,4 +1,5 @@
 import Foundation
+import HerdTransport
 import HerdAgents
 import HerdEnvironments
 import HerdTensor
@@ -106,6 +107,10 @@ public struct EnvironmentConfig: ConfigSection, Equatable, Sendable {
     public var workers = 0
     /// Environments stepped by each worker.
     public var envsPerWorker = 4
+    /// How observations cross the wire: `native` (byte images as u8, the
+    /// rest f32), `bf16` (floats in half the bytes, 8 mantissa bits) or
+    /// `f32` (everything as float32).
+    public var observationEncoding = ObservationEncodingSetting.native
 
     public init() {}
 
@@ -118,6 +123,7 @@ public struct EnvironmentConfig: ConfigSection, Equatable, Sendable {
         try c.field("settings", &settings)
         try c.field("workers", &workers, must: "be ≥ 0 (0: one per core)") { $0 >= 0 && $0 <= 1024 }
         try c.field("envs_per_worker", &envsPerWorker, must: "be in 1...65536") { (1...65536).contains($0) }
+        try c.field("observation_encoding", &observationEncoding)
     }
 }
 
@@ -237,6 +243,20 @@ extension VTraceOptimizer: ConfigEnum {}
 extension RewardClipping: ConfigEnum {}
 extension StandardDeviation: ConfigEnum {}
 extension ConvPadding: ConfigEnum {}
+extension ObservationEncodingSetting: ConfigEnum {}
+
+/// `environment.observation_encoding`: what the pool asks workers for.
+public enum ObservationEncodingSetting: String, Sendable, CaseIterable {
+    case native, bf16, f32
+
+    public var wire: ObservationEncoding {
+        switch self {
+        case .native: return .native
+        case .bf16: return .bf16
+        case .f32: return .f32
+        }
+    }
+}
 extension PPOObjective: ConfigEnum {}
 
 extension NetworkSettings: ConfigSection {

@@ -15,6 +15,7 @@ func makeTrainingPool(_ config: TrainConfig, herdExecutable: String) throws -> (
                                               workers: config.fleet.localWorkers ?? config.environment.resolvedWorkers,
                                               environmentsPerWorker: config.environment.envsPerWorker, herdExecutable: herdExecutable)
     poolConfiguration.settings = config.environment.settings
+    poolConfiguration.observationEncoding = config.environment.observationEncoding.wire
     poolConfiguration.seed = UInt64(config.seed)
     if let listen = config.fleet.listen {
         poolConfiguration.listen = listen

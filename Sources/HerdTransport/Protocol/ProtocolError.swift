@@ -7,8 +7,9 @@ public enum ProtocolError: Error, Equatable, CustomStringConvertible {
     case trailingBytes(Int)
     /// The first four bytes are not `HERD`.
     case badMagic
-    /// A protocol version this side does not speak.
-    case unsupportedVersion(UInt16)
+    /// A protocol version this side does not speak, and the kind the frame
+    /// names (nil when that byte names no kind).
+    case unsupportedVersion(UInt16, kind: MessageKind?)
     /// A kind byte that names no message.
     case unknownKind(UInt8)
     /// A count or size beyond ``WireLimits``.
@@ -26,7 +27,7 @@ public enum ProtocolError: Error, Equatable, CustomStringConvertible {
         case let .truncated(needed, available): return "truncated frame: needs \(needed) bytes, has \(available)"
         case let .trailingBytes(n): return "\(n) bytes after the end of the message"
         case .badMagic: return "not a Herd frame (bad magic)"
-        case let .unsupportedVersion(v): return "unsupported protocol version \(v) (this side speaks 1)"
+        case let .unsupportedVersion(v, _): return "unsupported protocol version \(v) (this side speaks \(WireCodec.version))"
         case let .unknownKind(k): return "unknown message kind \(k)"
         case let .limitExceeded(field, value, limit): return "\(field) = \(value) exceeds the limit \(limit)"
         case let .shapeMismatch(field, expected, found): return "\(field) is \(found), expected \(expected)"

@@ -1,21 +1,23 @@
 import Foundation
 
-/// Encodes and decodes protocol v1 frames: a 16-byte header then the body,
+/// Encodes and decodes protocol v2 frames: a 16-byte header then the body,
 /// every number little-endian.
 ///
-///     magic "HERD" (4) | version u16 = 1 | kind u8 | flags u8 = 0 | sequence u64
+///     magic "HERD" (4) | version u16 = 2 | kind u8 | flags u8 = 0 | sequence u64
 ///
 /// `sequence` pairs requests and replies: `results` carry the sequence of the
 /// `reset` or `actions` they answer.
 public enum WireCodec {
     public static let magic: [UInt8] = Array("HERD".utf8)
-    public static let version: UInt16 = 1
+    public static let version: UInt16 = 2
     public static let headerSize = 16
 
     // MARK: Encoding
 
-    /// The frame for `message` with `sequence`.
-    public static func encode(_ message: WireMessage, sequence: UInt64) -> [UInt8] {
+    /// The frame for `message` with `sequence`. `version` other than the
+    /// current one is for `error` and `goodbye` only (their bodies are the
+    /// same in every version): the refusal a peer of an older version can read.
+    public static func encode(_ message: WireMessage, sequence: UInt64, version: UInt16 = WireCodec.version) -> [UInt8] {
         var w = ByteWriter()
         w.bytes(magic)
         w.u16(version)
@@ -34,9 +36,11 @@ public enum WireCodec {
             for seed in a.seeds { w.u64(seed) }
             w.text16(a.environment)
             w.text32(a.settingsJSON)
+            w.u8(a.observationEncoding.rawValue)
         case let .ready(r):
             w.u32(r.environmentCount)
             w.u32(r.observationSize)
+            w.u8(r.observationDType.rawValue)
             w.u32(r.actionSize)
             w.u8(r.actionKind)
             w.u32(r.discreteActions)
@@ -51,13 +55,14 @@ public enum WireCodec {
         case let .results(r):
             w.u32(r.environmentCount)
             w.u32(r.observationSize)
-            w.floats(r.observations)
+            w.u8(r.observations.dtype.rawValue)
+            w.bytes(r.observations.bytes)
             for reward in r.rewards { w.u64(reward.bitPattern) }
             for i in 0..<r.terminated.count { w.u8((r.terminated[i] ? 1 : 0) | (r.truncated[i] ? 2 : 0)) }
             w.u32(UInt32(r.finalObservations.count))
             for f in r.finalObservations {
                 w.u32(f.index)
-                w.floats(f.observation)
+                w.bytes(f.observation.bytes)
             }
         case let .error(e):
             w.u16(e.code.rawValue)
@@ -79,8 +84,8 @@ public enum WireCodec {
         guard bytes.count >= headerSize else { throw ProtocolError.truncated(needed: headerSize, available: bytes.count) }
         guard try r.bytes(4) == magic else { throw ProtocolError.badMagic }
         let version = try r.u16()
-        guard version == WireCodec.version else { throw ProtocolError.unsupportedVersion(version) }
         let kindByte = try r.u8()
+        guard version == WireCodec.version else { throw ProtocolError.unsupportedVersion(version, kind: MessageKind(rawValue: kindByte)) }
         guard let kind = MessageKind(rawValue: kindByte) else { throw ProtocolError.unknownKind(kindByte) }
         let flags = try r.u8()
         guard flags == 0 else { throw ProtocolError.invalidField("header flags must be 0, got \(flags)") }
@@ -99,10 +104,16 @@ public enum WireCodec {
             let seeds = (0..<count).map { _ in r.u64Unchecked() }
             let name = try r.text16("environment name", limit: limits.maxTextBytes)
             let settings = try r.text32("settings", limit: limits.maxSettingsBytes)
-            message = .assign(Assign(workerIndex: workerIndex, firstEnvironmentID: first, environment: name, settingsJSON: settings, seeds: seeds))
+            let encodingByte = try r.u8()
+            guard let encoding = ObservationEncoding(rawValue: encodingByte) else {
+                throw ProtocolError.invalidField("observation encoding \(encodingByte) (0 native, 1 bf16, 2 f32)")
+            }
+            message = .assign(Assign(workerIndex: workerIndex, firstEnvironmentID: first, environment: name, settingsJSON: settings, seeds: seeds,
+                                     observationEncoding: encoding))
         case .ready:
             let count = try r.count("environment count", limit: limits.maxEnvironments)
             let observationSize = try r.count("observation size", limit: limits.maxObservationSize)
+            let dtype = try r.dtype()
             let actionSize = try r.count("action size", limit: limits.maxActionSize)
             let actionKind = try r.u8()
             guard actionKind <= 1 else { throw ProtocolError.invalidField("action kind \(actionKind) (0 discrete, 1 box)") }
@@ -117,7 +128,7 @@ public enum WireCodec {
             let product = shape.reduce(1) { $0 &* Int($1) }
             guard product == observationSize else { throw ProtocolError.shapeMismatch(field: "observation shape product", expected: observationSize, found: product) }
             message = .ready(Ready(environmentCount: UInt32(count), observationSize: UInt32(observationSize), actionSize: UInt32(actionSize),
-                                   actionKind: actionKind, discreteActions: discrete, observationShape: shape))
+                                   actionKind: actionKind, discreteActions: discrete, observationShape: shape, observationDType: dtype))
         case .reset:
             message = .reset
         case .heartbeat:
@@ -132,7 +143,8 @@ public enum WireCodec {
         case .results:
             let count = try r.count("environment count", limit: limits.maxEnvironments)
             let size = try r.count("observation size", limit: limits.maxObservationSize)
-            let observations = try r.floats(count * size)
+            let dtype = try r.dtype()
+            let observations = try r.observations(count * size, dtype)
             try r.need(count * 8)
             let rewards = (0..<count).map { _ in Double(bitPattern: r.u64Unchecked()) }
             try r.need(count)
@@ -146,13 +158,16 @@ public enum WireCodec {
             let finalCount = try r.count("final observation count", limit: UInt32(count))
             var finals: [FinalObservation] = []
             finals.reserveCapacity(finalCount)
+            var seen = [Bool](repeating: false, count: count)
             for _ in 0..<finalCount {
                 let index = try r.u32()
                 guard Int(index) < count else { throw ProtocolError.invalidField("final observation index \(index) of \(count) environments") }
                 guard terminated[Int(index)] || truncated[Int(index)] else {
                     throw ProtocolError.invalidField("final observation for environment \(index), whose episode did not end")
                 }
-                finals.append(FinalObservation(index: index, observation: try r.floats(size)))
+                guard !seen[Int(index)] else { throw ProtocolError.invalidField("final observation for environment \(index) sent twice") }
+                seen[Int(index)] = true
+                finals.append(FinalObservation(index: index, observation: try r.observations(size, dtype)))
             }
             message = .results(Results(environmentCount: UInt32(count), observationSize: UInt32(size), observations: observations,
                                        rewards: rewards, terminated: terminated, truncated: truncated, finalObservations: finals))
@@ -244,6 +259,20 @@ struct ByteReader {
         let value = try u32()
         guard value <= limit else { throw ProtocolError.limitExceeded(field: field, value: Int(value), limit: Int(limit)) }
         return Int(value)
+    }
+
+    /// An observation dtype byte.
+    mutating func dtype() throws -> ObservationDType {
+        let byte = try u8()
+        guard let dtype = ObservationDType(rawValue: byte) else { throw ProtocolError.invalidField("observation dtype \(byte) (0 f32, 1 u8, 2 bf16)") }
+        return dtype
+    }
+
+    /// `n` observation elements of `dtype`; the length is checked before allocating.
+    mutating func observations(_ n: Int, _ dtype: ObservationDType) throws -> ObservationBlock {
+        let (byteCount, overflow) = n.multipliedReportingOverflow(by: dtype.bytesPerElement)
+        guard !overflow else { throw ProtocolError.truncated(needed: Int.max, available: bytes.count) }
+        return ObservationBlock(dtype: dtype, bytes: try self.bytes(byteCount))
     }
 
     /// `n` little-endian float32 values; the length is checked before allocating.

@@ -1,4 +1,4 @@
-/// Messages of Herd's environment protocol, version 1 (see `envs/PROTOCOL.md`,
+/// Messages of Herd's environment protocol, version 2 (see `envs/PROTOCOL.md`,
 /// the normative description; this file follows it).
 ///
 /// A worker hosts `k` environments. The conversation is: worker `hello` →
@@ -66,14 +66,29 @@ public struct Assign: Equatable, Sendable {
     public var settingsJSON: String
     /// One reset seed per environment; `k = seeds.count`.
     public var seeds: [UInt64]
+    /// How float observations should travel.
+    public var observationEncoding: ObservationEncoding
 
-    public init(workerIndex: UInt32, firstEnvironmentID: UInt32, environment: String, settingsJSON: String, seeds: [UInt64]) {
+    public init(workerIndex: UInt32, firstEnvironmentID: UInt32, environment: String, settingsJSON: String, seeds: [UInt64],
+                observationEncoding: ObservationEncoding = .native) {
         self.workerIndex = workerIndex
         self.firstEnvironmentID = firstEnvironmentID
         self.environment = environment
         self.settingsJSON = settingsJSON
         self.seeds = seeds
+        self.observationEncoding = observationEncoding
     }
+}
+
+/// The learner's wish for float observations, sent in `assign`.
+public enum ObservationEncoding: UInt8, Sendable, CaseIterable {
+    /// As the environment declares them (u8 images stay u8, floats f32).
+    case native = 0
+    /// Float observations as bfloat16 (u8 ones stay u8): half the bytes, 8
+    /// bits of mantissa.
+    case bf16 = 1
+    /// Everything as float32, byte images too (to measure what u8 saves).
+    case f32 = 2
 }
 
 /// Worker → learner: the environments are built; their shapes.
@@ -88,15 +103,18 @@ public struct Ready: Equatable, Sendable {
     public var discreteActions: UInt32
     /// The observation's shape (its product is `observationSize`).
     public var observationShape: [UInt32]
+    /// The element type every `results` of this worker carries.
+    public var observationDType: ObservationDType
 
     public init(environmentCount: UInt32, observationSize: UInt32, actionSize: UInt32, actionKind: UInt8,
-                discreteActions: UInt32, observationShape: [UInt32]) {
+                discreteActions: UInt32, observationShape: [UInt32], observationDType: ObservationDType = .f32) {
         self.environmentCount = environmentCount
         self.observationSize = observationSize
         self.actionSize = actionSize
         self.actionKind = actionKind
         self.discreteActions = discreteActions
         self.observationShape = observationShape
+        self.observationDType = observationDType
     }
 }
 
@@ -121,8 +139,8 @@ public struct Actions: Equatable, Sendable {
 public struct Results: Equatable, Sendable {
     public var environmentCount: UInt32
     public var observationSize: UInt32
-    /// `[k, observationSize]`.
-    public var observations: [Float]
+    /// `[k, observationSize]`, in the dtype agreed at `ready`.
+    public var observations: ObservationBlock
     /// `[k]`, float64.
     public var rewards: [Double]
     /// `[k]`.
@@ -133,7 +151,7 @@ public struct Results: Equatable, Sendable {
     /// the episode's last observation.
     public var finalObservations: [FinalObservation]
 
-    public init(environmentCount: UInt32, observationSize: UInt32, observations: [Float], rewards: [Double],
+    public init(environmentCount: UInt32, observationSize: UInt32, observations: ObservationBlock, rewards: [Double],
                 terminated: [Bool], truncated: [Bool], finalObservations: [FinalObservation]) {
         self.environmentCount = environmentCount
         self.observationSize = observationSize
@@ -145,13 +163,27 @@ public struct Results: Equatable, Sendable {
     }
 }
 
+extension Results {
+    /// Results with float32 observations.
+    public init(environmentCount: UInt32, observationSize: UInt32, observations: [Float], rewards: [Double],
+                terminated: [Bool], truncated: [Bool], finalObservations: [FinalObservation]) {
+        self.init(environmentCount: environmentCount, observationSize: observationSize, observations: ObservationBlock(observations),
+                  rewards: rewards, terminated: terminated, truncated: truncated, finalObservations: finalObservations)
+    }
+}
+
 public struct FinalObservation: Equatable, Sendable {
     public var index: UInt32
-    public var observation: [Float]
+    /// In the same dtype as the results' observations.
+    public var observation: ObservationBlock
 
-    public init(index: UInt32, observation: [Float]) {
+    public init(index: UInt32, observation: ObservationBlock) {
         self.index = index
         self.observation = observation
+    }
+
+    public init(index: UInt32, observation: [Float]) {
+        self.init(index: index, observation: ObservationBlock(observation))
     }
 }
 

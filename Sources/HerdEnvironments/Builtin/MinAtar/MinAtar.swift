@@ -46,10 +46,10 @@ struct MinAtarBoard {
 ///
 /// Observations are the reference's state as `[channels, 10, 10]` (channel
 /// first, the layout Herd's convolutions read; the reference's array is
-/// `[10, 10, channels]`). Seeds: the reference seeds numpy's `RandomState`,
+/// `[10, 10, channels]`), 0 or 1, and travel between processes as bytes. Seeds: the reference seeds numpy's `RandomState`,
 /// which takes `0 ..< 2³²`; a Herd seed is reduced to its low 32 bits. Like
 /// the reference, reseeding keeps the last action for the sticky rule.
-final class MinAtarEnvironment<Game: MinAtarGame>: EnvironmentBase, Environment {
+final class MinAtarEnvironment<Game: MinAtarGame>: EnvironmentBase, Environment, ByteObservations {
     private var game: Game
     private var random = NumpyRandomState(seed: 0)
     private let actionSet: [Int]

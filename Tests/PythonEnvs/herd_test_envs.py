@@ -1,0 +1,34 @@
+"""Gymnasium environments for Herd's bridge tests: `gym.make("herd_test_envs:HerdTest/Bytes-v0")`
+imports this module, which registers them.
+
+HerdTest/Bytes-v0: a uint8 image observation (2 x 3 x 4) whose cells are
+(step * 7 + cell + action) mod 256, so every byte value and position can be
+checked; 5 steps per episode, reward = action.
+"""
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+from gymnasium.envs.registration import register
+
+
+class Bytes(gym.Env):
+    def __init__(self):
+        self.observation_space = spaces.Box(0, 255, shape=(2, 3, 4), dtype=np.uint8)
+        self.action_space = spaces.Discrete(3)
+        self.t = 0
+
+    def frame(self, action):
+        cells = np.arange(24, dtype=np.int64)
+        return ((self.t * 7 + cells + action) % 256).astype(np.uint8).reshape(2, 3, 4)
+
+    def reset(self, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return self.frame(0), {}
+
+    def step(self, action):
+        self.t += 1
+        return self.frame(int(action)), float(action), self.t >= 5, False, {}
+
+
+register(id="HerdTest/Bytes-v0", entry_point=Bytes)
