@@ -52,23 +52,33 @@ struct ConvGeometry {
         return first..<max(first, end)
     }
 
-    /// Walks the im2col matrix `[patch, n·pixels]` row segment by row
-    /// segment: `body(columnsStart, inputRow, validColumns)` for one output
-    /// row `oy` of one image and one kernel cell, with `inputRow` the offset
-    /// of input row `iy` in `x` (nil where `iy` is padding).
-    @inline(__always)
-    func forEachSegment(_ body: (_ column: Int, _ inputRow: Int?, _ kx: Int, _ valid: Range<Int>) -> Void) {
+    /// im2col: `cols[row, image·pixels + oy·outW + ox] = x[image, ch, iy, ix]`
+    /// with `row = (ch·kh + ky)·kw + kx`, `iy = oy·stride − padding + ky`,
+    /// `ix = ox·stride − padding + kx` (0 in the padding).
+    func im2col(_ x: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>) {
         for ch in 0..<c {
             for ky in 0..<kh {
                 for kx in 0..<kw {
-                    let row = (ch * kh + ky) * kw + kx
+                    let row = cols + ((ch * kh + ky) * kw + kx) * columns
                     let valid = validColumns(kx: kx)
                     for image in 0..<n {
-                        let plane = (image * c + ch) * h * w
+                        let plane = x + (image * c + ch) * h * w
+                        let block = row + image * pixels
                         for oy in 0..<outH {
+                            let dst = block + oy * outW
                             let iy = oy * stride - padding + ky
-                            let column = row * columns + image * pixels + oy * outW
-                            body(column, iy >= 0 && iy < h ? plane + iy * w : nil, kx, valid)
+                            guard iy >= 0 && iy < h else {
+                                dst.initialize(repeating: 0, count: outW)
+                                continue
+                            }
+                            if valid.lowerBound > 0 { dst.initialize(repeating: 0, count: valid.lowerBound) }
+                            if valid.upperBound < outW { (dst + valid.upperBound).initialize(repeating: 0, count: outW - valid.upperBound) }
+                            let src = plane + iy * w - padding + kx
+                            if stride == 1 {
+                                for ox in valid { dst[ox] = src[ox] }
+                            } else {
+                                for ox in valid { dst[ox] = src[ox * stride] }
+                            }
                         }
                     }
                 }
@@ -76,32 +86,26 @@ struct ConvGeometry {
         }
     }
 
-    /// im2col: `cols[row, image·pixels + oy·outW + ox] = x[image, ch, iy, ix]`
-    /// (0 in the padding).
-    func im2col(_ x: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>) {
-        forEachSegment { column, inputRow, kx, valid in
-            let dst = cols + column
-            guard let inputRow else { return dst.initialize(repeating: 0, count: outW) }
-            if valid.lowerBound > 0 { dst.initialize(repeating: 0, count: valid.lowerBound) }
-            if valid.upperBound < outW { (dst + valid.upperBound).initialize(repeating: 0, count: outW - valid.upperBound) }
-            // Segments are short (an output row: 8 to 20 pixels in the
-            // torsos), so a plain loop beats a memcpy call per segment.
-            let src = x + inputRow - padding + kx
-            if stride == 1 {
-                for ox in valid { dst[ox] = src[ox] }
-            } else {
-                for ox in valid { dst[ox] = src[ox * stride] }
-            }
-        }
-    }
-
     /// col2im, im2col's adjoint: adds every cell of `cols` into the input
     /// element it was copied from (`dx` must start at zero).
     func col2im(_ cols: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
-        forEachSegment { column, inputRow, kx, valid in
-            guard let inputRow else { return }
-            let src = cols + column, dst = dx + inputRow - padding + kx
-            for ox in valid { dst[ox * stride] += src[ox] }
+        for ch in 0..<c {
+            for ky in 0..<kh {
+                for kx in 0..<kw {
+                    let row = cols + ((ch * kh + ky) * kw + kx) * columns
+                    let valid = validColumns(kx: kx)
+                    for image in 0..<n {
+                        let plane = dx + (image * c + ch) * h * w
+                        let block = row + image * pixels
+                        for oy in 0..<outH {
+                            let iy = oy * stride - padding + ky
+                            guard iy >= 0 && iy < h else { continue }
+                            let src = block + oy * outW, dst = plane + iy * w - padding + kx
+                            for ox in valid { dst[ox * stride] += src[ox] }
+                        }
+                    }
+                }
+            }
         }
     }
 }
