@@ -134,7 +134,20 @@ class Group:
         settings = json.loads(settings_json)
         if not isinstance(settings, dict):
             raise ValueError("settings are not a JSON object")
-        self.envs = [gym.make(name[len("gymnasium:"):], **settings) for _ in seeds]
+        # Wrappers from the run's environment.wrappers: classes of
+        # gymnasium.wrappers with keyword settings, applied in order.
+        wrappers = json.loads(settings.pop("herd_wrappers", "[]"))
+        for wrapper, _ in wrappers:
+            if not hasattr(gym.wrappers, wrapper):
+                raise ValueError(f"gymnasium.wrappers has no {wrapper}")
+
+        def make():
+            env = gym.make(name[len("gymnasium:"):], **settings)
+            for wrapper, kwargs in wrappers:
+                env = getattr(gym.wrappers, wrapper)(env, **kwargs)
+            return env
+
+        self.envs = [make() for _ in seeds]
         self.seeds, self.seeded = seeds, False
         space = self.envs[0].observation_space
         self.obs_shape = tuple(space.shape) if space.shape else (1,)

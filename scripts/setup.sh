@@ -37,4 +37,11 @@ if [ "${1:-}" = "--python" ]; then
         "$python" -m pip install --quiet --disable-pip-version-check minatar==1.0.15 \
             || echo "setup: pip install minatar failed; the side-by-side MinAtar test will be skipped" >&2
     fi
+    # Atari through the bridge: ale-py (its wheels ship the ROMs) and OpenCV
+    # for Gymnasium's AtariPreprocessing.
+    if ! "$python" -c "import ale_py, cv2" 2>/dev/null; then
+        echo "setup: installing ale-py and opencv-python-headless for $python" >&2
+        "$python" -m pip install --quiet --disable-pip-version-check ale-py opencv-python-headless \
+            || echo "setup: pip install ale-py failed; the Atari tests will be skipped" >&2
+    fi
 fi

@@ -12,6 +12,20 @@ public struct PoolConfiguration: Sendable {
     /// How workers should send float observations (`bf16` halves their
     /// bytes; byte observations are u8 either way).
     public var observationEncoding = ObservationEncoding.native
+    /// Gymnasium wrappers the Python worker applies after `gym.make`, in
+    /// order: a class of `gymnasium.wrappers` and its keyword settings.
+    public var wrappers: [(name: String, settings: [String: SettingValue])] = []
+
+    /// The settings as sent in `assign`: the environment's, plus the
+    /// wrappers under `herd_wrappers` (a JSON list of `[name, {settings}]`).
+    public var assignedSettingsJSON: String {
+        var all = settings
+        if !wrappers.isEmpty {
+            all["herd_wrappers"] = .string("[" + wrappers.map { "[\(jsonQuoted($0.name)),\(SettingsJSON.encode($0.settings))]" }
+                .joined(separator: ",") + "]")
+        }
+        return SettingsJSON.encode(all)
+    }
     /// Worker processes.
     public var workers: Int
     /// Environments per worker.

@@ -109,4 +109,67 @@ final class GymnasiumBridgeTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("NoSuchEnv-v9"), "\(error)")
         }
     }
+
+    /// Atari through the bridge with the standard preprocessing worker-side
+    /// (Gymnasium's AtariPreprocessing and FrameStackObservation, as
+    /// configs/pong_vtrace.yaml asks for): every step's 4×84×84 frame stack
+    /// arrives as u8 and equals what Gymnasium itself gives for the same seed
+    /// and actions (`Tests/PythonEnvs/atari_reference.py`), across lost lives,
+    /// resets and no-op starts. Skipped with a message where ale-py cannot be
+    /// imported; `.ci/run` installs it.
+    func testAtariPreprocessing_throughTheBridge_matchesGymnasium() throws {
+        let python = try pythonWith(["gymnasium", "numpy", "zmq", "ale_py", "cv2"])
+        var config = PoolConfiguration(environment: "gymnasium:ale_py:ALE/Breakout-v5", workers: 1, environmentsPerWorker: 1,
+                                       herdExecutable: try herdExecutable())
+        config.settings = ["frameskip": .int(1), "repeat_action_probability": .double(0)]
+        config.wrappers = [("AtariPreprocessing", ["noop_max": .int(30), "frame_skip": .int(4), "screen_size": .int(84),
+                                                   "terminal_on_life_loss": .bool(true), "grayscale_obs": .bool(true)]),
+                           ("FrameStackObservation", ["stack_size": .int(4)])]
+        config.seed = 11
+        config.gymnasiumWorkerScript = repositoryRoot.appendingPathComponent("envs/gymnasium_worker.py").path
+        if python != "/usr/bin/env" { config.pythonExecutable = python }
+        config.logEvents = false
+        config.stepTimeout = 30
+        let pool = try ProcessPool(config)
+        defer { pool.close() }
+        XCTAssertEqual(pool.observationShape, [4, 84, 84])
+        XCTAssertEqual(pool.observationDType, .u8)
+        let actions = (0..<300).map { ($0 * 7 + $0 / 11) % 4 }
+        let prefix = python == "/usr/bin/env" ? ["python3"] : []
+        let script = repositoryRoot.appendingPathComponent("Tests/PythonEnvs/atari_reference.py").path
+        let reference = try runProcess(python, prefix + [script, "ALE/Breakout-v5", "\(environmentSeed(runSeed: 11, index: 0) % (1 << 63))",
+                                                          actions.map(String.init).joined(separator: ",")])
+        XCTAssertEqual(reference.status, 0, reference.stderr)
+        let lines = try reference.stdout.split(separator: "\n").map {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        XCTAssertEqual(lines.count, actions.count + 1)
+        func checksums(_ observation: [Float]) -> (Int, Int) {
+            var total = 0, weighted = 0
+            for (i, x) in observation.enumerated() {
+                total += Int(x)
+                weighted += Int(x) * (i % 251 + 1)
+            }
+            return (total, weighted)
+        }
+        var batch = try pool.reset()
+        var episodes = 0
+        for t in 0...actions.count {
+            if t > 0 { batch = try pool.step([Float(actions[t - 1])]) }
+            let (total, weighted) = checksums(batch.observations)
+            let expected = lines[t]
+            XCTAssertEqual(total, expected["sum"] as? Int, "step \(t): frame stack differs from Gymnasium's")
+            XCTAssertEqual(weighted, expected["weighted"] as? Int, "step \(t)")
+            if t > 0 {
+                XCTAssertEqual(batch.rewards[0], expected["reward"] as? Double, "step \(t)")
+                XCTAssertEqual(batch.terminated[0], expected["terminated"] as? Bool, "step \(t)")
+                XCTAssertEqual(batch.truncated[0], expected["truncated"] as? Bool, "step \(t)")
+                if batch.terminated[0] { episodes += 1 }
+            }
+            if total != expected["sum"] as? Int { break }
+        }
+        XCTAssertGreaterThan(episodes, 1, "lost lives ended episodes and the worker reset")
+        XCTAssertEqual(pool.observationBytesReceived, (actions.count + 1) * 4 * 84 * 84 + episodes * 4 * 84 * 84,
+                       "one byte per pixel, final observations included")
+    }
 }

@@ -99,6 +99,24 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(again, config)
     }
 
+    /// Atari's config: wrappers in order with their settings, the u8 wire and
+    /// the Nature torso's valid padding survive a round trip; wrappers on a
+    /// built-in environment are refused, naming the key.
+    func testWrappersAndObservationEncoding_readAndRoundTrip() throws {
+        let config = try TrainConfig.load(configs.appendingPathComponent("pong_vtrace.yaml"), overrides: ["environment.observation_encoding=bf16"])
+        XCTAssertEqual(config.environment.wrappers.wrappers.map(\.name), ["AtariPreprocessing", "FrameStackObservation"])
+        XCTAssertEqual(config.environment.wrappers.wrappers[0].settings["frame_skip"], .int(4))
+        XCTAssertEqual(config.environment.wrappers.wrappers[1].settings, ["stack_size": .int(4)])
+        XCTAssertEqual(config.environment.observationEncoding, .bf16)
+        XCTAssertEqual(config.network.convPadding, .valid)
+        let again = try ConfigCoder.read(yaml: ConfigCoder.yaml(config), file: "resolved", defaults: TrainConfig())
+        XCTAssertEqual(again, config)
+        XCTAssertThrowsError(try TrainConfig.load(configs.appendingPathComponent("cartpole_ppo.yaml"),
+                                                  overrides: ["environment.wrappers=[FlattenObservation]"])) { error in
+            XCTAssertTrue("\(error)".contains("'environment.wrappers'") && "\(error)".contains("built-in"), "\(error)")
+        }
+    }
+
     func expectError(_ yaml: String, overrides: [String] = [], _ expected: ConfigError, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try ConfigCoder.read(yaml: yaml, file: "bad.yaml", overrides: overrides, defaults: TrainConfig()),
                              file: file, line: line) { error in

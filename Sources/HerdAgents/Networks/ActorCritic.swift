@@ -33,6 +33,9 @@ public struct NetworkSettings: Equatable, Sendable {
     /// `same` pads each convolution by `kernel / 2`; `valid` does not pad
     /// (the Nature DQN's and MinAtar's torsos).
     public var convPadding = ConvPadding.same
+    /// Factor applied to observations before the first convolution (1/255
+    /// for byte frames, as DQN and CleanRL scale them).
+    public var inputScale: Float = 1
 
     public init() {}
 

@@ -4,11 +4,14 @@ import HerdTensor
 /// Convolutions over image observations, flattened: `[B, C·H·W]` (flat
 /// observations, as the pool delivers them) → `[B, features]`. Each layer
 /// is a convolution padded as the settings say (`same`: `k / 2`; `valid`:
-/// none) with the settings' activation, orthogonally initialised with gain √2. Parameters are named
+/// none) with the settings' activation, orthogonally initialised with gain √2.
+/// Observations are first multiplied by the settings' `inputScale` (1/255 for
+/// byte frames). Parameters are named
 /// `<layer>.weight`, `<layer>.bias`.
 public final class ConvTorso: Layer {
     let layers: [Conv2D]
     let activation: Activation
+    let inputScale: Float
     /// `[C, H, W]`.
     public let imageShape: [Int]
     public let outputSize: Int
@@ -55,11 +58,13 @@ public final class ConvTorso: Layer {
         }
         self.layers = layers
         activation = settings.activation
+        inputScale = settings.inputScale
         outputSize = channels * height * width
     }
 
     public func callAsFunction(_ observations: Tensor) -> Tensor {
         var x = observations.reshaped([observations.shape[0]] + imageShape)
+        if inputScale != 1 { x = x * inputScale }
         for layer in layers { x = activation(layer(x)) }
         return x.flattened()
     }

@@ -99,11 +99,7 @@ extension ProcessPool {
         slot.lastHeard = clock.now()
         switch (decoded.message, slot.phase) {
         case (.hello, .starting):
-            let seeds = slot.environmentIDs.map { seedFor(environment: $0, incarnation: slot.incarnation) }
-            let assign = Assign(workerIndex: UInt32(slot.index), firstEnvironmentID: UInt32(slot.firstEnvironment),
-                                environment: configuration.environment, settingsJSON: SettingsJSON.encode(configuration.settings), seeds: seeds,
-                                observationEncoding: configuration.observationEncoding)
-            do { try sendFrame(slot, .assign(assign), sequence: 0) } catch { reject(identity, "cannot answer hello: \(error)") }
+            do { try sendFrame(slot, .assign(assignment(for: slot)), sequence: 0) } catch { reject(identity, "cannot answer hello: \(error)") }
         case let (.ready(ready), .starting):
             if let problem = readyProblem(ready, slot) {
                 if slot.isRemote { return refuse(slot, problem) }

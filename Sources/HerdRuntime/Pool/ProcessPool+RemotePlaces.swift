@@ -30,9 +30,7 @@ extension ProcessPool {
         slot.completed = nil
         slot.failure = nil
         remoteJoined += 1
-        let seeds = slot.environmentIDs.map { seedFor(environment: $0, incarnation: slot.incarnation) }
-        let assign = Assign(workerIndex: UInt32(slot.index), firstEnvironmentID: UInt32(slot.firstEnvironment),
-                            environment: configuration.environment, settingsJSON: SettingsJSON.encode(configuration.settings), seeds: seeds)
+        let assign = assignment(for: slot)
         log("remote worker \(hello.label) joined as worker \(slot.index)")
         do { try sendFrame(slot, .assign(assign), sequence: 0) } catch { vacate(slot, reason: "cannot be assigned (\(error))") }
     }
@@ -77,6 +75,15 @@ extension ProcessPool {
             return "sends \(ready.observationDType) observations; the other workers send \(observationDType)"
         }
         return nil
+    }
+
+    /// What `slot`'s worker is to build: the run's environment, settings
+    /// (with any wrappers), observation encoding and the slot's seeds.
+    func assignment(for slot: WorkerSlot) -> Assign {
+        Assign(workerIndex: UInt32(slot.index), firstEnvironmentID: UInt32(slot.firstEnvironment),
+               environment: configuration.environment, settingsJSON: configuration.assignedSettingsJSON,
+               seeds: slot.environmentIDs.map { seedFor(environment: $0, incarnation: slot.incarnation) },
+               observationEncoding: configuration.observationEncoding)
     }
 
     func seedFor(environment id: Int, incarnation: Int) -> UInt64 {

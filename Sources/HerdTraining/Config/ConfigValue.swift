@@ -134,3 +134,53 @@ extension ConfigEnum {
     }
     public var yamlText: String { rawValue }
 }
+
+/// `environment.wrappers`: Gymnasium wrappers the worker applies, in order,
+/// each a name (`FlattenObservation`) or a name with keyword settings
+/// (`AtariPreprocessing: {frame_skip: 4}`).
+public struct GymnasiumWrappers: ConfigValue, Equatable, Sendable {
+    public struct Wrapper: Equatable, Sendable {
+        public var name: String
+        public var settings: [String: SettingValue]
+
+        public init(_ name: String, _ settings: [String: SettingValue] = [:]) {
+            self.name = name
+            self.settings = settings
+        }
+    }
+
+    public var wrappers: [Wrapper]
+
+    public init(_ wrappers: [Wrapper] = []) { self.wrappers = wrappers }
+
+    public static var typeDescription: String {
+        "a list of wrapper names or single-key mappings of a name to its settings"
+    }
+
+    public init?(yaml: Any) {
+        if yaml is NSNull { self.init(); return }
+        guard let list = yaml as? [Any] else { return nil }
+        var wrappers: [Wrapper] = []
+        for item in list {
+            if let name = item as? String, Self.isName(name) {
+                wrappers.append(Wrapper(name))
+            } else if let map = item as? [String: Any], map.count == 1, let (name, value) = map.first, Self.isName(name),
+                      let settings = [String: SettingValue](yaml: value) {
+                wrappers.append(Wrapper(name, settings))
+            } else {
+                return nil
+            }
+        }
+        self.init(wrappers)
+    }
+
+    /// A Python identifier (a class of `gymnasium.wrappers`).
+    static func isName(_ s: String) -> Bool {
+        guard let first = s.first, first.isLetter || first == "_" else { return false }
+        return s.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+    }
+
+    public var yamlText: String {
+        "[" + wrappers.map { $0.settings.isEmpty ? $0.name : "{\($0.name): \($0.settings.yamlText)}" }.joined(separator: ", ") + "]"
+    }
+}

@@ -111,6 +111,8 @@ public struct EnvironmentConfig: ConfigSection, Equatable, Sendable {
     /// rest f32), `bf16` (floats in half the bytes, 8 mantissa bits) or
     /// `f32` (everything as float32).
     public var observationEncoding = ObservationEncodingSetting.native
+    /// Gymnasium wrappers applied worker-side (`gymnasium:` environments only).
+    public var wrappers = GymnasiumWrappers()
 
     public init() {}
 
@@ -124,6 +126,11 @@ public struct EnvironmentConfig: ConfigSection, Equatable, Sendable {
         try c.field("workers", &workers, must: "be ≥ 0 (0: one per core)") { $0 >= 0 && $0 <= 1024 }
         try c.field("envs_per_worker", &envsPerWorker, must: "be in 1...65536") { (1...65536).contains($0) }
         try c.field("observation_encoding", &observationEncoding)
+        try c.field("wrappers", &wrappers)
+        if c.isReading, !wrappers.wrappers.isEmpty, !name.hasPrefix("gymnasium:") {
+            throw c.invalid("wrappers", wrappers.yamlText,
+                            must: "be empty for built-in environments (they are Gymnasium wrappers, applied by the Python worker)")
+        }
     }
 }
 
@@ -271,6 +278,7 @@ extension NetworkSettings: ConfigSection {
         try c.field("conv_kernels", &convKernels, must: "hold one or more positive sizes") { !$0.isEmpty && $0.allSatisfy { $0 > 0 } }
         try c.field("conv_strides", &convStrides, must: "hold one or more positive strides") { !$0.isEmpty && $0.allSatisfy { $0 > 0 } }
         try c.field("conv_padding", &convPadding)
+        try c.field("input_scale", &inputScale, must: "be positive") { $0 > 0 && $0.isFinite }
     }
 }
 

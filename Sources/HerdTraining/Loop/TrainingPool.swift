@@ -16,6 +16,7 @@ func makeTrainingPool(_ config: TrainConfig, herdExecutable: String) throws -> (
                                               environmentsPerWorker: config.environment.envsPerWorker, herdExecutable: herdExecutable)
     poolConfiguration.settings = config.environment.settings
     poolConfiguration.observationEncoding = config.environment.observationEncoding.wire
+    poolConfiguration.wrappers = config.environment.wrappers.wrappers.map { ($0.name, $0.settings) }
     poolConfiguration.seed = UInt64(config.seed)
     if let listen = config.fleet.listen {
         poolConfiguration.listen = listen
