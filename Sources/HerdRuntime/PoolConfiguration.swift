@@ -40,8 +40,11 @@ public struct PoolConfiguration: Sendable {
     public var gymnasiumWorkerScript: String?
     /// Seconds to wait for a worker's hello and ready.
     public var startTimeout = 30.0
-    /// A worker that has not answered a request within this many seconds is
-    /// considered hung: killed and replaced.
+    /// A worker that has not answered a step within this many seconds is
+    /// considered hung: killed and replaced (resets get `startTimeout`).
+    /// 1.5 s for built-in environments; 10 s for `gymnasium:` ones, whose
+    /// steps include Python resets (an Atari game's takes ~0.1 s, and a worker
+    /// may reset many in one step).
     public var stepTimeout = 1.5
     /// Seconds between heartbeats to idle workers and supervision passes.
     public var heartbeatInterval = 0.25
@@ -88,6 +91,7 @@ public struct PoolConfiguration: Sendable {
         self.workers = workers
         self.environmentsPerWorker = environmentsPerWorker
         self.herdExecutable = herdExecutable
+        if environment.hasPrefix("gymnasium:") { stepTimeout = 10 }
     }
 
     /// Total environments: local workers' and remote places'.

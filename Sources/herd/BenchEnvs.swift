@@ -44,6 +44,9 @@ struct BenchEnvs: ParsableCommand {
     @Option(name: .customLong("set"), help: "An environment setting, KEY=VALUE (repeatable).")
     var settings: [String] = []
 
+    @Option(name: .customLong("wrapper"), help: "Pool mode, gymnasium: environments: a Gymnasium wrapper the worker applies, NAME or NAME:KEY=VALUE,KEY=VALUE (repeatable, in order).")
+    var wrappers: [String] = []
+
     @Option(help: "Pool mode: how workers send observations: native (byte images u8, the rest f32), bf16 (floats as bfloat16) or f32.")
     var observationEncoding = "native"
 
@@ -67,6 +70,7 @@ struct BenchEnvs: ParsableCommand {
                                               herdExecutable: PoolConfiguration.defaultHerdExecutable())
         configuration.settings = try parseSettings(settings)
         configuration.seed = seed
+        configuration.wrappers = try parseWrappers(wrappers)
         switch observationEncoding {
         case "native": configuration.observationEncoding = .native
         case "bf16": configuration.observationEncoding = .bf16

@@ -33,8 +33,17 @@ struct BenchInference: ParsableCommand {
     @Option(help: "cpu, or a simulated accelerator profile NAME[:PRECISION].")
     var device = "cpu"
 
-    @Option(help: "Hidden layer widths of the policy, comma-separated.")
+    @Option(help: "Hidden layer widths of the policy, comma-separated (with --torso mlp).")
     var hidden = "64,64"
+
+    @Option(help: "The policy's torso: mlp (--hidden), nature (the Nature DQN's convolutions and 512 units) or minatar.")
+    var torso = "mlp"
+
+    @Option(name: .customLong("set"), help: "An environment setting, KEY=VALUE (repeatable).")
+    var settings: [String] = []
+
+    @Option(name: .customLong("wrapper"), help: "gymnasium: environments: a Gymnasium wrapper, NAME or NAME:KEY=VALUE,… (repeatable).")
+    var wrappers: [String] = []
 
     @Option(help: "Most environments per inference batch (default: all).")
     var maxBatch: Int?
@@ -63,8 +72,17 @@ struct BenchInference: ParsableCommand {
         var configuration = PoolConfiguration(environment: env, workers: workers, environmentsPerWorker: envsPerWorker,
                                               herdExecutable: PoolConfiguration.defaultHerdExecutable())
         configuration.seed = seed
+        configuration.settings = try parseSettings(settings)
+        configuration.wrappers = try parseWrappers(wrappers)
         var network = NetworkSettings()
-        network.hiddenSizes = widths
+        switch torso {
+        case "mlp": network.hiddenSizes = widths
+        case "nature":
+            network = .nature
+            network.inputScale = 1 / 255
+        case "minatar": network = .minAtar
+        default: throw ValidationError("--torso must be mlp, nature or minatar, not '\(torso)'")
+        }
         var inference = InferenceSettings(maxBatchSize: maxBatch ?? workers * envsPerWorker)
         inference.batchTimeout = timeoutMs / 1000
         let result: InferenceBenchmark.Result
@@ -83,7 +101,7 @@ struct BenchInference: ParsableCommand {
             "env": env, "workers": workers, "envs_per_worker": envsPerWorker, "device": device, "steps": result.steps,
             "seconds": result.seconds, "steps_per_second": result.stepsPerSecond, "latency_p50_us": s.latencyP50 * 1e6,
             "latency_p99_us": s.latencyP99 * 1e6, "mean_batch": s.meanBatchSize, "max_batch": inference.maxBatchSize,
-            "timeout_ms": timeoutMs, "device_utilization": result.deviceUtilization,
+            "timeout_ms": timeoutMs, "device_utilization": result.deviceUtilization, "torso": torso,
         ]
         if let bare = result.barePoolStepsPerSecond {
             object["bare_pool_steps_per_second"] = bare

@@ -128,3 +128,13 @@ func parseSettings(_ pairs: [String]) throws -> [String: SettingValue] {
     }
     return settings
 }
+
+/// `--wrapper` values, `NAME` or `NAME:KEY=VALUE,KEY=VALUE`, as Gymnasium
+/// wrappers with settings.
+func parseWrappers(_ texts: [String]) throws -> [(name: String, settings: [String: SettingValue])] {
+    try texts.map { text in
+        guard let colon = text.firstIndex(of: ":") else { return (text, [:]) }
+        let pairs = text[text.index(after: colon)...].split(separator: ",").map(String.init)
+        return (String(text[..<colon]), try parseSettings(pairs))
+    }
+}

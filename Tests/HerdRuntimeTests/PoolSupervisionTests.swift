@@ -100,6 +100,24 @@ final class PoolSupervisionTests: XCTestCase {
         XCTAssertEqual(batch.restartedEnvironments, [2, 3])
     }
 
+    /// A reset resets every environment of a worker at once (16 Atari games
+    /// with no-op starts take about 2 s): it may take `startTimeout`, and
+    /// only a reset that takes longer is a hang.
+    func testSlowReset_isNotAHang_aHungOneIsReplacedAfterTheStartTimeout() throws {
+        let pool = try makePool { $0.stepTimeout = 1.5; $0.startTimeout = 5 }
+        _ = try pool.reset()
+        launcher.workers[0].delay = 2
+        _ = try pool.reset()
+        XCTAssertEqual(pool.workersReplaced, 0, "a 2 s reset is slow, not hung")
+        launcher.workers[0].delay = 0
+        launcher.workers[1].hang = true
+        let start = transport.clock.now()
+        let batch = try pool.reset()
+        XCTAssertGreaterThanOrEqual(transport.clock.now() - start, 5)
+        XCTAssertEqual(pool.workersReplaced, 1)
+        XCTAssertEqual(batch.environmentIDs, [0, 1, 2, 3])
+    }
+
     /// A worker that answered and then died while the pool still waits on a
     /// stopped one: its delivered results stay waiting and the call returns
     /// (it used to hang a synchronous run), in sync and async stepping.

@@ -55,8 +55,8 @@ extension ProcessPool {
             let silent = clock.now() - slot.lastHeard
             if silent > configuration.remoteTimeout {
                 vacate(slot, reason: "silent for \(String(format: "%.1f", silent)) s")
-            } else if case let .awaiting(_, since, _) = slot.phase, clock.now() - since > configuration.stepTimeout {
-                vacate(slot, reason: "did not answer within \(configuration.stepTimeout) s")
+            } else if case let .awaiting(_, since, isReset) = slot.phase, clock.now() - since > timeout(reset: isReset) {
+                vacate(slot, reason: "did not answer within \(timeout(reset: isReset)) s")
             }
         }
         for slot in slots where !slot.isRemote {
@@ -69,10 +69,17 @@ extension ProcessPool {
                     throw RuntimeError.workerFailed(worker: slot.name, message: "exited during startup (\(status)); see its output above")
                 }
                 try replace(slot, reason: "exited (\(status))")
-            } else if case let .awaiting(_, since, _) = slot.phase, clock.now() - since > configuration.stepTimeout {
-                try replace(slot, reason: "did not answer within \(configuration.stepTimeout) s")
+            } else if case let .awaiting(_, since, isReset) = slot.phase, clock.now() - since > timeout(reset: isReset) {
+                try replace(slot, reason: "did not answer within \(timeout(reset: isReset)) s")
             }
         }
+    }
+
+    /// How long a request may take: a step `stepTimeout`; a reset, which
+    /// resets every environment of the worker at once (16 Atari games with
+    /// no-op starts take about 2 s), as long as starting one (`startTimeout`).
+    func timeout(reset: Bool) -> Double {
+        reset ? max(configuration.startTimeout, configuration.stepTimeout) : configuration.stepTimeout
     }
 
     /// Kills `slot`'s process, starts a new one, resets its environments and
