@@ -158,8 +158,10 @@ class Group:
             self.dtype = F32
         elif isinstance(space, gym.spaces.Box) and space.dtype in (np.uint8, np.bool_):
             self.dtype = U8
+        elif encoding == AS_BF16 and isinstance(space, gym.spaces.Box) and np.issubdtype(space.dtype, np.floating):
+            self.dtype = BF16
         else:
-            self.dtype = BF16 if encoding == AS_BF16 else F32
+            self.dtype = F32  # including Discrete indices, which bf16 would round
         self.action_space = self.envs[0].action_space
         if isinstance(self.action_space, gym.spaces.Discrete):
             self.action_kind, self.discrete, self.action_size = 0, int(self.action_space.n), 1

@@ -105,7 +105,7 @@ public final class EnvironmentWorker {
             }
             let decoded: (message: WireMessage, sequence: UInt64)
             do {
-                decoded = try WireCodec.decode(frames[0].bytes, limits: options.limits)
+                decoded = try frames[0].withBytes { try WireCodec.decode($0, limits: options.limits) }
             } catch ProtocolError.unsupportedVersion(let version, _) {
                 return .learnerVersion(version)
             } catch {

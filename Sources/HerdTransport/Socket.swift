@@ -28,21 +28,43 @@ public enum SocketType: Int32, Sendable {
 
 /// One received frame, owned until released: the bytes are zmq's own buffer,
 /// read in place without a copy.
+///
+/// The `zmq_msg_t` lives at a fixed heap address: a small message keeps its
+/// bytes inside that struct, so a pointer to them is only good while the
+/// struct neither moves nor is closed. Read the bytes inside ``withBytes(_:)``
+/// (or copy them with ``byteArray``): Swift may release a frame right after
+/// its last use, before a pointer taken from it is read.
 public final class Frame {
-    var message = zmq_msg_t()
+    let message: UnsafeMutablePointer<zmq_msg_t>
 
-    init() { zmq_msg_init(&message) }
-    deinit { zmq_msg_close(&message) }
-
-    /// The frame's bytes, valid while the frame lives.
-    public var bytes: UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: zmq_msg_data(&message), count: zmq_msg_size(&message))
+    init() {
+        message = .allocate(capacity: 1)
+        message.initialize(to: zmq_msg_t())
+        zmq_msg_init(message)
     }
 
-    public var count: Int { zmq_msg_size(&message) }
+    deinit {
+        zmq_msg_close(message)
+        message.deallocate()
+    }
+
+    /// The frame's bytes, valid while the frame lives (see ``withBytes(_:)``).
+    public var bytes: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: zmq_msg_data(message), count: zmq_msg_size(message))
+    }
+
+    /// Calls `body` with the bytes, keeping the frame alive meanwhile.
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withExtendedLifetime(self) { try body(bytes) }
+    }
+
+    /// A copy of the bytes.
+    public var byteArray: [UInt8] { withBytes { Array($0) } }
+
+    public var count: Int { zmq_msg_size(message) }
 
     /// A copy as `Data` (for identities and tests).
-    public var data: Data { Data(bytes) }
+    public var data: Data { withBytes { Data($0) } }
 }
 
 /// A ZeroMQ socket that closes itself. Not thread-safe: use it from one
@@ -183,12 +205,12 @@ public final class ZMQSocket: @unchecked Sendable {
         var frames: [Frame] = []
         repeat {
             let frame = Frame()
-            while zmq_msg_recv(&frame.message, handle, 0) < 0 {
+            while zmq_msg_recv(frame.message, handle, 0) < 0 {
                 if zmq_errno() == EINTR { continue }
                 throw TransportError.zmq(operation: "receive", message: lastError(), endpoint: endpoint)
             }
             frames.append(frame)
-        } while zmq_msg_more(&frames[frames.count - 1].message) != 0
+        } while zmq_msg_more(frames[frames.count - 1].message) != 0
         return frames
     }
 
@@ -198,14 +220,14 @@ public final class ZMQSocket: @unchecked Sendable {
         var frames: [Frame] = []
         repeat {
             let frame = Frame()
-            while zmq_msg_recv(&frame.message, handle, frames.isEmpty ? ZMQ_DONTWAIT : 0) < 0 {
+            while zmq_msg_recv(frame.message, handle, frames.isEmpty ? ZMQ_DONTWAIT : 0) < 0 {
                 let code = zmq_errno()
                 if code == EINTR { continue }
                 if code == EAGAIN, frames.isEmpty { return nil }
                 throw TransportError.zmq(operation: "receive", message: lastError(), endpoint: endpoint)
             }
             frames.append(frame)
-        } while zmq_msg_more(&frames[frames.count - 1].message) != 0
+        } while zmq_msg_more(frames[frames.count - 1].message) != 0
         return frames
     }
 

@@ -70,6 +70,9 @@ struct BenchEnvs: ParsableCommand {
                                               herdExecutable: PoolConfiguration.defaultHerdExecutable())
         configuration.settings = try parseSettings(settings)
         configuration.seed = seed
+        if !wrappers.isEmpty, !env.hasPrefix("gymnasium:") {
+            throw ValidationError("--wrapper applies Gymnasium wrappers: it needs a gymnasium: environment, not \(env)")
+        }
         configuration.wrappers = try parseWrappers(wrappers)
         switch observationEncoding {
         case "native": configuration.observationEncoding = .native

@@ -73,6 +73,9 @@ struct BenchInference: ParsableCommand {
                                               herdExecutable: PoolConfiguration.defaultHerdExecutable())
         configuration.seed = seed
         configuration.settings = try parseSettings(settings)
+        if !wrappers.isEmpty, !env.hasPrefix("gymnasium:") {
+            throw ValidationError("--wrapper applies Gymnasium wrappers: it needs a gymnasium: environment, not \(env)")
+        }
         configuration.wrappers = try parseWrappers(wrappers)
         var network = NetworkSettings()
         switch torso {

@@ -20,7 +20,7 @@ final class EnvironmentWorkerTests: XCTestCase {
     func receive(_ router: ZMQSocket, skippingHeartbeats: Bool = true) throws -> (WireMessage, UInt64) {
         while true {
             guard let frames = try router.receive(timeoutMilliseconds: 5000) else { throw RuntimeError.invalidRequest("no reply in 5 s") }
-            let decoded = try WireCodec.decode(frames[1].bytes)
+            let decoded = try WireCodec.decode(frames[1].byteArray)
             if skippingHeartbeats, decoded.message == .heartbeat { continue }
             return decoded
         }

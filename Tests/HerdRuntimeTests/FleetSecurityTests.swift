@@ -33,7 +33,7 @@ final class FleetSecurityTests: XCTestCase {
     func replies(_ socket: ZMQSocket, milliseconds: Int = 300) throws -> [WireMessage] {
         var out: [WireMessage] = []
         while let frames = try socket.receive(timeoutMilliseconds: milliseconds) {
-            if let message = try? WireCodec.decode(frames[0].bytes).message { out.append(message) }
+            if let message = try? WireCodec.decode(frames[0].byteArray).message { out.append(message) }
         }
         return out
     }
@@ -182,8 +182,9 @@ final class FleetSecurityTests: XCTestCase {
         try old.send([hello])
         _ = try drive(pool, 0.5)
         var frames: [[UInt8]] = []
-        while let reply = try old.receive(timeoutMilliseconds: 300) { frames.append(Array(reply[0].bytes)) }
-        XCTAssertEqual(frames.map { Array($0[4..<6]) }, [[1, 0], [1, 0]], "both replies framed as version 1")
+        while let reply = try old.receive(timeoutMilliseconds: 300) { frames.append(reply[0].byteArray) }
+        XCTAssertEqual(frames.map { Array($0[4..<6]) }, [[1, 0], [1, 0]],
+                       "both replies framed as version 1: \(frames.map { $0.prefix(24).map { String(format: "%02x", $0) }.joined() })")
         let decoded = frames.map { frame -> WireMessage? in
             var v2 = frame
             v2[4] = 2

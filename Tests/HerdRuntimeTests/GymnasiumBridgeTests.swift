@@ -114,8 +114,9 @@ final class GymnasiumBridgeTests: XCTestCase {
     /// (Gymnasium's AtariPreprocessing and FrameStackObservation, as
     /// configs/pong_vtrace.yaml asks for): every step's 4×84×84 frame stack
     /// arrives as u8 and equals what Gymnasium itself gives for the same seed
-    /// and actions (`Tests/PythonEnvs/atari_reference.py`), across lost lives,
-    /// resets and no-op starts. Skipped with a message where ale-py cannot be
+    /// and actions (`Tests/PythonEnvs/atari_reference.py`), across resets and
+    /// no-op starts (`terminal_on_life_loss` is on here to end many episodes
+    /// in 300 steps; the shipped configs leave it off, docs/environments.md). Skipped with a message where ale-py cannot be
     /// imported; `.ci/run` installs it.
     func testAtariPreprocessing_throughTheBridge_matchesGymnasium() throws {
         let python = try pythonWith(["gymnasium", "numpy", "zmq", "ale_py", "cv2"])

@@ -256,7 +256,7 @@ final class ProcessPoolTests: XCTestCase {
         func replies(_ socket: ZMQSocket) throws -> [WireMessage] {
             var out: [WireMessage] = []
             while let frames = try socket.receive(timeoutMilliseconds: 200) {
-                guard let message = try? WireCodec.decode(frames[0].bytes).message else {
+                guard let message = try? WireCodec.decode(frames[0].byteArray).message else {
                     XCTFail("a frame that is not protocol v1: \(frames.map { Array($0.data.prefix(24)) })")
                     continue
                 }

@@ -108,4 +108,22 @@ final class OptimizerTests: XCTestCase {
         assertClose(layer.weight, [1, -2, 0.5], atol: 1e-3)
         assertClose(layer.bias!, [0.3], atol: 1e-3)
     }
+
+    /// Adam splits a buffer of 2¹⁸ or more elements across the BLAS threads;
+    /// every element is updated however the count divides (262,145 on two
+    /// threads used to leave the last one untouched).
+    func testAdam_splitAcrossThreads_updatesEveryElement() {
+        let previous = BLAS.threads
+        BLAS.setThreads(2)
+        defer { BLAS.setThreads(previous) }
+        for count in [262_144, 262_145, 262_151, 300_007] {
+            let parameter = Tensor.zeros([count])
+            parameter.requiresGradient = true
+            let adam = Adam([("p", parameter)], learningRate: 0.1)
+            adam.step([Tensor.full([count], 1)])
+            let values = parameter.scalars
+            XCTAssertEqual(values.filter { $0 == 0 }.count, 0, "\(count) elements: some were not updated")
+            XCTAssertEqual(values.first, values.last)
+        }
+    }
 }

@@ -25,7 +25,7 @@ public struct TransportMessage {
     /// The first frame: the sender's routing id.
     public var peer: [UInt8] {
         switch storage {
-        case let .frames(f): return f.first.map { Array($0.bytes) } ?? []
+        case let .frames(f): return f.first?.byteArray ?? []
         case let .bytes(b): return b.first ?? []
         }
     }
@@ -33,7 +33,7 @@ public struct TransportMessage {
     /// Calls `body` with frame `index`'s bytes (valid only inside it).
     public func withFrame<R>(_ index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         switch storage {
-        case let .frames(f): return try body(f[index].bytes)
+        case let .frames(f): return try f[index].withBytes(body)
         case let .bytes(b): return try b[index].withUnsafeBytes(body)
         }
     }

@@ -46,7 +46,7 @@ struct ConvGeometry {
     @inline(__always)
     func validColumns(kx: Int) -> Range<Int> {
         let shift = padding - kx
-        let first = shift <= 0 ? 0 : (shift + stride - 1) / stride
+        let first = shift <= 0 ? 0 : min(outW, (shift + stride - 1) / stride)
         let reach = w - 1 + shift
         let end = reach < 0 ? 0 : min(outW, reach / stride + 1)
         return first..<max(first, end)

@@ -35,7 +35,7 @@ public final class Adam: OptimizerBase, Optimizer {
             // split across the BLAS threads; the update is elementwise, so
             // the result is the same.
             let parts = p.count >= 1 << 18 ? BLAS.threads : 1
-            let chunk = (p.count / parts + 7) & ~7
+            let chunk = ((p.count + parts - 1) / parts + 7) & ~7  // ⌈count / parts⌉, a multiple of 8: the chunks cover every element
             DispatchQueue.concurrentPerform(iterations: parts) { part in
                 let start = part * chunk, count = min(chunk, p.count - start)
                 guard count > 0 else { return }
