@@ -125,6 +125,47 @@ def text(value, width):
     return struct.pack("<H" if width == 16 else "<I", len(data)) + data
 
 
+class EpisodicLife(gym.Wrapper):
+    """A lost life ends the training episode but not the game (Mnih et al.
+    2015; SB3's EpisodicLifeEnv behaves the same): the step that loses a life,
+    with lives left, is terminated, and the reset that follows plays on with
+    one no-op step instead of restarting the game. Only the real game over
+    resets it. Needs an ALE environment (`unwrapped.ale`)."""
+
+    def __init__(self, env):
+        super().__init__(env)
+        self.lives = 0
+        self.game_over = True
+
+    def step(self, action):
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        self.game_over = terminated or truncated
+        lives = self.env.unwrapped.ale.lives()
+        if 0 < lives < self.lives:
+            terminated = True
+        self.lives = lives
+        return obs, reward, terminated, truncated, info
+
+    def reset(self, **kwargs):
+        if self.game_over:
+            obs, info = self.env.reset(**kwargs)
+        else:
+            obs, _, terminated, truncated, info = self.env.step(0)
+            if terminated or truncated:
+                obs, info = self.env.reset(**kwargs)
+        self.game_over = False
+        self.lives = self.env.unwrapped.ale.lives()
+        return obs, info
+
+
+# Wrappers this worker provides besides gymnasium.wrappers' classes.
+HERD_WRAPPERS = {"EpisodicLife": EpisodicLife}
+
+
+def wrapper_class(name):
+    return HERD_WRAPPERS.get(name) or getattr(gym.wrappers, name, None)
+
+
 class Group:
     """The k Gymnasium environments of this worker, with same-step auto-reset."""
 
@@ -138,13 +179,13 @@ class Group:
         # gymnasium.wrappers with keyword settings, applied in order.
         wrappers = json.loads(settings.pop("herd_wrappers", "[]"))
         for wrapper, _ in wrappers:
-            if not hasattr(gym.wrappers, wrapper):
-                raise ValueError(f"gymnasium.wrappers has no {wrapper}")
+            if wrapper_class(wrapper) is None:
+                raise ValueError(f"no wrapper {wrapper}: neither gymnasium.wrappers nor this worker's {sorted(HERD_WRAPPERS)} has it")
 
         def make():
             env = gym.make(name[len("gymnasium:"):], **settings)
             for wrapper, kwargs in wrappers:
-                env = getattr(gym.wrappers, wrapper)(env, **kwargs)
+                env = wrapper_class(wrapper)(env, **kwargs)
             return env
 
         self.envs = [make() for _ in seeds]

@@ -173,4 +173,38 @@ final class GymnasiumBridgeTests: XCTestCase {
         XCTAssertEqual(pool.observationBytesReceived, (actions.count + 1) * 4 * 84 * 84 + episodes * 4 * 84 * 84,
                        "one byte per pixel, final observations included")
     }
+
+    /// The worker's `EpisodicLife` (configs/pong_vtrace.yaml,
+    /// configs/breakout_ppo.yaml): the step that loses a life is terminated,
+    /// and the reset that follows keeps the game (one life fewer, not a new
+    /// game of five); only the last life's loss restarts it. Checked on
+    /// ALE Breakout in Python, with the worker's own class.
+    func testEpisodicLife_endsTheEpisodeButNotTheGame() throws {
+        let python = try pythonWith(["gymnasium", "numpy", "zmq", "ale_py", "cv2"])
+        let worker = repositoryRoot.appendingPathComponent("envs").path
+        let script = """
+        import sys
+        sys.path.insert(0, sys.argv[1])
+        import gymnasium as gym, ale_py
+        from gymnasium_worker import EpisodicLife
+        env = gym.make("ALE/Breakout-v5", frameskip=1, repeat_action_probability=0.0)
+        env = gym.wrappers.AtariPreprocessing(env, noop_max=30, frame_skip=4, screen_size=84, terminal_on_life_loss=False)
+        env = EpisodicLife(env)
+        env.reset(seed=3)
+        lives_after_resets, steps = [], 0
+        while len(lives_after_resets) < 6 and steps < 20000:
+            _, _, terminated, truncated, _ = env.step(steps % 4)
+            steps += 1
+            if terminated or truncated:
+                env.reset()
+                lives_after_resets.append(env.unwrapped.ale.lives())
+        print(",".join(map(str, lives_after_resets)))
+        """
+        let prefix = python == "/usr/bin/env" ? ["python3"] : []
+        let result = try runProcess(python, prefix + ["-c", script, worker])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lives = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").compactMap { Int($0) }
+        // Breakout has 5 lives: episodes end at 4, 3, 2, 1 lives left, then the game restarts with 5.
+        XCTAssertEqual(lives, [4, 3, 2, 1, 5, 4], "lives after each reset")
+    }
 }

@@ -104,9 +104,10 @@ final class ConfigTests: XCTestCase {
     /// built-in environment are refused, naming the key.
     func testWrappersAndObservationEncoding_readAndRoundTrip() throws {
         let config = try TrainConfig.load(configs.appendingPathComponent("pong_vtrace.yaml"), overrides: ["environment.observation_encoding=bf16"])
-        XCTAssertEqual(config.environment.wrappers.wrappers.map(\.name), ["AtariPreprocessing", "FrameStackObservation"])
+        XCTAssertEqual(config.environment.wrappers.wrappers.map(\.name), ["AtariPreprocessing", "EpisodicLife", "FrameStackObservation"])
         XCTAssertEqual(config.environment.wrappers.wrappers[0].settings["frame_skip"], .int(4))
-        XCTAssertEqual(config.environment.wrappers.wrappers[1].settings, ["stack_size": .int(4)])
+        XCTAssertEqual(config.environment.wrappers.wrappers[1].settings, [:])
+        XCTAssertEqual(config.environment.wrappers.wrappers[2].settings, ["stack_size": .int(4)])
         XCTAssertEqual(config.environment.observationEncoding, .bf16)
         XCTAssertEqual(config.network.convPadding, .valid)
         let again = try ConfigCoder.read(yaml: ConfigCoder.yaml(config), file: "resolved", defaults: TrainConfig())
