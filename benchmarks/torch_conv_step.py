@@ -12,12 +12,12 @@ Prints one JSON object with the median over 5 runs of the mean time per
 step (after a warm-up of a tenth of the steps) for each network.
 """
 import json
-import statistics
 import sys
-import time
 
 import torch
 from torch import nn
+
+from torch_timing import median_step_us
 
 threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2
 torch.set_num_threads(threads)
@@ -46,16 +46,7 @@ def time_step(model, batch, image, iterations):
         loss.backward()
         optimizer.step()
 
-    for _ in range(max(iterations // 10, 1)):
-        step()
-    samples = []
-    for _ in range(5):
-        start = time.perf_counter()
-        for _ in range(iterations):
-            step()
-        samples.append((time.perf_counter() - start) / iterations)
-    return statistics.median(samples) * 1e6
-
+    return median_step_us(step, iterations)
 
 print(json.dumps({"torch_conv_nature_step_us": time_step(nature(), 32, (4, 84, 84), 40),
                   "torch_conv_minatar_step_us": time_step(minatar(), 256, (4, 10, 10), 300),

@@ -6,11 +6,11 @@ The figure is the median over 5 runs of the mean time per step (after a
 warm-up of a tenth of the steps), as Herd's benchmark reports it.
 """
 import json
-import statistics
 import sys
-import time
 
 import torch
+
+from torch_timing import median_step_us
 
 threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2
 iterations = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
@@ -34,13 +34,5 @@ def step():
     optimizer.step()
 
 
-for _ in range(iterations // 10):
-    step()
-samples = []
-for _ in range(5):
-    start = time.perf_counter()
-    for _ in range(iterations):
-        step()
-    samples.append((time.perf_counter() - start) / iterations)
-print(json.dumps({"torch_mlp_step_us": statistics.median(samples) * 1e6, "threads": threads,
+print(json.dumps({"torch_mlp_step_us": median_step_us(step, iterations), "threads": threads,
                   "torch_version": torch.__version__}))

@@ -15,8 +15,7 @@ final class EnvsCommandTests: XCTestCase {
                                       ("MinAtar/Seaquest-v1", 11, actions { ($0 * 7 + $0 / 5) % 6 })] {
             let herdTrace = try runProcess(try herd, ["envs", "trace", name, "--seed", "\(seed)", "--actions", actions, "--json"])
             XCTAssertEqual(herdTrace.status, 0, herdTrace.stderr)
-            let prefix = python == "/usr/bin/env" ? ["python3"] : []
-            let reference = try runProcess(python, prefix + [script, "trace", name, "\(seed)", "--actions", actions])
+            let reference = try runPythonFile(python, script, ["trace", name, "\(seed)", "--actions", actions])
             XCTAssertEqual(reference.status, 0, reference.stderr)
             let ours = herdTrace.stdout.split(separator: "\n"), theirs = reference.stdout.split(separator: "\n")
             XCTAssertEqual(ours.count, theirs.count, "\(name): steps until the episode ends")

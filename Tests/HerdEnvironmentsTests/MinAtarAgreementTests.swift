@@ -113,8 +113,7 @@ final class MinAtarAgreementTests: XCTestCase {
         for title in ["Asterix", "Breakout", "Freeway", "Seaquest", "SpaceInvaders"] {
             for version in ["v0", "v1"] {
                 let name = "MinAtar/\(title)-\(version)", seed: UInt64 = 12_345, count = 1000
-                let prefix = python == "/usr/bin/env" ? ["python3"] : []
-                let result = try runProcess(python, prefix + [script, "trace", name, "\(seed)", "\(count)"])
+                let result = try runPythonFile(python, script, ["trace", name, "\(seed)", "\(count)"])
                 XCTAssertEqual(result.status, 0, result.stderr)
                 let lines = result.stdout.split(separator: "\n")
                 XCTAssertEqual(lines.count, count)

@@ -136,10 +136,9 @@ final class GymnasiumBridgeTests: XCTestCase {
         XCTAssertEqual(pool.observationShape, [4, 84, 84])
         XCTAssertEqual(pool.observationDType, .u8)
         let actions = (0..<300).map { ($0 * 7 + $0 / 11) % 4 }
-        let prefix = python == "/usr/bin/env" ? ["python3"] : []
         let script = repositoryRoot.appendingPathComponent("Tests/PythonEnvs/atari_reference.py").path
-        let reference = try runProcess(python, prefix + [script, "ALE/Breakout-v5", "\(environmentSeed(runSeed: 11, index: 0) % (1 << 63))",
-                                                          actions.map(String.init).joined(separator: ",")])
+        let reference = try runPythonFile(python, script, ["ALE/Breakout-v5", "\(environmentSeed(runSeed: 11, index: 0) % (1 << 63))",
+                                                           actions.map(String.init).joined(separator: ",")])
         XCTAssertEqual(reference.status, 0, reference.stderr)
         let lines = try reference.stdout.split(separator: "\n").map {
             try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
@@ -200,8 +199,7 @@ final class GymnasiumBridgeTests: XCTestCase {
                 lives_after_resets.append(env.unwrapped.ale.lives())
         print(",".join(map(str, lives_after_resets)))
         """
-        let prefix = python == "/usr/bin/env" ? ["python3"] : []
-        let result = try runProcess(python, prefix + ["-c", script, worker])
+        let result = try runPython(python, script, [worker])
         XCTAssertEqual(result.status, 0, result.stderr)
         let lives = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").compactMap { Int($0) }
         // Breakout has 5 lives: episodes end at 4, 3, 2, 1 lives left, then the game restarts with 5.

@@ -145,8 +145,13 @@ public func pythonWith(_ modules: [String]) throws -> String {
 
 /// Runs a Python script with the interpreter `pythonWith` found.
 public func runPython(_ python: String, _ script: String, _ arguments: [String]) throws -> ProcessResult {
+    try runPythonFile(python, "-c", [script] + arguments)
+}
+
+/// Runs the Python file at `path` with the interpreter `pythonWith` found.
+public func runPythonFile(_ python: String, _ path: String, _ arguments: [String]) throws -> ProcessResult {
     let prefix = python == "/usr/bin/env" ? ["python3"] : []
-    return try runProcess(python, prefix + ["-c", script] + arguments)
+    return try runProcess(python, prefix + [path] + arguments)
 }
 
 /// A fresh temporary directory, removed at process exit by the OS's tmp policy.
