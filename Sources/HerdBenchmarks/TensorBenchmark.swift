@@ -155,7 +155,7 @@ public struct TensorBenchmark {
         for _ in 0..<8 {
             let observations = (0..<(32 * 4)).map { _ in Float(rng.nextNormal()) }
             let step = try learner.act(observations)
-            rollout.observations += observations
+            rollout.observations += ObservationRows(observations)
             rollout.actions += step.actions
             rollout.logProbabilities += step.logProbabilities
             rollout.distributionParameters += step.distributionParameters

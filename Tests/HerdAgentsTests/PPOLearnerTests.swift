@@ -13,7 +13,7 @@ final class PPOLearnerTests: XCTestCase {
             var rollout = Rollout(steps: 1, batchSize: batch, observationSize: 1, head: learner.head)
             let observations = [Float](repeating: 1, count: batch)
             let step = try learner.act(observations)
-            rollout.observations = observations
+            rollout.observations = ObservationRows(observations)
             rollout.actions = step.actions
             rollout.logProbabilities = step.logProbabilities
             rollout.distributionParameters = step.distributionParameters
@@ -63,5 +63,37 @@ final class PPOLearnerTests: XCTestCase {
             return try train(learner, updates: 3, batch: 32) { $0[0] }.map(\.policyLoss)
         }
         XCTAssertEqual(try run(), try run())
+    }
+}
+
+final class PPOPixelInputTests: XCTestCase {
+    /// u8 pixels given as bytes act exactly as the same values given as
+    /// floats (the conversion is exact), and cross a simulated device's link
+    /// at a quarter of the bytes.
+    func testBytes_actAsFloats_andCrossTheLinkAtAQuarter() throws {
+        let profile = DeviceProfile(name: "test-gpu", description: "test", memoryBytes: 64 << 20, memoryBytesPerSecond: 1e12,
+                                    linkBytesPerSecond: 16e9, transferLatencySeconds: 10e-6, launchLatencySeconds: 5e-6,
+                                    matrixUnitRows: 16, matrixUnitColumns: 16, peakMatrixOpsPerSecond: ["fp32": 20e12],
+                                    peakVectorOpsPerSecond: 1e12, defaultPrecision: .fp32)
+        var network = NetworkSettings.minAtar
+        network.inputScale = 1
+        let shape = [4, 10, 10], size = 400, rows = 8
+        var pixels = RandomGenerator(seed: 3)
+        let bytes = (0..<(rows * size)).map { _ in UInt8(pixels.nextUniform() < 0.2 ? 1 : 0) }
+        var sent: [ObservationRows.ElementType: Int] = [:]
+        var steps: [PolicyStep] = []
+        for rowsOf in [ObservationRows(bytes: bytes), ObservationRows(bytes.map(Float.init))] {
+            let device = Device.accelerator(profile)
+            let learner = try PPOLearner(observationSize: size, observationShape: shape, head: .categorical(classes: 6),
+                                         network: network, settings: PPOSettings(), device: device, seed: 9)
+            device.resetCounters()
+            steps.append(try learner.act(rowsOf))
+            sent[rowsOf.elementType] = device.counters.bytesToDevice
+        }
+        XCTAssertEqual(steps[0].actions, steps[1].actions)
+        XCTAssertEqual(steps[0].logProbabilities, steps[1].logProbabilities)
+        XCTAssertEqual(steps[0].values, steps[1].values)
+        let floatBytes = try XCTUnwrap(sent[.float32]), byteBytes = try XCTUnwrap(sent[.uint8])
+        XCTAssertEqual(floatBytes - byteBytes, 3 * rows * size, "the observations cross at 1 byte per value, not 4")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HerdAgents
 import HerdCore
+import HerdTensor
 import HerdTestSupport
 import XCTest
 
@@ -172,6 +173,23 @@ final class R2D2ComponentTests: XCTestCase {
         XCTAssertEqual(sequences[1].observations, [1, 2, 3, 4, 0], "training part 2..<6 holds steps 2, 3, 4 then padding")
         XCTAssertEqual(sequences[1].mask, [1, 1, 1, 1, 0])
         XCTAssertEqual(sequences[1].discounts, [0.9, 0.9, 0.9, 0, 0], "the last step ends the episode")
-        XCTAssertFalse(sequences.contains { $0.observations.contains(100) }, "no step of the next episode")
+        XCTAssertFalse(sequences.contains { $0.observations.floatValues.contains(100) }, "no step of the next episode")
+    }
+
+    /// Pixel steps are replayed as bytes: a stored sequence holds a byte per
+    /// value (padding included) and the learner's input has the same values.
+    func testByteObservations_areStoredAsBytes() {
+        var builder = SequenceBuilder(environments: 1, burnIn: 1, trainLength: 2, discount: 0.9, observationSize: 2, actions: 2)
+        var sequences: [ReplaySequence] = []
+        for t in 0..<6 {
+            let step = ActingStep(observation: ObservationRows(bytes: [UInt8(t), UInt8(200 + t)]), reward: 1, terminated: false,
+                                  truncated: false, action: t % 2, q: [0, 0], state: [])
+            sequences += builder.add(step, environment: 0)
+        }
+        XCTAssertFalse(sequences.isEmpty)
+        let first = sequences[0]
+        XCTAssertEqual(first.observations.elementType, .uint8)
+        XCTAssertEqual(first.observations.storageBytes, 3 * 2, "L = 3 steps of 2 values, one byte each")
+        XCTAssertEqual(first.observations, ObservationRows(bytes: [0, 0, 0, 200, 1, 201]), "left padding, then steps 0 and 1")
     }
 }

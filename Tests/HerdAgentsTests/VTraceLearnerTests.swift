@@ -46,7 +46,7 @@ final class VTraceLearnerTests: XCTestCase {
     /// One-transition unrolls from a constant observation, acted on-policy.
     func banditBatch(_ learner: VTraceLearner, rows: Int, rng: inout RandomGenerator, reward: (Float) -> Float) throws -> VTraceBatch {
         var batch = VTraceBatch(steps: 1, batchSize: rows, observationSize: 1)
-        batch.observations = [Float](repeating: 1, count: 2 * rows)
+        batch.observations = ObservationRows([Float](repeating: 1, count: 2 * rows))
         let policy = withoutGradients { learner.network.policy(Tensor([Float](repeating: 1, count: rows), shape: [rows, 1])) }
         batch.actions = try policy.sample(using: &rng)
         batch.behaviour = try policy.parameters.hostScalars()
@@ -91,12 +91,12 @@ final class VTraceLearnerTests: XCTestCase {
             return (v[0], v[1], learner.network.policy(x).parameters.scalars)
         }
         var batch = VTraceBatch(steps: 1, batchSize: 1, observationSize: 2)
-        batch.observations = start + [0, 0]  // the row after the cut is the next episode's first
+        batch.observations = ObservationRows(start + [0, 0])  // the row after the cut is the next episode's first
         batch.actions = [1]
         batch.behaviour = Array(logits[0..<2])
         batch.rewards = [0.5]
         batch.discounts = [0]
-        batch.truncations = [(row: 0, observation: last)]
+        batch.truncations = [(row: 0, observation: ObservationRows(last))]
         let stats = try learner.step(batch, progress: 0)
         // On-policy, T = 1, discount 0: vₛ = r + γ·V(last), so the baseline loss is ½(vₛ − V(x₀))².
         let target = 0.5 + 0.9 * vLast
@@ -112,7 +112,7 @@ final class VTraceLearnerTests: XCTestCase {
         let learner = try VTraceLearner(network: network, observationSize: 1, settings: VTraceLearnerSettings())
         func batch(reward: Float) throws -> VTraceBatch {
             var b = VTraceBatch(steps: 1, batchSize: 8, observationSize: 1)
-            b.observations = [Float](repeating: 1, count: 16)
+            b.observations = ObservationRows([Float](repeating: 1, count: 16))
             let policy = withoutGradients { learner.network.policy(Tensor([Float](repeating: 1, count: 8), shape: [8, 1])) }
             b.actions = try policy.sample(using: &rng)
             b.behaviour = try policy.parameters.hostScalars()

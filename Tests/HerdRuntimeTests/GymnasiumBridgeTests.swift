@@ -1,6 +1,7 @@
 import Foundation
 import HerdEnvironments
 import HerdRuntime
+import HerdTensor
 import HerdTransport
 import HerdTestSupport
 import XCTest
@@ -39,7 +40,7 @@ final class GymnasiumBridgeTests: XCTestCase {
                 builtIn.reset(seed: 0)
                 try (builtIn.unwrapped as! PhysicalStateAccess).setPhysicalState(observations[(j * 4)..<(j * 4 + 4)].map(Double.init))
                 let ours = try builtIn.step([actions[j]])
-                let theirs = batch.finalObservations[j] ?? Array(batch.observations[(j * 4)..<(j * 4 + 4)])
+                let theirs = batch.finalObservations[j]?.floatValues ?? Array(batch.observations[(j * 4)..<(j * 4 + 4)])
                 for (a, b) in zip(ours.observation, theirs) { XCTAssertEqual(a, b, accuracy: 1e-5, "env \(j) step \(t)") }
                 XCTAssertEqual(ours.reward, batch.rewards[j])
                 XCTAssertEqual(ours.terminated, batch.terminated[j])
@@ -67,6 +68,8 @@ final class GymnasiumBridgeTests: XCTestCase {
             let before = pool.observationBytesReceived
             for t in 1...4 {
                 let batch = try pool.step([1, 2])
+                XCTAssertEqual(batch.observations.elementType, encoding == .native ? .uint8 : .float32,
+                               "u8 observations stay bytes in the learner's batch")
                 for j in 0..<2 {
                     let expected = (0..<24).map { Float((t * 7 + $0 + j + 1) % 256) }
                     XCTAssertEqual(Array(batch.observations[(j * 24)..<((j + 1) * 24)]), expected, "step \(t) env \(j)")
@@ -87,7 +90,7 @@ final class GymnasiumBridgeTests: XCTestCase {
         let reference = try bridgePool("gymnasium:CartPole-v1", perWorker: 2)
         defer { reference.close() }
         let (a, b) = (try pool.reset(), try reference.reset())
-        XCTAssertEqual(a.observations, ObservationBlock(b.observations, as: .bf16).floats, "same seeds, rounded to bf16")
+        XCTAssertEqual(a.observations.floatValues, ObservationBlock(b.observations.floatValues, as: .bf16).floats, "same seeds, rounded to bf16")
         XCTAssertNotEqual(a.observations, b.observations)
     }
 
@@ -156,7 +159,7 @@ final class GymnasiumBridgeTests: XCTestCase {
         var episodes = 0
         for t in 0...actions.count {
             if t > 0 { batch = try pool.step([Float(actions[t - 1])]) }
-            let (total, weighted) = checksums(batch.observations)
+            let (total, weighted) = checksums(batch.observations.floatValues)
             let expected = lines[t]
             XCTAssertEqual(total, expected["sum"] as? Int, "step \(t): frame stack differs from Gymnasium's")
             XCTAssertEqual(weighted, expected["weighted"] as? Int, "step \(t)")

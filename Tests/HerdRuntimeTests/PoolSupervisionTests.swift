@@ -144,8 +144,8 @@ final class PoolSupervisionTests: XCTestCase {
             let nextTruncated = Dictionary(uniqueKeysWithValues: zip(next.environmentIDs, next.truncated))
             XCTAssertEqual([0, 1, 2, 3].map { nextTruncated[$0] }, [true, true, false, false], "asynchronous: \(asynchronous)")
             XCTAssertEqual(next.restartedEnvironments, [0, 1])
-            XCTAssertEqual(next.finalObservations[0], rows[0], "the dead worker's delivered step ends its episodes")
-            XCTAssertEqual(next.finalObservations[1], rows[1])
+            XCTAssertEqual(next.finalObservations[0]?.floatValues, rows[0], "the dead worker's delivered step ends its episodes")
+            XCTAssertEqual(next.finalObservations[1]?.floatValues, rows[1])
         }
     }
 

@@ -57,7 +57,7 @@ final class ProcessPoolTests: XCTestCase {
                 XCTAssertEqual(batch.rewards[i], reward)
                 XCTAssertEqual(batch.terminated[i], terminated)
                 XCTAssertEqual(batch.truncated[i], truncated)
-                XCTAssertEqual(batch.finalObservations[i], final)
+                XCTAssertEqual(batch.finalObservations[i]?.floatValues, final)
                 if final != nil { episodesEnded += 1 }
             }
         }
@@ -84,7 +84,7 @@ final class ProcessPoolTests: XCTestCase {
                 XCTAssertEqual(batch.rewards[row], reward)
                 XCTAssertEqual(batch.terminated[row], terminated)
                 XCTAssertEqual(batch.truncated[row], truncated)
-                XCTAssertEqual(batch.finalObservations[i], final)
+                XCTAssertEqual(batch.finalObservations[i]?.floatValues, final)
                 steps[i] += 1
             }
             try pool.send(batch.environmentIDs.map { action($0, steps[$0]) }, environmentIDs: batch.environmentIDs)
@@ -138,8 +138,8 @@ final class ProcessPoolTests: XCTestCase {
         XCTAssertEqual(Array(batch.truncated[0...1]), [false, false])
         XCTAssertEqual(batch.restartedEnvironments, [2, 3], "the replaced worker's environments are named once")
         XCTAssertEqual(try pool.step([1, 0, 1, 0]).restartedEnvironments, [])
-        XCTAssertEqual(batch.finalObservations[2], Array(before.observations[8..<12]), "the final observation is the last one handed out")
-        XCTAssertEqual(batch.finalObservations[3], Array(before.observations[12..<16]))
+        XCTAssertEqual(batch.finalObservations[2]?.floatValues, Array(before.observations[8..<12]), "the final observation is the last one handed out")
+        XCTAssertEqual(batch.finalObservations[3]?.floatValues, Array(before.observations[12..<16]))
         XCTAssertNotEqual(pool.workerProcessIDs[1], victim)
         // The pool goes on normally.
         for _ in 0..<20 { XCTAssertEqual(try pool.step([1, 0, 1, 0]).count, 4) }

@@ -18,7 +18,7 @@ final class ActorCriticInferencePolicyTests: XCTestCase {
         try policy.publish(trained, version: 7)
         XCTAssertEqual(policy.version, 7)
         let response = try policy.infer(request)
-        let logits = withoutGradients { trained.policy(Tensor(request.observations, shape: [2, 2])).parameters.scalars }
+        let logits = withoutGradients { trained.policy(Tensor(request.observations.floats, shape: [2, 2])).parameters.scalars }
         XCTAssertEqual(response.behaviour.count, 2 * 4)
         assertClose(Array(response.behaviour[0..<3]), Array(logits[0..<3]), atol: 1e-6)
         assertClose(Array(response.behaviour[4..<7]), Array(logits[3..<6]), atol: 1e-6)

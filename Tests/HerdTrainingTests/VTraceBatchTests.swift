@@ -12,7 +12,7 @@ final class VTraceBatchTests: XCTestCase {
     /// logits `[e, t]` then the action `t mod 2`, reward `100e + t`.
     func step(_ e: Int, _ t: Int, terminated: Bool = false, truncated: Bool = false, final: [Float]? = nil) -> UnrollStep {
         UnrollStep(observation: [Float(10 * e + t)], reward: Float(100 * e + t), terminated: terminated, truncated: truncated,
-                   finalObservation: final, action: [Float(t % 2)], behaviour: [Float(e), Float(t), Float(t % 2)],
+                   finalObservation: final.map(ObservationRows.init), action: [Float(t % 2)], behaviour: [Float(e), Float(t), Float(t % 2)],
                    version: 0, recurrentState: [])
     }
 

@@ -83,9 +83,14 @@ public final class PPOLearner {
     /// Samples (or, `deterministic`, takes the mode of) the policy for
     /// observations `[B, n]`.
     public func act(_ observations: [Float], deterministic: Bool = false) throws -> PolicyStep {
+        try act(ObservationRows(observations), deterministic: deterministic)
+    }
+
+    /// ``act(_:deterministic:)-([Float],_)`` for observations as the pool keeps them.
+    public func act(_ observations: ObservationRows, deterministic: Bool = false) throws -> PolicyStep {
         let rows = observations.count / observationSize
         return try withoutGradients {
-            let (policy, value) = network(try input(observations, [rows, observationSize]))
+            let (policy, value) = network(try observations.tensor(shape: [rows, observationSize], on: device))
             let actions = deterministic ? try policy.mode() : try policy.sample(using: &random)
             let logProbabilities = try policy.logProbability(of: try input(actions, [rows, head.actionSize])).hostScalars()
             let step = PolicyStep(actions: actions, logProbabilities: logProbabilities, values: try value.hostScalars(),
@@ -96,9 +101,13 @@ public final class PPOLearner {
     }
 
     /// `v(s)` for observations `[B, n]`.
-    public func values(_ observations: [Float]) throws -> [Float] {
+    public func values(_ observations: [Float]) throws -> [Float] { try values(ObservationRows(observations)) }
+
+    /// `v(s)` for observations `[B, n]` as the pool keeps them.
+    public func values(_ observations: ObservationRows) throws -> [Float] {
         try withoutGradients {
-            let values = try network.value(try input(observations, [observations.count / observationSize, observationSize])).hostScalars()
+            let rows = observations.count / observationSize
+            let values = try network.value(try observations.tensor(shape: [rows, observationSize], on: device)).hostScalars()
             try device.synchronize()
             return values
         }
@@ -180,7 +189,8 @@ public final class PPOLearner {
         let n = indices.count
         let oldLogProbabilities = rows(r.logProbabilities, width: 1)
         return Minibatch(
-            observations: try input(rows(r.observations, width: r.observationSize), [n, r.observationSize]),
+            observations: try r.observations.gather(rows: Array(indices), width: r.observationSize)
+                .tensor(shape: [n, r.observationSize], on: device),
             actions: try input(rows(r.actions, width: r.actionSize), [n, r.actionSize]),
             oldLogProbabilities: try input(oldLogProbabilities, [n]),
             oldParameters: try input(rows(r.distributionParameters, width: r.parameterCount), [n, r.parameterCount]),
@@ -232,7 +242,7 @@ public final class PPOLearner {
     /// Mean `KL(π_old ‖ π)` over a rollout, with the current parameters.
     public func meanKL(_ r: Rollout) throws -> Double {
         try withoutGradients {
-            let policy = network(try input(r.observations, [r.rows, r.observationSize])).policy
+            let policy = network(try r.observations.tensor(shape: [r.rows, r.observationSize], on: device)).policy
             let old = PolicyDistribution(head: head, parameters: try input(r.distributionParameters, [r.rows, r.parameterCount]))
             let kl = Double(try old.kl(to: policy).mean().hostScalars()[0])
             try device.synchronize()

@@ -1,7 +1,10 @@
+import HerdTensor
+
 /// One rollout of `T` steps from `B` environments, time-major, as PPO
 /// collects it. Shapes (row-major):
 ///
-/// - `observations [T, B, n]`: what the policy saw (normalised if enabled);
+/// - `observations [T, B, n]`: what the policy saw (normalised if enabled;
+///   bytes while they are the environment's u8 pixels);
 /// - `actions [T, B, a]`: in the policy's own space (before rescaling);
 /// - `logProbabilities [T, B]`, `distributionParameters [T, B, p]`: of the
 ///   policy that acted (see ``ActionHead/parameterCount``);
@@ -15,7 +18,7 @@ public struct Rollout: Sendable {
     public let observationSize: Int
     public let actionSize: Int
     public let parameterCount: Int
-    public var observations: [Float] = []
+    public var observations = ObservationRows()
     public var actions: [Float] = []
     public var logProbabilities: [Float] = []
     public var distributionParameters: [Float] = []

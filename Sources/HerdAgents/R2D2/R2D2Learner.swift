@@ -78,12 +78,12 @@ public final class R2D2Learner {
     /// The network inputs of `sequences` between steps `range`, time-major.
     func inputs(_ sequences: [ReplaySequence], _ range: Range<Int>, initialState: [Float]) -> R2D2Network.Inputs {
         let B = sequences.count, n = online.observationSize
-        var inputs = R2D2Network.Inputs(steps: range.count, batchSize: B, observations: [], previousActions: [], previousRewards: [],
+        var inputs = R2D2Network.Inputs(steps: range.count, batchSize: B, observations: ObservationRows(), previousActions: [], previousRewards: [],
                                         resets: [], initialState: initialState)
         inputs.observations.reserveCapacity(range.count * B * n)
         for t in range {
             for s in sequences {
-                inputs.observations += s.observations[(t * n)..<((t + 1) * n)]
+                inputs.observations.append(s.observations, range: (t * n)..<((t + 1) * n))
                 inputs.previousActions.append(s.previousActions[t])
                 inputs.previousRewards.append(s.previousRewards[t])
                 inputs.resets.append(s.resets[t])

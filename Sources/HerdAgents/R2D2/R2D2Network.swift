@@ -74,7 +74,7 @@ public final class R2D2Network: Layer {
         public var steps: Int
         public var batchSize: Int
         /// `[T, B, observationSize]`.
-        public var observations: [Float]
+        public var observations: ObservationRows
         /// `[T, B]`: the previous action's index, or −1 for none (episode start, padding).
         public var previousActions: [Int]
         /// `[T, B]`.
@@ -85,6 +85,12 @@ public final class R2D2Network: Layer {
         public var initialState: [Float]
 
         public init(steps: Int, batchSize: Int, observations: [Float], previousActions: [Int], previousRewards: [Float],
+                    resets: [Float], initialState: [Float]) {
+            self.init(steps: steps, batchSize: batchSize, observations: ObservationRows(observations), previousActions: previousActions,
+                      previousRewards: previousRewards, resets: resets, initialState: initialState)
+        }
+
+        public init(steps: Int, batchSize: Int, observations: ObservationRows, previousActions: [Int], previousRewards: [Float],
                     resets: [Float], initialState: [Float]) {
             self.steps = steps
             self.batchSize = batchSize
@@ -101,7 +107,7 @@ public final class R2D2Network: Layer {
         let (T, B, A, n) = (inputs.steps, inputs.batchSize, actions, observationSize)
         require(inputs.observations.count == T * B * n && inputs.previousActions.count == T * B && inputs.previousRewards.count == T * B
                 && inputs.resets.count == T * B, "R2D2Network.unroll: inputs do not match [T, B] = [\(T), \(B)]")
-        var features = try Tensor(inputs.observations, shape: [T * B, n]).to(device)
+        var features = try inputs.observations.tensor(shape: [T * B, n], on: device)
         if let conv { features = conv(features) }
         if let mlp { features = mlp(features) }
         var core = features

@@ -1,11 +1,12 @@
 import HerdCore
+import HerdTensor
 
 /// What an actor did at one step, in the inference server's layout: the
 /// observation and the reward and end flags of the transition that led to
 /// it, then the action taken there, the Q values it was chosen from and the
 /// recurrent state the network acted from (empty: zeros, at an episode start).
 public struct ActingStep: Sendable {
-    public var observation: [Float]
+    public var observation: ObservationRows
     public var reward: Float
     public var terminated: Bool
     public var truncated: Bool
@@ -14,6 +15,11 @@ public struct ActingStep: Sendable {
     public var state: [Float]
 
     public init(observation: [Float], reward: Float, terminated: Bool, truncated: Bool, action: Int, q: [Float], state: [Float]) {
+        self.init(observation: ObservationRows(observation), reward: reward, terminated: terminated, truncated: truncated,
+                  action: action, q: q, state: state)
+    }
+
+    public init(observation: ObservationRows, reward: Float, terminated: Bool, truncated: Bool, action: Int, q: [Float], state: [Float]) {
         self.observation = observation
         self.reward = reward
         self.terminated = terminated
@@ -118,7 +124,8 @@ public struct SequenceBuilder: Sendable {
     /// `length` is the episode's length when it has ended (steps past it are padding).
     private func cut(_ episode: Episode, start: Int, length: Int?) -> ReplaySequence {
         let L = sequenceLength, n = observationSize, A = actions
-        var s = ReplaySequence(observations: [Float](repeating: 0, count: L * n), previousActions: [Int](repeating: -1, count: L),
+        let elementType = episode.records.first?.step.observation.elementType ?? .float32
+        var s = ReplaySequence(observations: ObservationRows(zeros: L * n, of: elementType), previousActions: [Int](repeating: -1, count: L),
                                previousRewards: [Float](repeating: 0, count: L), actions: [Int](repeating: 0, count: L),
                                rewards: [Float](repeating: 0, count: L), discounts: [Float](repeating: 0, count: L),
                                mask: [Float](repeating: 0, count: L), resets: [Float](repeating: 0, count: L),

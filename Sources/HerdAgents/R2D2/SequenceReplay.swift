@@ -1,5 +1,6 @@
 import Foundation
 import HerdCore
+import HerdTensor
 
 /// One stored training sequence of `L = burnIn + m` steps (time-major
 /// per sequence), as ``SequenceBuilder`` cuts it from an environment's
@@ -10,7 +11,8 @@ import HerdCore
 /// first step, after its last); `resets[t]` is 1 on an episode's first step
 /// (the recurrent state starts from zeros there).
 public struct ReplaySequence: Sendable {
-    public var observations: [Float]
+    /// `[L, n]` (bytes for u8 pixels: replay holds them at a byte each).
+    public var observations: ObservationRows
     public var previousActions: [Int]
     public var previousRewards: [Float]
     public var actions: [Int]
@@ -29,6 +31,13 @@ public struct ReplaySequence: Sendable {
     public var length: Int { mask.count }
 
     public init(observations: [Float], previousActions: [Int], previousRewards: [Float], actions: [Int], rewards: [Float],
+                discounts: [Float], mask: [Float], resets: [Float], actingQ: [Float], initialState: [Float]) {
+        self.init(observations: ObservationRows(observations), previousActions: previousActions, previousRewards: previousRewards,
+                  actions: actions, rewards: rewards, discounts: discounts, mask: mask, resets: resets, actingQ: actingQ,
+                  initialState: initialState)
+    }
+
+    public init(observations: ObservationRows, previousActions: [Int], previousRewards: [Float], actions: [Int], rewards: [Float],
                 discounts: [Float], mask: [Float], resets: [Float], actingQ: [Float], initialState: [Float]) {
         self.observations = observations
         self.previousActions = previousActions

@@ -11,8 +11,8 @@ public struct VTraceBatch: Sendable {
     public var steps: Int
     public var batchSize: Int
     public var observationSize: Int
-    /// `[T + 1, B, observationSize]`.
-    public var observations: [Float] = []
+    /// `[T + 1, B, observationSize]` (bytes for u8 pixels).
+    public var observations = ObservationRows()
     /// `[T, B, actionSize]`.
     public var actions: [Float] = []
     /// The acting policy's distribution parameters (``PolicyDistribution/parameters``), `[T, B, parameterCount]`.
@@ -23,7 +23,7 @@ public struct VTraceBatch: Sendable {
     public var discounts: [Float] = []
     /// Transitions cut by a time limit, `(row t·B + b, the episode's last observation)`:
     /// the learner adds `γ·V(last observation)` to their reward, so a cut is not taken for a terminal state.
-    public var truncations: [(row: Int, observation: [Float])] = []
+    public var truncations: [(row: Int, observation: ObservationRows)] = []
 
     public init(steps: Int, batchSize: Int, observationSize: Int) {
         self.steps = steps

@@ -69,14 +69,15 @@ public final class VTraceLearner {
                 "VTraceLearner.step: batch arrays do not match T = \(T), B = \(B), observation size \(n)")
         optimizer.learningRate = settings.learningRate * (settings.annealLearningRate ? Float(max(0, 1 - progress)) : 1)
 
-        let observations = try input(batch.observations, [(T + 1) * B, n])
+        let observations = try batch.observations.tensor(shape: [(T + 1) * B, n], on: device)
         let actions = try input(batch.actions, [rows, actionSize])
         // Time-limit cuts: the reward takes γ·V(last observation) with the current parameters.
         var rewards = batch.rewards
         if !batch.truncations.isEmpty {
-            let finals = batch.truncations.flatMap(\.observation)
+            var finals = ObservationRows()
+            for cut in batch.truncations { finals += cut.observation }
             let values = try withoutGradients {
-                try network.value(try input(finals, [batch.truncations.count, n])).hostScalars()
+                try network.value(try finals.tensor(shape: [batch.truncations.count, n], on: device)).hostScalars()
             }
             for (cut, value) in zip(batch.truncations, values) { rewards[cut.row] += settings.discount * value }
         }

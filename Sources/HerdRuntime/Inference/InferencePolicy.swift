@@ -1,10 +1,11 @@
 import Foundation
+import HerdTensor
 
 /// One batch of inference requests: rows of the environments that are ready.
 public struct InferenceRequest: Sendable {
     public var environmentIDs: [Int]
-    /// `[B, observationSize]`.
-    public var observations: [Float]
+    /// `[B, observationSize]`, as the pool keeps them (bytes for u8 pixels).
+    public var observations: ObservationRows
     /// `[B, actionSize]`: each environment's previous action (zeros at an episode start).
     public var previousActions: [Float]
     /// `[B]`: the reward that came with this observation (0 at an episode start).

@@ -148,7 +148,7 @@ public final class InferenceServer: @unchecked Sendable {
                 latencies.add(latency)
                 for (row, id) in ids.enumerated() {
                     let step = UnrollStep(
-                        observation: Array(batch.observations[(row * pool.observationSize)..<((row + 1) * pool.observationSize)]),
+                        observation: batch.observations.row(row, width: pool.observationSize),
                         reward: Float(batch.rewards[row]), terminated: batch.terminated[row], truncated: batch.truncated[row],
                         finalObservation: batch.finalObservations[id],
                         action: Array(response.actions[(row * actionSize)..<((row + 1) * actionSize)]),

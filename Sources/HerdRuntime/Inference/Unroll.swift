@@ -1,4 +1,5 @@
 import Foundation
+import HerdTensor
 
 /// One step of an unroll, in SEED RL's layout: what the environment returned
 /// (`observation`, and the `reward` and flags of the transition that led to
@@ -6,11 +7,11 @@ import Foundation
 /// episode ends, `observation` is already the next episode's first and the
 /// ended one's last is `finalObservation`.
 public struct UnrollStep: Sendable {
-    public var observation: [Float]
+    public var observation: ObservationRows
     public var reward: Float
     public var terminated: Bool
     public var truncated: Bool
-    public var finalObservation: [Float]?
+    public var finalObservation: ObservationRows?
     public var action: [Float]
     public var behaviour: [Float]
     /// ``InferencePolicy/version`` when the action was chosen.

@@ -351,12 +351,12 @@ public final class ProcessPool: @unchecked Sendable {
         guard let results = slot.completed else { return }
         slot.completed = nil
         batch.environmentIDs.append(contentsOf: slot.environmentIDs)
-        results.observations.appendFloats(to: &batch.observations)
+        results.observations.append(to: &batch.observations)
         observationBytesReceived += results.observations.bytes.count + results.finalObservations.reduce(0) { $0 + $1.observation.bytes.count }
         batch.rewards.append(contentsOf: results.rewards)
         batch.terminated.append(contentsOf: results.terminated)
         batch.truncated.append(contentsOf: results.truncated)
-        for final in results.finalObservations { batch.finalObservations[slot.firstEnvironment + Int(final.index)] = final.observation.floats }
+        for final in results.finalObservations { batch.finalObservations[slot.firstEnvironment + Int(final.index)] = final.observation.rows }
         if slot.restartedSinceHandout {
             batch.restartedEnvironments.formUnion(slot.environmentIDs)
             slot.restartedSinceHandout = false

@@ -1,5 +1,6 @@
 import Foundation
 import HerdRuntime
+import HerdTensor
 
 /// Every environment stepped in lockstep from the learner's thread
 /// (BatchPPO's mode): ``step(_:)`` sends one action per environment and
@@ -34,7 +35,7 @@ public final class LockstepSource: DataSource {
     /// The observations to act on now (``current``), after checking for a
     /// stop request: an agent asks here before it acts, so a stop leaves
     /// its state (normalisers, random generators) as the last step left it.
-    public func observations() throws -> [Float] {
+    public func observations() throws -> ObservationRows {
         try throwIfStopRequested()
         return current.observations
     }

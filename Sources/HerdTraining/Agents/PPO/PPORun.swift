@@ -68,7 +68,9 @@ final class PPORun: AgentRun {
             var rewards = batch.rewards.map { scaled(Float($0)) }
             let cut = (0..<batchSize).filter { batch.truncated[$0] && !batch.terminated[$0] && batch.finalObservations[$0] != nil }
             if !cut.isEmpty {
-                let finals = normalized(cut.flatMap { batch.finalObservations[$0]! }, update: false)
+                var finals = ObservationRows()
+                for i in cut { finals += batch.finalObservations[i]! }
+                finals = normalized(finals, update: false)
                 for (value, i) in zip(try learner.values(finals), cut) { rewards[i] += gamma * value }
             }
             rollout.rewards += rewards
@@ -81,8 +83,11 @@ final class PPORun: AgentRun {
 
     /// Observations normalised with the estimates so far; with `update`,
     /// the estimates then take in the raw rows (BatchPPO's order).
-    private func normalized(_ observations: [Float], update: Bool) -> [Float] {
-        guard var normalizer = observationNormalizer else { return observations }
+    /// Normalised rows are floats; without a normaliser the rows stay as
+    /// the pool gave them (bytes for u8 pixels).
+    private func normalized(_ input: ObservationRows, update: Bool) -> ObservationRows {
+        guard var normalizer = observationNormalizer else { return input }
+        let observations = input.floatValues
         let size = context.observationSize, rows = observations.count / size
         var out = observations
         out.withUnsafeMutableBufferPointer { buffer in
@@ -98,7 +103,7 @@ final class PPORun: AgentRun {
             }
             observationNormalizer = normalizer
         }
-        return out
+        return ObservationRows(out)
     }
 
     /// A reward scaled by the running return statistics (when enabled), which it updates.

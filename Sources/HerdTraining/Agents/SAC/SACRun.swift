@@ -57,7 +57,8 @@ final class SACRun: AgentRun {
             try source.reset()
             started = true
         }
-        let observations = try source.observations()
+        // SAC's MLPs and replay work in floats (its environments send floats).
+        let observations = try source.observations().floatValues
         let rows = source.batchSize, size = context.observationSize, actionSize = context.pool.actionSize
         if settings.useSDE, settings.sdeSampleFrequency > 0, stepsSinceNoise >= settings.sdeSampleFrequency {
             try learner.resetActingNoise()
@@ -85,14 +86,15 @@ final class SACRun: AgentRun {
     /// was replaced (their rows report a cut, not an action's outcome).
     private func store(observations: [Float], actions: [Float], batch: Batch, rows: Int, size: Int, actionSize: Int) {
         var o: [Float] = [], a: [Float] = [], r: [Float] = [], next: [Float] = [], terminated: [Bool] = []
+        let current = batch.observations.floatValues
         for (row, id) in batch.environmentIDs.enumerated() where !batch.restartedEnvironments.contains(id) {
             o += observations[(row * size)..<((row + 1) * size)]
             a += actions[(row * actionSize)..<((row + 1) * actionSize)]
             r.append(Float(batch.rewards[row]))
             if let final = batch.finalObservations[id] {
-                next += final
+                next += final.floatValues
             } else {
-                next += batch.observations[(row * size)..<((row + 1) * size)]
+                next += current[(row * size)..<((row + 1) * size)]
             }
             terminated.append(batch.terminated[row])
         }

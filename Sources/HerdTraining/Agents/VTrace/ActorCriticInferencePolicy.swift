@@ -36,7 +36,7 @@ public final class ActorCriticInferencePolicy: InferencePolicy, @unchecked Senda
         try copy.read { network in
             let rows = request.environmentIDs.count
             return try withoutGradients {
-                let policy = network.policy(try Tensor(request.observations, shape: [rows, observationSize]).to(device))
+                let policy = network.policy(try request.observations.tensor(shape: [rows, observationSize], on: device))
                 let actions = try policy.sample(using: &random)
                 let parameters = try policy.parameters.hostScalars()
                 try device.synchronize()

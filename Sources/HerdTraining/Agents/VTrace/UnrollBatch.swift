@@ -1,5 +1,6 @@
 import HerdAgents
 import HerdRuntime
+import HerdTensor
 
 extension VTraceBatch {
     /// A time-major learner batch from `B` unrolls of `T + 1` steps each
