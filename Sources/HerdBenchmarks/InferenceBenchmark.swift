@@ -34,6 +34,9 @@ public struct InferenceBenchmark {
         public var statistics: InferenceServer.Statistics
         public var barePoolStepsPerSecond: Double?
         public var deviceUtilization: Double
+        /// The simulated device's modelled time (kernels and link) per
+        /// environment step, warm-up included; 0 on the host.
+        public var deviceSecondsPerStep: Double
         public var stepsPerSecond: Double { Double(steps) / seconds }
     }
 
@@ -64,7 +67,9 @@ public struct InferenceBenchmark {
         let statistics = server.statistics
         let done = statistics.environmentSteps - startSteps
         try server.stop()
-        let utilization = device.counters.utilization
+        let counters = device.counters
+        let utilization = counters.utilization
+        let deviceSecondsPerStep = (counters.busySeconds + counters.transferSeconds) / Double(max(statistics.environmentSteps, 1))
         pool.close()
         closed = true
 
@@ -76,6 +81,7 @@ public struct InferenceBenchmark {
             benchmark.latencyRoundTrips = 0
             bare = try benchmark.run().stepsPerSecond
         }
-        return Result(steps: done, seconds: seconds, statistics: statistics, barePoolStepsPerSecond: bare, deviceUtilization: utilization)
+        return Result(steps: done, seconds: seconds, statistics: statistics, barePoolStepsPerSecond: bare, deviceUtilization: utilization,
+                      deviceSecondsPerStep: deviceSecondsPerStep)
     }
 }

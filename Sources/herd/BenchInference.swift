@@ -105,6 +105,7 @@ struct BenchInference: ParsableCommand {
             "seconds": result.seconds, "steps_per_second": result.stepsPerSecond, "latency_p50_us": s.latencyP50 * 1e6,
             "latency_p99_us": s.latencyP99 * 1e6, "mean_batch": s.meanBatchSize, "max_batch": inference.maxBatchSize,
             "timeout_ms": timeoutMs, "device_utilization": result.deviceUtilization, "torso": torso,
+            "device_seconds_per_step": result.deviceSecondsPerStep,
         ]
         if let bare = result.barePoolStepsPerSecond {
             object["bare_pool_steps_per_second"] = bare

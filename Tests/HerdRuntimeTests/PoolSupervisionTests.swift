@@ -249,4 +249,72 @@ final class PoolSupervisionTests: XCTestCase {
         let batch = try pool.receiveReady(maxBatchSize: 4, fullBatchSize: 2, timeout: 0.01)
         XCTAssertTrue(batch.restartedEnvironments.isSuperset(of: [2, 3]), "\(batch.restartedEnvironments)")
     }
+    // MARK: Errors from workers (events, never the end of the run)
+
+    /// A local worker answering `actions` with `error` is counted and
+    /// replaced; its environments' episodes end truncated, and the step
+    /// returns every environment. Errors from a replacement too, three in
+    /// a row, stop the pool with the worker's words (replacing again would
+    /// only repeat them).
+    func testLocalWorkerError_isCountedAndReplaced_repeatedErrorsStopThePool() throws {
+        let pool = try makePool()
+        _ = try pool.reset()
+        launcher.workers[0].errorOnActions = WireError(code: .invalidAction, message: "no such move")
+        let cut = try pool.step([0, 0, 0, 0])
+        XCTAssertEqual(pool.workerErrors, 1)
+        XCTAssertEqual(pool.workersReplaced, 1)
+        XCTAssertEqual(cut.environmentIDs, [0, 1, 2, 3])
+        XCTAssertEqual(cut.truncated, [true, true, false, false])
+        XCTAssertEqual(cut.restartedEnvironments, [0, 1])
+        XCTAssertEqual(try pool.step([0, 0, 0, 0]).count, 4, "the replacement steps")
+
+        launcher.configure = { $0.errorOnActions = WireError(code: .internalError, message: "disk on fire\n\u{1b}[31mFAKE") }
+        launcher.workers.last!.errorOnActions = WireError(code: .internalError, message: "disk on fire\n\u{1b}[31mFAKE")
+        XCTAssertThrowsError(try { for _ in 0..<5 { _ = try pool.step([0, 0, 0, 0]) } }()) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("disk on fire\\u{a}\\u{1b}[31mFAKE"), "escaped: \(text)")
+            XCTAssertTrue(text.contains("3 times in a row"), text)
+        }
+        XCTAssertEqual(pool.workerErrors, 4)
+    }
+
+    /// A local worker that cannot build its environments (`error` in reply
+    /// to `assign`) stops the pool at once with its message.
+    func testLocalWorkerErrorAtStart_isAClearError() throws {
+        transport = LoopbackTransport()
+        launcher = FakeLauncher(transport: transport)
+        launcher.configure = { $0.errorOnAssign = WireError(code: .buildFailed, message: "unknown environment 'Nope-v0'") }
+        var configuration = PoolConfiguration(environment: "Nope-v0", workers: 1, environmentsPerWorker: 1, herdExecutable: "/nonexistent/herd")
+        configuration.logEvents = false
+        XCTAssertThrowsError(try ProcessPool(configuration, transport: transport, launcher: launcher, clock: transport.clock,
+                                             heartbeats: false)) { error in
+            XCTAssertTrue("\(error)".contains("unknown environment 'Nope-v0'"), "\(error)")
+        }
+    }
+
+    /// A remote worker's `error`, in reply to `assign` or to `actions`,
+    /// frees its place; the run goes on with the others.
+    func testRemoteWorkerError_freesItsPlace_andThePoolGoesOn() throws {
+        let pool = try makePool(workers: 1, remote: 2)
+        let bad = FakeWorker(identity: Array("bad".utf8), pid: 9)
+        bad.errorOnAssign = WireError(code: .buildFailed, message: "cannot build")
+        bad.start(on: transport, label: "bad")
+        _ = pool.heartbeatTick()
+        XCTAssertEqual(pool.workerErrors, 1)
+        XCTAssertEqual(pool.remoteLost, 0, "it never served")
+
+        let flaky = join(pool, "flaky")
+        XCTAssertEqual(flaky.assigned?.firstEnvironmentID, 2, "the place the first one left")
+        var seen = Set<Int>()
+        for round in 0..<4 {
+            let batch = try pool.receiveReady(maxBatchSize: 6, fullBatchSize: 2, timeout: 0.01)
+            if round > 0 { seen.formUnion(batch.restartedEnvironments) }
+            try pool.send([Float](repeating: 0, count: batch.count), environmentIDs: batch.environmentIDs)
+            if round == 0 { flaky.errorOnActions = WireError(code: .invalidAction, message: "out of range") }
+        }
+        XCTAssertEqual(pool.workerErrors, 2)
+        XCTAssertEqual(pool.remoteLost, 1)
+        XCTAssertTrue(seen.isSuperset(of: [2, 3]), "the lost worker's environments are named: \(seen)")
+        XCTAssertEqual(transport.messages(to: flaky.identity).last?.kind, .goodbye)
+    }
 }

@@ -18,6 +18,10 @@ public final class FakeWorker: LoopbackPeer, WorkerProcess {
     public var delay = 0.0
     /// Die (as `kill -9`) once the clock reaches this time.
     public var dieAt: Double?
+    /// Answer `assign` with this error instead of `ready`.
+    public var errorOnAssign: WireError?
+    /// Answer `actions` with this error instead of results.
+    public var errorOnActions: WireError?
     public private(set) var heartbeats = 0
     public private(set) var requests: [WireMessage] = []
     public private(set) var running = true
@@ -41,6 +45,7 @@ public final class FakeWorker: LoopbackPeer, WorkerProcess {
         guard running else { return }
         switch message {
         case let .assign(assign):
+            if let errorOnAssign { return transport.deliver(.error(errorOnAssign), from: identity) }
             assigned = assign
             steps = Array(repeating: 0, count: assign.seeds.count)
             transport.deliver(.ready(Ready(environmentCount: UInt32(steps.count), observationSize: 2, actionSize: 1, actionKind: 0,
@@ -51,6 +56,7 @@ public final class FakeWorker: LoopbackPeer, WorkerProcess {
             answer(sequence, transport)
         case .actions:
             requests.append(message)
+            if let errorOnActions { return transport.deliver(.error(errorOnActions), sequence: sequence, from: identity) }
             steps = steps.map { $0 + 1 }
             answer(sequence, transport)
         case .heartbeat:

@@ -114,17 +114,18 @@ extension ProcessPool {
                 try? request(slot, .reset)
                 log("remote worker \(slot.remoteLabel) is ready: environments \(slot.environmentIDs.lowerBound)..<\(slot.environmentIDs.upperBound)")
             }
-        case let (.results(results), .awaiting(sequence, _, _)) where decoded.sequence == sequence:
+        case let (.results(results), .awaiting(sequence, _, isReset)) where decoded.sequence == sequence:
             guard results.environmentCount == slot.count, results.observationSize == observationSize else {
                 return reject(identity, "results for \(results.environmentCount) × \(results.observationSize), expected \(slot.count) × \(observationSize)")
             }
             guard results.observations.dtype == observationDType else {
                 return reject(identity, "results in \(results.observations.dtype), agreed \(observationDType) at ready")
             }
+            // A step answered: the worker works (a replacement's reset does not show that).
+            if !isReset { slot.errorsInARow = 0 }
             complete(slot, results)
-        case let (.error(error), _):
-            slot.failure = "\(error.code): \(error.message)"
-            if slot.isRemote { vacate(slot, reason: "reported \(error.code): \(error.message)") }
+        case let (.error(error), phase):
+            workerError(slot, error, whileStarting: phase == .starting)
         case (.heartbeat, _):
             break
         case (.goodbye, _):
@@ -133,6 +134,32 @@ extension ProcessPool {
             outOfTurn(identity, slot, "unexpected \(decoded.message.kind) (sequence \(decoded.sequence)) while \(slot.phase)")
         }
     }
+
+    /// A worker's `error` is an event, not the end of the run: it is counted
+    /// and logged; a remote worker loses its place, a local one is replaced
+    /// at the next supervision and its interrupted episodes end truncated.
+    /// Two cases stop the caller with the worker's words, since replacing
+    /// would only repeat them: a local worker that cannot start (it answers
+    /// `assign` with an error: an unknown environment, a bad setting), and
+    /// one that reports ``maximumErrorsInARow`` errors with no results
+    /// between them.
+    func workerError(_ slot: WorkerSlot, _ error: WireError, whileStarting: Bool) {
+        workerErrors += 1
+        let text = "error \(error.code.rawValue) (\(error.code)): \(logSafe(error.message))"
+        if slot.isRemote { return vacate(slot, reason: "reported \(text)") }
+        slot.errorsInARow += 1
+        if whileStarting {
+            slot.failure = logSafe(error.message)
+        } else if slot.errorsInARow >= Self.maximumErrorsInARow {
+            slot.failure = "\(logSafe(error.message)) (reported \(slot.errorsInARow) times in a row, by each replacement)"
+        } else {
+            slot.replaceReason = "reported \(text)"
+        }
+    }
+
+    /// Errors a local worker slot may report in a row, its replacements
+    /// included, before the pool gives up on it.
+    static let maximumErrorsInARow = 3
 
     func complete(_ slot: WorkerSlot, _ results: Results) {
         slot.completed = results

@@ -61,7 +61,10 @@ extension ProcessPool {
         }
         for slot in slots where !slot.isRemote {
             guard let process = slot.process else { continue }
-            if !process.isRunning {
+            if let reason = slot.replaceReason {
+                slot.replaceReason = nil
+                try replace(slot, reason: reason)
+            } else if !process.isRunning {
                 let status = "status \(process.status.map(String.init) ?? "?")"
                 // A worker that dies before it is ready would die again if replaced:
                 // report it instead of retrying (and recursing) forever.

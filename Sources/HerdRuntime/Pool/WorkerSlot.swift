@@ -26,8 +26,13 @@ final class WorkerSlot {
     var interruptedResults: Results?
     /// The latest observation the pool has seen for each environment.
     var lastObservations = ObservationBlock([])
-    /// A request's failure reported by the worker (`error` message).
+    /// A failure that stops the pool's caller (a worker that cannot start,
+    /// or one that keeps reporting errors): thrown by the next pump.
     var failure: String?
+    /// A local worker to replace at the next supervision (it reported an error).
+    var replaceReason: String?
+    /// `error` messages since this slot's last results.
+    var errorsInARow = 0
     /// Replaced since its last results were handed out (see ``Batch/restartedEnvironments``).
     var restartedSinceHandout = false
     /// A place for a worker from another machine (no process of ours).

@@ -56,6 +56,7 @@ struct SummaryWriter {
         w.add(S.solvedWallSeconds, summary.counters.solvedWallSeconds)
         w.add(S.workersReplaced, pool.workersReplaced)
         w.add(S.badFrames, pool.badFrames)
+        w.add(S.workerErrors, pool.workerErrors)
         w.add(S.peersOverLimit, pool.peersOverLimit)
         if pool.listenEndpoint != nil {
             w.add(S.remoteJoined, pool.remoteJoined)

@@ -27,6 +27,7 @@ enum MetricsLine {
         v[R.deviceBytesToHost] = Double(c.bytesToHost)
         v[R.workersReplaced] = Double(pool.workersReplaced)
         v[R.badFrames] = Double(pool.badFrames)
+        v[R.workerErrors] = Double(pool.workerErrors)
         if pool.listenEndpoint != nil {
             v[R.remoteJoined] = Double(pool.remoteJoined)
             v[R.remoteLost] = Double(pool.remoteLost)

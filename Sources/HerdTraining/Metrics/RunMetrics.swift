@@ -24,6 +24,8 @@ public enum RunMetrics {
                                                "Local worker processes that died or hung and were replaced, so far.")
     public static let badFrames = Metric("bad_frames", tag: "pool/bad_frames", .count,
                                          "Frames from workers dropped as malformed or unexpected, so far.")
+    public static let workerErrors = Metric("worker_errors", tag: "pool/worker_errors", .count,
+                                            "Error messages from workers, so far (each worker was replaced or lost its place).")
     public static let remoteJoined = Metric("remote_joined", tag: "fleet/remote_joined", .count,
                                             "Remote workers that took a place, so far (only when the run listens).")
     public static let remoteLost = Metric("remote_lost", tag: "fleet/remote_lost", .count,
@@ -46,7 +48,7 @@ public enum RunMetrics {
     /// Written after them.
     static let trailing: [Metric] = [
         stepsPerSecond, deviceBusySeconds, deviceUtilization, deviceBytesToDevice, deviceBytesToHost,
-        workersReplaced, badFrames, remoteJoined, remoteLost, peersOverLimit, curveRefused, nonFiniteSkipped,
+        workersReplaced, badFrames, workerErrors, remoteJoined, remoteLost, peersOverLimit, curveRefused, nonFiniteSkipped,
         evalReturnMean, evalReturnStd, evalLengthMean,
     ]
     public static let all = leading + trailing

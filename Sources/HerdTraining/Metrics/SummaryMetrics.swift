@@ -26,6 +26,7 @@ public enum SummaryMetrics {
     public static let solvedWallSeconds = Metric("solved_wall_seconds", tag: nil, .seconds, "Wall-clock seconds to that evaluation.")
     public static let workersReplaced = Metric("workers_replaced", tag: nil, .count, "Local workers replaced.")
     public static let badFrames = Metric("bad_frames", tag: nil, .count, "Frames from workers dropped as malformed or unexpected.")
+    public static let workerErrors = Metric("worker_errors", tag: nil, .count, "Error messages from workers (each replaced or its place freed).")
     public static let peersOverLimit = Metric("peers_over_limit", tag: nil, .count, "Remote peers disconnected for going over a limit.")
     public static let remoteJoined = Metric("remote_joined", tag: nil, .count, "Remote workers that took a place (only when the run listens).")
     public static let remoteLost = Metric("remote_lost", tag: nil, .count, "Remote workers that left or went silent (only when the run listens).")
@@ -46,7 +47,7 @@ public enum SummaryMetrics {
     public static let all: [Metric] = [
         name, agent, environment, environments, device, seed, steps, updates, episodes, wallSeconds, stepsPerSecond,
         collectSeconds, updateSeconds, evaluationSeconds, episodeReturnMean, evaluationReturnLast, evaluationReturnBest,
-        targetReturn, solvedAtStep, solvedWallSeconds, workersReplaced, badFrames, peersOverLimit, remoteJoined, remoteLost,
+        targetReturn, solvedAtStep, solvedWallSeconds, workersReplaced, badFrames, workerErrors, peersOverLimit, remoteJoined, remoteLost,
         remoteRefused, curveAccepted, curveRefusedUnknownKey, curveRefusedHandshake, deviceBusySeconds, deviceUtilization,
         deviceBytesToDevice, deviceBytesToHost, stoppedBySignal, checkpoint, herdVersion,
     ]
