@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SEED RL's argument in one plot: central inference with the Nature torso on
-# Atari Pong (2 workers × 16 environments, the standard preprocessing) at
-# inference batch sizes 1 … 32, on the host (`cpu`) and on each simulated
-# device profile in configs/devices/. For each point: environment steps/s,
+# Atari Pong (the standard preprocessing) at inference batch sizes 1 … 32,
+# on the host (`cpu`) and on each simulated device profile in
+# configs/devices/. A batch is made of whole workers' results, so the batch
+# size is set by the environments per worker: 2 workers × B environments,
+# at most B per batch (more actors, bigger batches: SEED's setting). For each point: environment steps/s,
 # the latency from a batch's arrival to its actions (p50), the simulated
 # device's modelled time per environment step and its utilisation (useful
 # over busy time of its matrix unit). Batching across actors is what fills
@@ -45,7 +47,7 @@ results="$out/inference_batching.jsonl"
 : > "$results"
 for device in $devices; do
     for batch in $batches; do
-        "$herd" bench inference --env gymnasium:ale_py:ALE/Pong-v5 --workers 2 --envs-per-worker 16 --steps "$steps" \
+        "$herd" bench inference --env gymnasium:ale_py:ALE/Pong-v5 --workers 2 --envs-per-worker "$batch" --steps "$steps" \
             --torso nature --device "$device" --max-batch "$batch" --timeout-ms 20 --no-pool-comparison \
             --set frameskip=1 --set repeat_action_probability=0.0 \
             --wrapper AtariPreprocessing:noop_max=30,frame_skip=4,screen_size=84,terminal_on_life_loss=false,grayscale_obs=true \

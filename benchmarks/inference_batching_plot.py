@@ -47,7 +47,7 @@ for ax, (key, label, scale, log) in zip(axes, panels):
     ax.grid(True, which="major", alpha=0.3)
 axes[0].legend(title="device", fontsize=8)
 env = points[0]["env"].split(":")[-1] if points else ""
-fig.suptitle(f"Central inference, Nature torso, {env}, 2 workers × 16 environments", fontsize=11)
+fig.suptitle(f"Central inference, Nature torso, {env}: 2 workers × B environments, batches of B", fontsize=11)
 for ext in ("svg", "png"):
     fig.savefig(f"{sys.argv[2]}.{ext}", dpi=110)
 print(f"wrote {sys.argv[2]}.svg and .png")

@@ -197,49 +197,58 @@ final class FleetSecurityTests: XCTestCase {
         XCTAssertTrue(error.message.contains("version 2") && error.message.contains("version 1") && error.message.contains("upgrade"), error.message)
         XCTAssertEqual(pool.remoteJoined, 0)
     }
-    /// A remote worker answering `actions` with `error` (code 2), over a
-    /// real socket: it is counted, told goodbye and loses its place; the
-    /// pool, and the local worker, go on. (It used to end the run.)
-    func testRemoteWorkerError_duringStepping_freesItsPlace_thePoolGoesOn() throws {
-        let port = freeTCPPort()
-        let pool = try remotePool(port: port, curve: nil) { config in config.remoteTimeout = 60 }
-        defer { pool.close() }
-        _ = try pool.reset()
-        try pool.send([0, 0], environmentIDs: [0, 1])
-        let context = ZMQContext()
-        let peer = try ZMQSocket(context, .dealer)
-        try peer.connect("tcp://127.0.0.1:\(port)")
-        try peer.send([WireCodec.encode(.hello(Hello(capacity: 2, pid: 1, label: "erring")), sequence: 0)])
-        var log: [WireMessage] = []
-        var localSteps = 0
-        let deadline = Date().addingTimeInterval(20)
-        while !log.contains(.goodbye), Date() < deadline {
-            localSteps += try drive(pool, 0.05).filter { $0.environmentIDs.contains(0) }.count
-            while let frames = try peer.receive(timeoutMilliseconds: 0) {
-                let (message, sequence) = try WireCodec.decode(frames[0].byteArray)
-                log.append(message)
-                switch message {
-                case .assign:
-                    try peer.send([WireCodec.encode(.ready(Ready(environmentCount: 2, observationSize: 4, actionSize: 1, actionKind: 0,
-                                                                 discreteActions: 2, observationShape: [4])), sequence: 0)])
-                case .reset:
-                    try peer.send([WireCodec.encode(.results(Results(environmentCount: 2, observationSize: 4,
-                                                                     observations: [Float](repeating: 0.01, count: 8), rewards: [0, 0],
-                                                                     terminated: [false, false], truncated: [false, false],
-                                                                     finalObservations: [])), sequence: sequence)])
-                case .actions:
-                    try peer.send([WireCodec.encode(.error(WireError(code: .invalidAction, message: "no")), sequence: sequence)])
-                default:
-                    break
+    /// A remote worker answering `actions` with `error` (code 2), or with
+    /// results holding NaN, over a real socket: it is counted, told goodbye
+    /// and loses its place; the pool, and the local worker, go on. (The
+    /// error used to end the run; the NaN was trusted.)
+    func testRemoteWorkerError_orNaNResults_freeItsPlace_thePoolGoesOn() throws {
+        func results(_ value: Float, sequence: UInt64) -> [UInt8] {
+            WireCodec.encode(.results(Results(environmentCount: 2, observationSize: 4, observations: [Float](repeating: value, count: 8),
+                                              rewards: [0, 0], terminated: [false, false], truncated: [false, false], finalObservations: [])),
+                             sequence: sequence)
+        }
+        let answers: [(String, (UInt64) -> [UInt8])] = [
+            ("error", { WireCodec.encode(.error(WireError(code: .invalidAction, message: "no")), sequence: $0) }),
+            ("NaN", { results(.nan, sequence: $0) }),
+        ]
+        for (name, answer) in answers {
+            let port = freeTCPPort()
+            let pool = try remotePool(port: port, curve: nil) { config in config.remoteTimeout = 60 }
+            defer { pool.close() }
+            _ = try pool.reset()
+            try pool.send([0, 0], environmentIDs: [0, 1])
+            let context = ZMQContext()
+            let peer = try ZMQSocket(context, .dealer)
+            try peer.connect("tcp://127.0.0.1:\(port)")
+            try peer.send([WireCodec.encode(.hello(Hello(capacity: 2, pid: 1, label: "hostile")), sequence: 0)])
+            var log: [WireMessage] = []
+            let deadline = Date().addingTimeInterval(20)
+            while !log.contains(.goodbye), Date() < deadline {
+                _ = try drive(pool, 0.05)
+                while let frames = try peer.receive(timeoutMilliseconds: 0) {
+                    let (message, sequence) = try WireCodec.decode(frames[0].byteArray)
+                    log.append(message)
+                    switch message {
+                    case .assign:
+                        try peer.send([WireCodec.encode(.ready(Ready(environmentCount: 2, observationSize: 4, actionSize: 1, actionKind: 0,
+                                                                     discreteActions: 2, observationShape: [4])), sequence: 0)])
+                    case .reset: try peer.send([results(0.01, sequence: sequence)])
+                    case .actions: try peer.send([answer(sequence)])
+                    default: break
+                    }
                 }
             }
+            XCTAssertEqual(log.map(\.kind).filter { $0 != .heartbeat }, [.assign, .reset, .actions, .goodbye], name)
+            XCTAssertEqual(pool.workerErrors + pool.badFrames, 1, name)
+            XCTAssertEqual(pool.remoteLost, 1, name)
+            var stepsAfter = 0
+            let until = Date().addingTimeInterval(10)
+            while stepsAfter < 3, Date() < until {
+                let batches = try drive(pool, 0.05)
+                XCTAssertTrue(batches.allSatisfy { $0.observations.floatValues.allSatisfy(\.isFinite) }, name)
+                stepsAfter += batches.filter { $0.environmentIDs.contains(0) }.count
+            }
+            XCTAssertGreaterThanOrEqual(stepsAfter, 3, "\(name): the local worker goes on stepping")
         }
-        XCTAssertEqual(log.map(\.kind).filter { $0 != .heartbeat }, [.assign, .reset, .actions, .goodbye])
-        XCTAssertEqual(pool.workerErrors, 1)
-        XCTAssertEqual(pool.remoteLost, 1)
-        var stepsAfter = 0
-        let until = Date().addingTimeInterval(10)
-        while stepsAfter < 3, Date() < until { stepsAfter += try drive(pool, 0.05).filter { $0.environmentIDs.contains(0) }.count }
-        XCTAssertGreaterThanOrEqual(stepsAfter, 3, "the local worker goes on stepping")
     }
 }

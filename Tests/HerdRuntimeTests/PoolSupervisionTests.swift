@@ -317,4 +317,37 @@ final class PoolSupervisionTests: XCTestCase {
         XCTAssertTrue(seen.isSuperset(of: [2, 3]), "the lost worker's environments are named: \(seen)")
         XCTAssertEqual(transport.messages(to: flaky.identity).last?.kind, .goodbye)
     }
+    // MARK: Values that are not numbers
+
+    /// Results whose values cannot be trusted — a NaN or infinite reward, a
+    /// finite f64 beyond f32's range (1e39), a NaN observation — are bad
+    /// frames: dropped, counted, and the worker replaced with its episodes
+    /// truncated, so no such value reaches a batch. A remote worker loses
+    /// its place.
+    func testNonFiniteAndOutOfRangeValues_areBadFrames_theWorkerIsReplaced() throws {
+        for (index, poison) in [(Double.nan, nil), (.infinity, nil), (1e39, nil), (1, Float.nan), (1, -Float.infinity)].enumerated() {
+            let pool = try makePool()
+            _ = try pool.reset()
+            launcher.workers[0].stepReward = poison.0
+            launcher.workers[0].stepObservation = poison.1
+            let batch = try pool.step([0, 0, 0, 0])
+            XCTAssertEqual(pool.badFrames, 1, "case \(index)")
+            XCTAssertEqual(pool.workersReplaced, 1, "case \(index)")
+            XCTAssertEqual(batch.truncated, [true, true, false, false], "case \(index)")
+            XCTAssertTrue(batch.rewards.allSatisfy(\.isFinite) && batch.observations.floatValues.allSatisfy(\.isFinite), "case \(index)")
+            XCTAssertEqual(try pool.step([0, 0, 0, 0]).rewards, [1, 1, 1, 1], "the replacement steps")
+        }
+        let pool = try makePool(workers: 1, remote: 1)
+        let remote = join(pool, "nan")
+        var lost = false
+        for round in 0..<4 where !lost {
+            let batch = try pool.receiveReady(maxBatchSize: 4, fullBatchSize: 2, timeout: 0.01)
+            XCTAssertTrue(batch.observations.floatValues.allSatisfy(\.isFinite))
+            try pool.send([Float](repeating: 0, count: batch.count), environmentIDs: batch.environmentIDs)
+            if round == 0 { remote.stepObservation = .nan }
+            lost = pool.remoteLost == 1
+        }
+        XCTAssertTrue(lost, "the remote worker lost its place")
+        XCTAssertEqual(pool.badFrames, 1)
+    }
 }

@@ -22,6 +22,10 @@ public final class FakeWorker: LoopbackPeer, WorkerProcess {
     public var errorOnAssign: WireError?
     /// Answer `actions` with this error instead of results.
     public var errorOnActions: WireError?
+    /// Send this reward (for every environment) in results to `actions`.
+    public var stepReward: Double = 1
+    /// Send this as the first value of every observation in results to `actions`.
+    public var stepObservation: Float?
     public private(set) var heartbeats = 0
     public private(set) var requests: [WireMessage] = []
     public private(set) var running = true
@@ -89,9 +93,12 @@ public final class FakeWorker: LoopbackPeer, WorkerProcess {
     /// Results for every environment as they are now.
     public var results: Results {
         let first = Int(assigned?.firstEnvironmentID ?? 0)
+        let stepped = steps.contains { $0 > 0 }
         return Results(environmentCount: UInt32(steps.count), observationSize: 2,
-                       observations: steps.enumerated().flatMap { [Float(first + $0.offset), Float($0.element)] },
-                       rewards: steps.map { _ in 1 }, terminated: steps.map { _ in false }, truncated: steps.map { _ in false },
+                       observations: steps.enumerated().flatMap {
+                           [stepped ? stepObservation ?? Float(first + $0.offset) : Float(first + $0.offset), Float($0.element)]
+                       },
+                       rewards: steps.map { _ in stepped ? stepReward : 1 }, terminated: steps.map { _ in false }, truncated: steps.map { _ in false },
                        finalObservations: [])
     }
 

@@ -121,6 +121,7 @@ extension ProcessPool {
             guard results.observations.dtype == observationDType else {
                 return reject(identity, "results in \(results.observations.dtype), agreed \(observationDType) at ready")
             }
+            if let problem = Self.valueProblem(results) { return badValues(slot, problem) }
             // A step answered: the worker works (a replacement's reset does not show that).
             if !isReset { slot.errorsInARow = 0 }
             complete(slot, results)
@@ -154,6 +155,36 @@ extension ProcessPool {
             slot.failure = "\(logSafe(error.message)) (reported \(slot.errorsInARow) times in a row, by each replacement)"
         } else {
             slot.replaceReason = "reported \(text)"
+        }
+    }
+
+    /// What makes well-formed results unusable: a reward that is not a
+    /// finite f32 (NaN, ±∞, or a finite f64 beyond f32's range such as
+    /// 1e39), or a NaN or infinite observation or final observation.
+    static func valueProblem(_ results: Results) -> String? {
+        let limit = Double(Float.greatestFiniteMagnitude)
+        if let row = results.rewards.firstIndex(where: { !$0.isFinite || abs($0) > limit }) {
+            return "reward \(results.rewards[row]) of environment \(row) is not a finite f32"
+        }
+        if !results.observations.isFinite { return "an observation holds NaN or an infinity" }
+        if let final = results.finalObservations.first(where: { !$0.observation.isFinite }) {
+            return "the final observation of environment \(final.index) holds NaN or an infinity"
+        }
+        return nil
+    }
+
+    /// Results with unusable values: dropped and counted as a bad frame,
+    /// and the worker sent away as for an `error` (its environments'
+    /// episodes end truncated); a local worker that keeps sending them
+    /// stops the pool as one that keeps reporting errors.
+    func badValues(_ slot: WorkerSlot, _ problem: String) {
+        badFrames += 1
+        if slot.isRemote { return vacate(slot, reason: "sent unusable results: \(problem)") }
+        slot.errorsInARow += 1
+        if slot.errorsInARow >= Self.maximumErrorsInARow {
+            slot.failure = "sent unusable results \(slot.errorsInARow) times in a row, by each replacement: \(problem)"
+        } else {
+            slot.replaceReason = "sent unusable results (\(problem))"
         }
     }
 

@@ -35,6 +35,27 @@ public struct ObservationBlock: Equatable, Sendable {
 
     public var count: Int { bytes.count / dtype.bytesPerElement }
 
+    /// No element is NaN or infinite (bytes always hold). Checked on the bit
+    /// patterns: an all-ones exponent is what makes a float non-finite.
+    public var isFinite: Bool {
+        bytes.withUnsafeBytes { raw in
+            switch dtype {
+            case .u8:
+                return true
+            case .f32:
+                for i in 0..<count where UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) & 0x7F80_0000 == 0x7F80_0000 {
+                    return false
+                }
+                return true
+            case .bf16:
+                for i in 0..<count where UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) & 0x7F80 == 0x7F80 {
+                    return false
+                }
+                return true
+            }
+        }
+    }
+
     /// Raw bytes of `dtype` (their count must be a multiple of its size).
     public init(dtype: ObservationDType, bytes: [UInt8]) {
         precondition(bytes.count % dtype.bytesPerElement == 0, "observation bytes do not divide into \(dtype) elements")
