@@ -350,4 +350,32 @@ final class PoolSupervisionTests: XCTestCase {
         XCTAssertTrue(lost, "the remote worker lost its place")
         XCTAssertEqual(pool.badFrames, 1)
     }
+    // MARK: Log lines
+
+    /// Peer-supplied text cannot forge or break log lines: a label with a
+    /// newline and ANSI escapes, and an error message with a NUL, are
+    /// escaped; a binary routing id is printed in hex; no line shows a Swift
+    /// debug description.
+    func testLogLines_escapePeerText_printBinaryIdsInHex() throws {
+        let pool = try makePool(workers: 1, remote: 1)
+        var lines: [String] = []
+        pool.logSink = { lines.append($0) }
+        let evil = FakeWorker(identity: [0, 1, 0xFF, 0x0A], pid: 9)
+        evil.start(on: transport, label: "host:1\nherd pool: FORGED\u{1b}[2J")
+        _ = pool.heartbeatTick()
+        _ = try pool.receiveReady(maxBatchSize: 4, fullBatchSize: 4, timeout: 0.01)
+        evil.errorOnActions = WireError(code: .internalError, message: "bad\u{0}news")
+        try pool.send([0, 0, 0, 0], environmentIDs: [0, 1, 2, 3])
+        _ = try pool.receiveReady(maxBatchSize: 4, fullBatchSize: 2, timeout: 0.01)
+        transport.deliverRaw([[0xAB, 0x00, 0xCD], [1, 2, 3]])
+        _ = pool.heartbeatTick()
+        XCTAssertFalse(lines.isEmpty)
+        for line in lines {
+            XCTAssertFalse(line.unicodeScalars.contains { $0.properties.generalCategory == .control }, "a control character: \(line.debugDescription)")
+            XCTAssertFalse(line.contains("awaiting(") || line.contains("Optional("), "a debug description: \(line)")
+        }
+        XCTAssertTrue(lines.contains { $0.contains("host:1\\u{a}herd pool: FORGED\\u{1b}[2J") }, "\(lines)")
+        XCTAssertTrue(lines.contains { $0.contains("bad\\u{0}news") }, "\(lines)")
+        XCTAssertTrue(lines.contains { $0.contains("peer 0xab00cd") }, "\(lines)")
+    }
 }

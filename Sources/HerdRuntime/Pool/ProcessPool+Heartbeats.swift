@@ -39,6 +39,7 @@ extension ProcessPool {
     }
 
     func log(_ line: String) {
+        if let logSink { return logSink(line) }
         guard configuration.logEvents else { return }
         FileHandle.standardError.write(Data("herd pool: \(line)\n".utf8))
     }

@@ -31,7 +31,7 @@ extension ProcessPool {
         peersOverLimit += 1
         peers.ban(identity)
         // ZeroMQ's own routing ids are binary: name an unknown peer by them in hex.
-        let label = slot?.remoteLabel ?? "peer " + identity.prefix(32).map { String(format: "%02x", $0) }.joined()
+        let label = slot?.remoteLabel ?? peerName(identity)
         log("disconnected remote worker \(label): over a limit: \(reason)")
         if let slot { vacate(slot, reason: "went over a limit", sayGoodbye: false) }
         sendErrorThenGoodbye(identity, WireError(code: .limitExceeded, message: "over a learner limit: \(reason)"))
@@ -65,7 +65,7 @@ extension ProcessPool {
     func reject(_ peer: [UInt8], _ reason: String) {
         badFrames += 1
         if peers.firstMention(peer) {
-            log("dropped a bad frame from \(String(decoding: peer, as: UTF8.self)) (further ones from this peer are counted, not logged): \(reason)")
+            log("dropped a bad frame from \(peerName(peer)) (further ones from this peer are counted, not logged): \(reason)")
         }
     }
 }

@@ -16,14 +16,14 @@ extension ProcessPool {
         guard let slot = slots.first(where: { $0.isRemote && $0.phase == .vacant }) else {
             if countOutOfTurn(identity, nil, "a hello while every place is taken") { return }
             remoteRefused += 1
-            return refuse(identity, label: hello.label, "all \(configuration.remoteWorkers) remote places are taken")
+            return refuse(identity, label: logSafe(hello.label, limit: 80), "all \(configuration.remoteWorkers) remote places are taken")
         }
         guard Int(hello.capacity) >= slot.count else {
             remoteRefused += 1
-            return refuse(identity, label: hello.label, "a place holds \(slot.count) environments; the worker offers \(hello.capacity)")
+            return refuse(identity, label: logSafe(hello.label, limit: 80), "a place holds \(slot.count) environments; the worker offers \(hello.capacity)")
         }
         slot.remoteIdentity = identity
-        slot.remoteLabel = hello.label
+        slot.remoteLabel = logSafe(hello.label, limit: 80)
         slot.incarnation += 1
         slot.phase = .starting
         slot.lastHeard = clock.now()
@@ -31,7 +31,7 @@ extension ProcessPool {
         slot.failure = nil
         remoteJoined += 1
         let assign = assignment(for: slot)
-        log("remote worker \(hello.label) joined as worker \(slot.index)")
+        log("remote worker \(slot.remoteLabel) (\(peerName(identity))) joined as worker \(slot.index)")
         do { try sendFrame(slot, .assign(assign), sequence: 0) } catch { vacate(slot, reason: "cannot be assigned (\(error))") }
     }
 

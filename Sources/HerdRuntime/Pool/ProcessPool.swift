@@ -62,6 +62,8 @@ public final class ProcessPool: @unchecked Sendable {
     public internal(set) var workersReplaced = 0
     /// Incoming frames dropped as malformed or unexpected.
     public internal(set) var badFrames = 0
+    /// Where event lines go instead of standard error (tests read them).
+    var logSink: ((String) -> Void)?
     /// `error` messages received from workers (each worker replaced or its place freed).
     public internal(set) var workerErrors = 0
     /// Remote workers that joined, that were lost (silent, hung or gone),

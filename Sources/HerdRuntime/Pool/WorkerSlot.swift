@@ -3,7 +3,7 @@ import HerdTransport
 /// The pool's view of one worker: a local process or a remote place. The
 /// pool (under its lock) is its one owner; times are ``PoolClock`` seconds.
 final class WorkerSlot {
-    enum Phase: Equatable {
+    enum Phase: Equatable, CustomStringConvertible {
         /// Spawned; waiting for hello, then ready.
         case starting
         /// Ready and not working on anything.
@@ -12,6 +12,16 @@ final class WorkerSlot {
         case awaiting(sequence: UInt64, since: Double, isReset: Bool)
         /// A remote place with no worker.
         case vacant
+
+        /// In words, for log lines and errors.
+        var description: String {
+            switch self {
+            case .starting: return "starting"
+            case .idle: return "idle"
+            case let .awaiting(sequence, _, isReset): return "waiting for its answer to \(isReset ? "reset" : "actions") \(sequence)"
+            case .vacant: return "vacant"
+            }
+        }
     }
 
     let index: Int
