@@ -58,10 +58,12 @@ struct EnvsTrace: ParsableCommand {
     @Argument(help: "Environment name (see `herd envs list`).")
     var name: String
 
-    @Option(help: "The actions to apply, in order.")
+    // Both take the next argument whatever it starts with: a value may be
+    // negative (`--state -0.05,0,0.02,0`, `--actions -2,1.5`).
+    @Option(parsing: .unconditional, help: "The actions to apply, in order.")
     var actions: String
 
-    @Option(help: "Comma-separated physical state to start from instead of the reset state.")
+    @Option(parsing: .unconditional, help: "Comma-separated physical state to start from instead of the reset state.")
     var state: String?
 
     @Option(help: "Seed for the reset.")

@@ -92,6 +92,12 @@ final class EnvsCommandTests: XCTestCase {
         XCTAssertTrue(lines[2].contains("\"terminated\": true"), String(lines[2]))
         let vector = try runProcess(try herd, ["envs", "trace", "Pendulum-v1", "--actions", "0.5;1", "--json"])
         XCTAssertEqual(vector.stdout.split(separator: "\n").count, 2, vector.stderr)
+        // Negative values are values, not options.
+        let negative = try runProcess(try herd, ["envs", "trace", "CartPole-v1", "--state", "-0.05,0,0.02,0", "--actions", "1", "--json"])
+        XCTAssertEqual(negative.status, 0, negative.stderr)
+        XCTAssertTrue(negative.stdout.contains("-0.05"), negative.stdout)
+        let negativeAction = try runProcess(try herd, ["envs", "trace", "Pendulum-v1", "--actions", "-2;1.5", "--json"])
+        XCTAssertEqual(negativeAction.stdout.split(separator: "\n").count, 2, negativeAction.stderr)
         for (arguments, message) in [
             (["envs", "trace", "CartPole-v1", "--actions", "3"], "Error: CartPole-v1: action [3.0] is not in the action space Discrete(2)"),
             (["envs", "trace", "Catch-v0", "--actions", "1", "--state", "1"], "Error: Catch-v0 has no settable physical state; omit --state"),
