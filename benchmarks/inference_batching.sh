@@ -16,7 +16,9 @@
 # Writes DIR/inference_batching.jsonl (one `herd bench inference --json`
 # object per point) and DIR/inference_batching.{svg,png} (matplotlib, from
 # $HERD_PLOT_PYTHON or python3). DIR defaults to benchmarks/results/inference
-# (not committed). The workers run python3 from PATH, which must import
+# (not committed). A point that fails — tpu-v1's 28 MiB do not hold the
+# Nature torso's activations from batch 16 on — is reported and skipped.
+# The workers run python3 from PATH, which must import
 # gymnasium, ale_py and cv2 (scripts/setup.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,7 +53,9 @@ for device in $devices; do
             --torso nature --device "$device" --max-batch "$batch" --timeout-ms 20 --no-pool-comparison \
             --set frameskip=1 --set repeat_action_probability=0.0 \
             --wrapper AtariPreprocessing:noop_max=30,frame_skip=4,screen_size=84,terminal_on_life_loss=false,grayscale_obs=true \
-            --wrapper FrameStackObservation:stack_size=4 --json | tee -a "$results"
+            --wrapper FrameStackObservation:stack_size=4 --json > "$out/point.json" 2> "$out/point.err" \
+            && tee -a "$results" < "$out/point.json" \
+            || echo "skipped $device at batch $batch: $(grep -v 'A.L.E\|Stella' "$out/point.err" | tail -1)" >&2
     done
 done
 "${HERD_PLOT_PYTHON:-python3}" benchmarks/inference_batching_plot.py "$results" "$out/inference_batching"
