@@ -68,7 +68,7 @@ let package = Package(
         // MARK: Fuzzing
         // The fuzz targets (scripts/fuzz.sh builds them with -sanitize=fuzzer
         // -DFUZZING for libFuzzer; the ordinary build replays inputs).
-        .executableTarget(name: "herd-fuzz", dependencies: ["HerdTraining", "HerdTransport"]),
+        .executableTarget(name: "herd-fuzz", dependencies: ["HerdTraining", "HerdRuntime", "HerdTransport"]),
 
         // MARK: Tests
         .target(name: "HerdTestSupport", dependencies: ["HerdTensor", "HerdEnvironments", "HerdRuntime", "HerdTransport"], path: "Tests/HerdTestSupport"),

@@ -1,4 +1,5 @@
 import Foundation
+import HerdRuntime
 import HerdTraining
 import HerdTransport
 
@@ -6,7 +7,8 @@ import HerdTransport
 /// with the component's own error; anything else (a crash, a trap, another
 /// error type) is a finding. Shared by the libFuzzer build and the replayer.
 enum FuzzTarget: String, CaseIterable {
-    /// `WireCodec.decode` on one frame.
+    /// `WireCodec.decode` on one frame, then the pool's check of what the
+    /// numbers in decoded results mean (``ProcessPool/valueProblem(_:)``).
     case codec
     /// `ConfigCoder.read` of a `TrainConfig` from YAML text.
     case config
@@ -17,6 +19,8 @@ enum FuzzTarget: String, CaseIterable {
         case .codec:
             do {
                 let (message, sequence) = try WireCodec.decode(bytes)
+                // Results that decode are then judged on their values; that must not trap.
+                if case let .results(results) = message { _ = ProcessPool.valueProblem(results) }
                 // What decodes must encode back to the same bytes.
                 let again = WireCodec.encode(message, sequence: sequence)
                 return again.elementsEqual(bytes) ? nil : "a decoded frame re-encodes differently"
@@ -64,4 +68,8 @@ let codecSeeds: [WireMessage] = [
     .results(Results(environmentCount: 1, observationSize: 3, observations: ObservationBlock([0.5, -2, 1e-3], as: .bf16),
                      rewards: [-1], terminated: [false], truncated: [true],
                      finalObservations: [FinalObservation(index: 0, observation: ObservationBlock([1, 2, 3], as: .bf16))])),
+    // Well-formed, with numbers the pool refuses (a bad frame, not a crash).
+    .results(Results(environmentCount: 2, observationSize: 1, observations: [.nan, .infinity], rewards: [.nan, 1e39],
+                     terminated: [true, false], truncated: [false, false],
+                     finalObservations: [FinalObservation(index: 0, observation: [-.infinity])])),
 ]

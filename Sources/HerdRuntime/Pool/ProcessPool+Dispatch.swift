@@ -161,7 +161,7 @@ extension ProcessPool {
     /// What makes well-formed results unusable: a reward that is not a
     /// finite f32 (NaN, ±∞, or a finite f64 beyond f32's range such as
     /// 1e39), or a NaN or infinite observation or final observation.
-    static func valueProblem(_ results: Results) -> String? {
+    public static func valueProblem(_ results: Results) -> String? {
         let limit = Double(Float.greatestFiniteMagnitude)
         if let row = results.rewards.firstIndex(where: { !$0.isFinite || abs($0) > limit }) {
             return "reward \(results.rewards[row]) of environment \(row) is not a finite f32"
