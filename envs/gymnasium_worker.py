@@ -349,8 +349,13 @@ def main():
             except Exception as error:  # any build failure is reported, not fatal
                 reply = frame(ERROR, 0, struct.pack("<H", ERR_BUILD) + text(f"{body[3]}: {error}", 32))
         elif kind == RESET:
-            reply = frame(RESULTS, sequence, group.reset()) if group else \
-                frame(ERROR, sequence, struct.pack("<H", ERR_BAD_MESSAGE) + text("reset before assign", 32))
+            if group is None:
+                reply = frame(ERROR, sequence, struct.pack("<H", ERR_BAD_MESSAGE) + text("reset before assign", 32))
+            else:
+                try:
+                    reply = frame(RESULTS, sequence, group.reset())
+                except Exception as error:  # the environment's own failure: reported, the learner decides
+                    reply = frame(ERROR, sequence, struct.pack("<H", ERR_INTERNAL) + text(environment_failure("reset", error), 32))
         elif kind == ACTIONS:
             k, size, actions = body
             if group is None or k != len(group.envs) or size != group.action_size:
@@ -360,12 +365,20 @@ def main():
                 if problem:
                     reply = frame(ERROR, sequence, struct.pack("<H", ERR_ACTION) + text(problem, 32))
                 else:
-                    reply = frame(RESULTS, sequence, group.step(actions))
+                    try:
+                        reply = frame(RESULTS, sequence, group.step(actions))
+                    except Exception as error:
+                        reply = frame(ERROR, sequence, struct.pack("<H", ERR_INTERNAL) + text(environment_failure("step", error), 32))
         elif kind == GOODBYE:
             return
         if reply is not None:
             sock.send(reply)
             last_sent = time.monotonic()
+
+
+def environment_failure(call, error):
+    """What an environment's exception is reported as (error code 4)."""
+    return f"the environment's {call}() raised {type(error).__name__}: {error}"[:2000]
 
 
 if __name__ == "__main__":

@@ -260,4 +260,25 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(after?["steps"] as? Int, 2_550)
         XCTAssertGreaterThan(after?["updates"] as? Int ?? 0, 2_000 - 99)
     }
+    /// A Gymnasium environment whose `step` raises: the Python worker
+    /// reports it (error 4), so does each replacement two steps later, and
+    /// after three such failures close together the run stops with the environment's words — after writing a
+    /// checkpoint and `summary.json` (it used to loop, or die without them).
+    func testBrokenEnvironment_stopsTheRunWithItsMessage_afterACheckpoint() throws {
+        _ = try pythonWith(["gymnasium", "numpy", "zmq"])
+        let runURL = scratch.appendingPathComponent("broken")
+        var environment = ProcessInfo.processInfo.environment
+        environment["PYTHONPATH"] = repositoryRoot.appendingPathComponent("Tests/PythonEnvs").path
+        let result = try runProcess(try herd, ["train", "configs/cartpole_ppo.yaml", "--run-dir", runURL.path,
+                                               "--set", "environment.name=gymnasium:herd_test_envs:HerdTest/Raises-v0",
+                                               "--set", "environment.envs_per_worker=2", "--set", "evaluation.interval_steps=0",
+                                               "--set", "evaluation.target_return=null"],
+                                    environment: environment, currentDirectory: repositoryRoot)
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("the environment's step() raised RuntimeError: the simulator lost its state"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("failure 3 of this worker place"), result.stderr)
+        let summary = try String(contentsOf: runURL.appendingPathComponent("summary.json"), encoding: .utf8)
+        XCTAssertTrue(summary.contains("\"stopped_by_error\": \"") && summary.contains("simulator lost its state"), summary)
+        XCTAssertEqual(CheckpointStore(directory: runURL.appendingPathComponent("checkpoints"), keep: 3).list().count, 1)
+    }
 }

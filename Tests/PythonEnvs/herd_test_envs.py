@@ -4,6 +4,7 @@ imports this module, which registers them.
 HerdTest/Bytes-v0: a uint8 image observation (2 x 3 x 4) whose cells are
 (step * 7 + cell + action) mod 256, so every byte value and position can be
 checked; 5 steps per episode, reward = action.
+HerdTest/Raises-v0: step raises from its 3rd call on (a broken environment).
 """
 import gymnasium as gym
 import numpy as np
@@ -32,3 +33,26 @@ class Bytes(gym.Env):
 
 
 register(id="HerdTest/Bytes-v0", entry_point=Bytes)
+
+
+class Raises(gym.Env):
+    """HerdTest/Raises-v0: a 2-value observation; step raises RuntimeError
+    from its 3rd call on, as a broken environment would."""
+
+    def __init__(self):
+        self.observation_space = spaces.Box(-1, 1, shape=(2,), dtype=np.float32)
+        self.action_space = spaces.Discrete(2)
+        self.calls = 0
+
+    def reset(self, seed=None, options=None):
+        super().reset(seed=seed)
+        return np.zeros(2, dtype=np.float32), {}
+
+    def step(self, action):
+        self.calls += 1
+        if self.calls >= 3:
+            raise RuntimeError("the simulator lost its state")
+        return np.zeros(2, dtype=np.float32), 1.0, False, False, {}
+
+
+register(id="HerdTest/Raises-v0", entry_point=Raises)

@@ -123,7 +123,7 @@ extension ProcessPool {
             }
             if let problem = Self.valueProblem(results) { return badValues(slot, problem) }
             // A step answered: the worker works (a replacement's reset does not show that).
-            if !isReset { slot.errorsInARow = 0 }
+            if !isReset { slot.noteStep() }
             complete(slot, results)
         case let (.error(error), phase):
             workerError(slot, error, whileStarting: phase == .starting)
@@ -142,17 +142,17 @@ extension ProcessPool {
     /// Two cases stop the caller with the worker's words, since replacing
     /// would only repeat them: a local worker that cannot start (it answers
     /// `assign` with an error: an unknown environment, a bad setting), and
-    /// one that reports ``maximumErrorsInARow`` errors with no results
-    /// between them.
+    /// one whose place fails ``maximumFailureStreak`` times, each within
+    /// ``WorkerSlot/stepsThatForgive`` steps of the one before.
     func workerError(_ slot: WorkerSlot, _ error: WireError, whileStarting: Bool) {
         workerErrors += 1
         let text = "error \(error.code.rawValue) (\(error.code)): \(logSafe(error.message))"
         if slot.isRemote { return vacate(slot, reason: "reported \(text)") }
-        slot.errorsInARow += 1
+        let streak = slot.noteFailure()
         if whileStarting {
             slot.failure = logSafe(error.message)
-        } else if slot.errorsInARow >= Self.maximumErrorsInARow {
-            slot.failure = "\(logSafe(error.message)) (reported \(slot.errorsInARow) times in a row, by each replacement)"
+        } else if streak >= Self.maximumFailureStreak {
+            slot.failure = "\(logSafe(error.message)) \(WorkerSlot.streakNote(streak))"
         } else {
             slot.replaceReason = "reported \(text)"
         }
@@ -180,17 +180,17 @@ extension ProcessPool {
     func badValues(_ slot: WorkerSlot, _ problem: String) {
         badFrames += 1
         if slot.isRemote { return vacate(slot, reason: "sent unusable results: \(problem)") }
-        slot.errorsInARow += 1
-        if slot.errorsInARow >= Self.maximumErrorsInARow {
-            slot.failure = "sent unusable results \(slot.errorsInARow) times in a row, by each replacement: \(problem)"
+        let streak = slot.noteFailure()
+        if streak >= Self.maximumFailureStreak {
+            slot.failure = "sent unusable results: \(problem) \(WorkerSlot.streakNote(streak))"
         } else {
             slot.replaceReason = "sent unusable results (\(problem))"
         }
     }
 
-    /// Errors a local worker slot may report in a row, its replacements
-    /// included, before the pool gives up on it.
-    static let maximumErrorsInARow = 3
+    /// Failures close together (``WorkerSlot/noteFailure()``) a local worker
+    /// place may have, its replacements included, before the pool gives up.
+    static let maximumFailureStreak = 3
 
     func complete(_ slot: WorkerSlot, _ results: Results) {
         slot.completed = results

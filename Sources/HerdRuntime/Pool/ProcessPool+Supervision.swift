@@ -71,6 +71,11 @@ extension ProcessPool {
                 guard slot.phase != .starting else {
                     throw RuntimeError.workerFailed(worker: slot.name, message: "exited during startup (\(status)); see its output above")
                 }
+                // So would one that dies at every step (an environment that crashes its process).
+                let streak = slot.noteFailure()
+                guard streak < Self.maximumFailureStreak else {
+                    throw RuntimeError.workerFailed(worker: slot.name, message: "exited (\(status)) \(WorkerSlot.streakNote(streak)); see its output above")
+                }
                 try replace(slot, reason: "exited (\(status))")
             } else if case let .awaiting(_, since, isReset) = slot.phase, clock.now() - since > timeout(reset: isReset) {
                 try replace(slot, reason: "did not answer within \(timeout(reset: isReset)) s")

@@ -41,8 +41,30 @@ final class WorkerSlot {
     var failure: String?
     /// A local worker to replace at the next supervision (it reported an error).
     var replaceReason: String?
-    /// `error` messages since this slot's last results.
-    var errorsInARow = 0
+    /// Failures of this place (errors, unusable results, exits after ready)
+    /// close together: the count starts over once the place has answered
+    /// ``stepsThatForgive`` steps since the last one.
+    private(set) var failureStreak = 0
+    private var stepsSinceFailure = 0
+    static let stepsThatForgive = 100
+
+    /// Counts a failure; returns the streak it makes.
+    func noteFailure() -> Int {
+        failureStreak += 1
+        stepsSinceFailure = 0
+        return failureStreak
+    }
+
+    /// Counts an answered step (not a reset: a replacement's reset does not show the worker works).
+    func noteStep() {
+        stepsSinceFailure += 1
+        if stepsSinceFailure >= Self.stepsThatForgive { failureStreak = 0 }
+    }
+
+    /// The end of an error message for a streak that stops the pool.
+    static func streakNote(_ streak: Int) -> String {
+        "(failure \(streak) of this worker place, each within \(stepsThatForgive) steps of the one before; a replacement would fail again)"
+    }
     /// Replaced since its last results were handed out (see ``Batch/restartedEnvironments``).
     var restartedSinceHandout = false
     /// A place for a worker from another machine (no process of ours).

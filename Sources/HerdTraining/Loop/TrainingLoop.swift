@@ -57,6 +57,12 @@ public final class TrainingLoop {
             } catch is StopRequested {
                 session.stopped = true
                 break
+            } catch let error as RuntimeError {
+                // The pool cannot go on (a worker that cannot start, one that
+                // keeps failing): the unfinished iteration is dropped as for a
+                // signal, the run is checkpointed and summarised, then it fails.
+                session.failure = "\(error)"
+                break
             }
             iterationSeconds += Date().timeIntervalSince1970 - start
             session.counters.steps = context.environmentSteps
@@ -72,10 +78,20 @@ public final class TrainingLoop {
            run.updates > 0 {
             _ = try session.afterStep()
         }
-        try context.source?.close()
+        if session.failure != nil {
+            try? context.source?.close()
+        } else {
+            try context.source?.close()
+        }
         let collect = context.source?.collectSeconds ?? 0
         var extra = context.source?.summaryMetrics() ?? MetricValues()
-        extra.merge(try run.finish())
-        return try session.finish(pool: pool, collectSeconds: collect, updateSeconds: max(iterationSeconds - collect, 0), extra: extra)
+        if session.failure != nil {
+            extra.merge((try? run.finish()) ?? MetricValues())
+        } else {
+            extra.merge(try run.finish())
+        }
+        let summary = try session.finish(pool: pool, collectSeconds: collect, updateSeconds: max(iterationSeconds - collect, 0), extra: extra)
+        if let failure = session.failure { throw RunError.poolFailed(failure, checkpoint: summary.checkpoint) }
+        return summary
     }
 }

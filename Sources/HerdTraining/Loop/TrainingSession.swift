@@ -20,6 +20,8 @@ final class TrainingSession {
     private(set) var evaluationSeconds = 0.0
     /// Set by the loop when a signal ends the run.
     var stopped = false
+    /// Why the pool could not go on, when it could not (the run then stops as for a signal).
+    var failure: String?
 
     private let agentRun: any AgentRun
     private let context: TrainingContext
@@ -135,11 +137,13 @@ final class TrainingSession {
     func finish(pool: ProcessPool, collectSeconds: Double, updateSeconds: Double, extra: MetricValues) throws -> TrainingSummary {
         display.finish()
         if stopped { display.record("stopping: signal received; writing a checkpoint at step \(counters.steps)", always: true) }
-        if lastCheckpoint == nil || schedule.lastCheckpointStep != counters.steps || stopped {
+        if let failure { display.record("stopping: \(failure); writing a checkpoint at step \(counters.steps)", always: true) }
+        if lastCheckpoint == nil || schedule.lastCheckpointStep != counters.steps || stopped || failure != nil {
             lastCheckpoint = try saveCheckpoint()
         }
         let summary = TrainingSummary(counters: counters, stepsPerSecond: Double(counters.steps) / max(counters.wallSeconds, 1e-9),
                                       finalReturnMean: finalReturn ?? context.episodes.recentMeanReturn, stoppedBySignal: stopped,
+                                      stoppedByError: failure,
                                       checkpoint: lastCheckpoint, collectSeconds: collectSeconds,
                                       updateSeconds: updateSeconds, evaluationSeconds: evaluationSeconds)
         try SummaryWriter.write(summary, config: config, run: run, device: device, pool: pool, extra: extra)

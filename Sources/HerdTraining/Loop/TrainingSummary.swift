@@ -11,6 +11,9 @@ public struct TrainingSummary: Sendable {
     public var stepsPerSecond: Double
     public var finalReturnMean: Double?
     public var stoppedBySignal: Bool
+    /// What ended the run before `total_steps` when not a signal (the pool
+    /// could not go on: a worker that cannot start, repeated errors).
+    public var stoppedByError: String?
     public var checkpoint: URL?
     /// This session's wall-clock split: in the data source (stepping
     /// environments, or waiting for unrolls), in the agent outside it
@@ -26,6 +29,9 @@ struct SummaryWriter {
     private var json = JSONObjectText()
 
     mutating func add(_ metric: Metric, _ value: String) { json.add(metric.key, value) }
+    mutating func add(_ metric: Metric, _ value: String?) {
+        if let value { json.add(metric.key, value) } else { json.add(metric.key, nil as Double?) }
+    }
     mutating func add(_ metric: Metric, _ value: Int) { json.add(metric.key, value) }
     mutating func add(_ metric: Metric, _ value: Double?) { json.add(metric.key, value) }
     mutating func add(_ metric: Metric, _ value: Bool) { json.add(metric.key, value) }
@@ -74,6 +80,7 @@ struct SummaryWriter {
         w.add(S.deviceBytesToDevice, c.bytesToDevice)
         w.add(S.deviceBytesToHost, c.bytesToHost)
         w.add(S.stoppedBySignal, summary.stoppedBySignal)
+        w.add(S.stoppedByError, summary.stoppedByError)
         w.add(S.checkpoint, summary.checkpoint?.path ?? "")
         w.add(S.herdVersion, HerdVersion.herd)
         for (metric, value) in extra.entries { w.add(metric, value) }

@@ -41,6 +41,8 @@ public enum SummaryMetrics {
     public static let deviceBytesToDevice = Metric("device_bytes_to_device", tag: nil, .bytes, "Bytes copied to the simulated device.")
     public static let deviceBytesToHost = Metric("device_bytes_to_host", tag: nil, .bytes, "Bytes copied from the simulated device.")
     public static let stoppedBySignal = Metric("stopped_by_signal", tag: nil, .flag, "Whether SIGINT or SIGTERM ended the run.")
+    public static let stoppedByError = Metric("stopped_by_error", tag: nil, .text,
+                                              "What ended the run early when the pool could not go on (null: it did not).")
     public static let checkpoint = Metric("checkpoint", tag: nil, .text, "The final checkpoint's path.")
     public static let herdVersion = Metric("herd_version", tag: nil, .text, "The Herd version that trained.")
 
@@ -49,6 +51,6 @@ public enum SummaryMetrics {
         collectSeconds, updateSeconds, evaluationSeconds, episodeReturnMean, evaluationReturnLast, evaluationReturnBest,
         targetReturn, solvedAtStep, solvedWallSeconds, workersReplaced, badFrames, workerErrors, peersOverLimit, remoteJoined, remoteLost,
         remoteRefused, curveAccepted, curveRefusedUnknownKey, curveRefusedHandshake, deviceBusySeconds, deviceUtilization,
-        deviceBytesToDevice, deviceBytesToHost, stoppedBySignal, checkpoint, herdVersion,
+        deviceBytesToDevice, deviceBytesToHost, stoppedBySignal, stoppedByError, checkpoint, herdVersion,
     ]
 }

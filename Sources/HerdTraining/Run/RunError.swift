@@ -1,3 +1,5 @@
+import Foundation
+
 /// Failures of the run directory: files that cannot be written or read.
 public enum RunError: Error, Equatable, CustomStringConvertible {
     /// Reading or writing `path` failed.
@@ -10,6 +12,8 @@ public enum RunError: Error, Equatable, CustomStringConvertible {
     case incompatible(path: String, reason: String)
     /// Too many gradient steps in a row had a non-finite loss or gradient.
     case nonFinite(consecutive: Int, firstLearnerStep: Int, environmentStep: Int, checkpoint: String)
+    /// The pool could not go on; the run was checkpointed first.
+    case poolFailed(String, checkpoint: URL?)
 
     public var description: String {
         switch self {
@@ -21,6 +25,8 @@ public enum RunError: Error, Equatable, CustomStringConvertible {
             return "training stopped: \(consecutive) gradient steps in a row had a non-finite loss or gradient (skipped; the first "
                 + "after learner step \(first), environment step \(step)). The parameters from before the first are in \(checkpoint); "
                 + "lower the learning rate, clip rewards or check the environment's observations, then --resume"
+        case let .poolFailed(reason, checkpoint):
+            return "training stopped: \(reason)" + (checkpoint.map { ". The run so far is in \($0.path); fix the cause, then --resume" } ?? "")
         }
     }
 }
