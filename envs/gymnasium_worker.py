@@ -108,7 +108,10 @@ def decode(frame):
         body = (k, size, np.frombuffer(r.take(4 * k * size), dtype="<f4").reshape(k, size))
     elif kind in (RESET, HEARTBEAT, GOODBYE):
         body = None
-    elif kind in (HELLO, READY, RESULTS, ERROR):
+    elif kind == ERROR:  # the learner's refusal (5) or limit (6); goodbye follows
+        code = struct.unpack("<H", r.take(2))[0]
+        body = (code, r.text(32, "error message", MAX_TEXT))
+    elif kind in (HELLO, READY, RESULTS):
         raise Malformed(f"unexpected message kind {kind} from the learner")
     else:
         raise Malformed(f"unknown message kind {kind}")
@@ -369,6 +372,8 @@ def main():
                         reply = frame(RESULTS, sequence, group.step(actions))
                     except Exception as error:
                         reply = frame(ERROR, sequence, struct.pack("<H", ERR_INTERNAL) + text(environment_failure("step", error), 32))
+        elif kind == ERROR:
+            log(f"the learner sent error {body[0]}: {body[1]!r}")
         elif kind == GOODBYE:
             return
         if reply is not None:

@@ -4,7 +4,7 @@ import HerdTransport
 /// `herd actor`: lends this machine's environment capacity to a learner.
 /// It spawns `workers` environment-worker processes that connect to the
 /// learner's `--listen` endpoint and offer `capacity / workers` environments
-/// each; the learner decides what they run (protocol v1, envs/PROTOCOL.md,
+/// each; the learner decides what they run (protocol v2, envs/PROTOCOL.md,
 /// "Remote workers"). It supervises them: a worker that exits (the learner
 /// said goodbye, refused it, restarted, or was silent past the workers'
 /// timeout) is started again after a backoff that doubles while restarts

@@ -2,7 +2,7 @@ import Foundation
 import HerdEnvironments
 import HerdTransport
 
-/// The worker side of protocol v1 (`herd env-worker`): connects a DEALER to
+/// The worker side of protocol v2 (`herd env-worker`): connects a DEALER to
 /// the learner, says hello, builds what it is assigned, answers `reset` and
 /// `actions` with `results`, heartbeats while idle, and exits on `goodbye`,
 /// when the learner has been silent past `learnerTimeout`, or when its

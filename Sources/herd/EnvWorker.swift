@@ -7,7 +7,7 @@ struct EnvWorker: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "env-worker",
         abstract: "Serve environments to a learner over ZeroMQ (started by the process pool or an actor daemon).",
-        discussion: "Speaks protocol v1 (envs/PROTOCOL.md): connects a DEALER to ENDPOINT, says hello, builds what it is assigned.")
+        discussion: "Speaks protocol v2 (envs/PROTOCOL.md): connects a DEALER to ENDPOINT, says hello, builds what it is assigned.")
 
     @Option(help: "The learner's endpoint, e.g. ipc:///tmp/herd.sock or tcp://127.0.0.1:5555.")
     var connect: String

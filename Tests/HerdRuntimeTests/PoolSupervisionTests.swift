@@ -350,6 +350,20 @@ final class PoolSupervisionTests: XCTestCase {
         XCTAssertTrue(lost, "the remote worker lost its place")
         XCTAssertEqual(pool.badFrames, 1)
     }
+    /// A remote worker whose environments differ from the others' in their
+    /// action count is refused at `ready` (its actions would be read wrong).
+    func testRemoteWorker_withOtherActions_isRefusedAtReady() throws {
+        let pool = try makePool(workers: 1, remote: 1)
+        let odd = FakeWorker(identity: Array("odd".utf8), pid: 9)
+        odd.discreteActions = 3
+        odd.start(on: transport, label: "odd")
+        _ = pool.heartbeatTick()
+        XCTAssertEqual(transport.messages(to: odd.identity).suffix(2).map(\.kind), [.error, .goodbye])
+        if case let .error(error) = transport.messages(to: odd.identity).suffix(2).first {
+            XCTAssertTrue(error.message.contains("3 discrete actions; others 2 discrete actions"), error.message)
+        }
+    }
+
     // MARK: Log lines
 
     /// Peer-supplied text cannot forge or break log lines: a label with a

@@ -18,6 +18,8 @@ public final class FakeWorker: LoopbackPeer, WorkerProcess {
     public var delay = 0.0
     /// Die (as `kill -9`) once the clock reaches this time.
     public var dieAt: Double?
+    /// The discrete action count its `ready` reports.
+    public var discreteActions: UInt32 = 2
     /// Answer `assign` with this error instead of `ready`.
     public var errorOnAssign: WireError?
     /// Answer `actions` with this error instead of results.
@@ -53,7 +55,7 @@ public final class FakeWorker: LoopbackPeer, WorkerProcess {
             assigned = assign
             steps = Array(repeating: 0, count: assign.seeds.count)
             transport.deliver(.ready(Ready(environmentCount: UInt32(steps.count), observationSize: 2, actionSize: 1, actionKind: 0,
-                                           discreteActions: 2, observationShape: [2])), from: identity)
+                                           discreteActions: discreteActions, observationShape: [2])), from: identity)
         case .reset:
             requests.append(message)
             steps = steps.map { _ in 0 }

@@ -74,6 +74,14 @@ extension ProcessPool {
         guard observationSize == 0 || ready.observationDType == observationDType else {
             return "sends \(ready.observationDType) observations; the other workers send \(observationDType)"
         }
+        guard observationSize == 0 || ready.observationShape.map(Int.init) == observationShape else {
+            return "reports observation shape \(ready.observationShape); others \(observationShape)"
+        }
+        let discrete = ready.actionKind == 0 ? Int(ready.discreteActions) : nil
+        guard observationSize == 0 || discrete == discreteActions else {
+            return "reports \(discrete.map { "\($0) discrete actions" } ?? "continuous actions"); others "
+                + (discreteActions.map { "\($0) discrete actions" } ?? "continuous actions")
+        }
         return nil
     }
 

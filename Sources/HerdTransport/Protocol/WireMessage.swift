@@ -42,7 +42,7 @@ public struct Hello: Equatable, Sendable {
     public var capacity: UInt32
     /// The worker's process id (for logs).
     public var pid: UInt32
-    /// A free-form label, e.g. `host:pid` (≤ 256 bytes of UTF-8).
+    /// A free-form label, e.g. `host:pid` (at most 4,096 bytes of UTF-8, the codec's text limit).
     public var label: String
 
     public init(capacity: UInt32, pid: UInt32, label: String) {
