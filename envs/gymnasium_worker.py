@@ -249,7 +249,9 @@ class Group:
     def reset(self):
         observations = []
         for j, env in enumerate(self.envs):
-            obs, _ = env.reset(seed=None if self.seeded else int(self.seeds[j] % (2**63)))
+            # Every Gymnasium seed path takes a 32-bit seed (numpy's legacy
+            # RandomState, used by MinAtar and others, takes nothing larger).
+            obs, _ = env.reset(seed=None if self.seeded else int(self.seeds[j] % (2**32)))
             observations.append(self.flat(obs))
         self.seeded = True
         k = len(self.envs)

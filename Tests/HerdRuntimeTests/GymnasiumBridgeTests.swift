@@ -53,6 +53,22 @@ final class GymnasiumBridgeTests: XCTestCase {
         XCTAssertGreaterThan(episodes, 3, "episodes ended and auto-reset through the bridge")
     }
 
+    /// Herd's 64-bit environment seeds reach Gymnasium reduced mod 2³²:
+    /// environments seeded through numpy's legacy `RandomState` (MinAtar's
+    /// wrapper, here a test double) take nothing larger, and used to crash
+    /// the worker at every reset.
+    func testSeeds_areReducedToWhatLegacyRandomStateTakes() throws {
+        setenv("PYTHONPATH", repositoryRoot.appendingPathComponent("Tests/PythonEnvs").path, 1)
+        defer { unsetenv("PYTHONPATH") }
+        let pool = try bridgePool("gymnasium:herd_test_envs:HerdTest/LegacySeed-v0", perWorker: 2)
+        defer { pool.close() }
+        let batch = try pool.reset()
+        for j in 0..<2 {
+            XCTAssertEqual(batch.observations[j * 2], Float(environmentSeed(runSeed: 0, index: j) % (1 << 32) % 65536))
+        }
+        XCTAssertEqual(pool.workersReplaced, 0)
+    }
+
     /// A uint8 Box observation crosses the wire as u8 (one byte per cell)
     /// and arrives with every value and position intact; `f32` forces four.
     func testUInt8Observations_travelAsBytes() throws {
@@ -140,7 +156,7 @@ final class GymnasiumBridgeTests: XCTestCase {
         XCTAssertEqual(pool.observationDType, .u8)
         let actions = (0..<300).map { ($0 * 7 + $0 / 11) % 4 }
         let script = repositoryRoot.appendingPathComponent("Tests/PythonEnvs/atari_reference.py").path
-        let reference = try runPythonFile(python, script, ["ALE/Breakout-v5", "\(environmentSeed(runSeed: 11, index: 0) % (1 << 63))",
+        let reference = try runPythonFile(python, script, ["ALE/Breakout-v5", "\(environmentSeed(runSeed: 11, index: 0) % (1 << 32))",
                                                            actions.map(String.init).joined(separator: ",")])
         XCTAssertEqual(reference.status, 0, reference.stderr)
         let lines = try reference.stdout.split(separator: "\n").map {

@@ -5,6 +5,7 @@ HerdTest/Bytes-v0: a uint8 image observation (2 x 3 x 4) whose cells are
 (step * 7 + cell + action) mod 256, so every byte value and position can be
 checked; 5 steps per episode, reward = action.
 HerdTest/Raises-v0: step raises from its 3rd call on (a broken environment).
+HerdTest/LegacySeed-v0: seeds numpy's legacy RandomState (seeds below 2**32 only).
 """
 import gymnasium as gym
 import numpy as np
@@ -56,3 +57,27 @@ class Raises(gym.Env):
 
 
 register(id="HerdTest/Raises-v0", entry_point=Raises)
+
+
+class LegacySeed(gym.Env):
+    """HerdTest/LegacySeed-v0: seeds numpy's legacy RandomState on reset, as
+    MinAtar's Gymnasium wrapper does (it takes seeds below 2**32 only); the
+    observation is the seed it was given and a draw from it."""
+
+    def __init__(self):
+        self.observation_space = spaces.Box(0, 2**32, shape=(2,), dtype=np.float32)
+        self.action_space = spaces.Discrete(2)
+        self.random = np.random.RandomState()
+        self.seed = 0
+
+    def reset(self, seed=None, options=None):
+        if seed is not None:
+            self.random = np.random.RandomState(seed)
+            self.seed = seed
+        return np.array([self.seed % 65536, self.random.randint(1000)], dtype=np.float32), {}
+
+    def step(self, action):
+        return np.array([self.seed % 65536, self.random.randint(1000)], dtype=np.float32), 0.0, False, False, {}
+
+
+register(id="HerdTest/LegacySeed-v0", entry_point=LegacySeed)
