@@ -352,7 +352,7 @@ def main():
                 group = Group(body[3], body[4], body[2], body[5])
                 reply = frame(READY, 0, group.ready())
             except Exception as error:  # any build failure is reported, not fatal
-                reply = frame(ERROR, 0, struct.pack("<H", ERR_BUILD) + text(f"{body[3]}: {error}", 32))
+                reply = frame(ERROR, 0, struct.pack("<H", ERR_BUILD) + text(clipped(f"{body[3]}: {error}"), 32))
         elif kind == RESET:
             if group is None:
                 reply = frame(ERROR, sequence, struct.pack("<H", ERR_BAD_MESSAGE) + text("reset before assign", 32))
@@ -383,9 +383,14 @@ def main():
             last_sent = time.monotonic()
 
 
+def clipped(message):
+    """`message` cut to 4,000 bytes of UTF-8 (the learner takes 4,096)."""
+    return message.encode("utf-8")[:4000].decode("utf-8", "ignore")
+
+
 def environment_failure(call, error):
     """What an environment's exception is reported as (error code 4)."""
-    return f"the environment's {call}() raised {type(error).__name__}: {error}"[:2000]
+    return clipped(f"the environment's {call}() raised {type(error).__name__}: {error}")
 
 
 if __name__ == "__main__":

@@ -26,3 +26,13 @@ public enum RuntimeError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension RuntimeError {
+    /// The pool could not go on (its workers failed); not a caller's mistake.
+    public var isPoolFailure: Bool {
+        switch self {
+        case .spawnFailed, .workerStartTimeout, .workerFailed, .inconsistentWorkers: return true
+        case .invalidRequest, .closed: return false
+        }
+    }
+}

@@ -278,6 +278,29 @@ final class PoolSupervisionTests: XCTestCase {
         XCTAssertEqual(pool.workerErrors, 3, "one step between the first and second error does not forgive the first")
     }
 
+    /// A worker place whose process dies again and again, each time within
+    /// 100 steps of the last, stops the pool (counted once, whichever thread
+    /// notices); deaths further apart are forgiven.
+    func testWorkerDyingAgainAndAgain_stopsThePool_deathsFarApartAreForgiven() throws {
+        let pool = try makePool()
+        _ = try pool.reset()
+        for _ in 0..<2 {
+            launcher.running.first { $0.identity.starts(with: Array("w0.".utf8)) }!.die()
+            for _ in 0..<101 { _ = try pool.step([0, 0, 0, 0]) }
+        }
+        XCTAssertEqual(pool.workersReplaced, 2, "two deaths 101 steps apart: both replaced")
+        for _ in 0..<2 {
+            launcher.running.first { $0.identity.starts(with: Array("w0.".utf8)) }!.die()
+            _ = try pool.step([0, 0, 0, 0])
+        }
+        launcher.running.first { $0.identity.starts(with: Array("w0.".utf8)) }!.die()
+        _ = pool.heartbeatTick()  // noticed on the heartbeat thread: kept for the caller
+        _ = pool.heartbeatTick()
+        XCTAssertThrowsError(try pool.step([0, 0, 0, 0])) { error in
+            XCTAssertTrue("\(error)".contains("failure 3 of this worker place"), "\(error)")
+        }
+    }
+
     /// A local worker that cannot build its environments (`error` in reply
     /// to `assign`) stops the pool at once with its message.
     func testLocalWorkerErrorAtStart_isAClearError() throws {

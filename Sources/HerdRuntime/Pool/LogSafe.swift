@@ -25,11 +25,14 @@ public func logSafe(_ text: String, limit: Int = 200) -> String {
 }
 
 /// A ZeroMQ routing id for a log line: the pool's own workers' ids
-/// (`w0.1`) as they are, anything else — ZeroMQ's generated ids are binary
-/// — as `peer 0x…` in hex (at most 32 bytes shown).
+/// (`w0.1`: `w`, digits, `.`, digits) as they are, anything else — ZeroMQ's
+/// generated ids are binary, and a peer may choose its own — as `peer 0x…`
+/// in hex (at most 32 bytes shown).
 public func peerName(_ identity: [UInt8]) -> String {
-    if !identity.isEmpty, identity.count <= 32, identity.allSatisfy({ (0x21...0x7E).contains($0) }) {
-        return "peer " + String(decoding: identity, as: UTF8.self)
+    let text = String(decoding: identity, as: UTF8.self)
+    let parts = text.dropFirst().split(separator: ".", omittingEmptySubsequences: false)
+    if text.first == "w", identity.count <= 24, parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }) {
+        return "worker " + text
     }
     return "peer 0x" + identity.prefix(32).map { String(format: "%02x", $0) }.joined()
 }

@@ -17,7 +17,11 @@ extension ProcessPool {
     func request(_ slot: WorkerSlot, _ message: WireMessage) throws {
         let isReset = message == .reset
         let seq = nextSequence()
-        slot.failure = nil
+        // A place the pool has given up on gets nothing: the pump throws why.
+        guard slot.failure == nil else {
+            slot.phase = .awaiting(sequence: seq, since: -.infinity, isReset: isReset)
+            return
+        }
         do {
             try sendFrame(slot, message, sequence: seq)
             slot.phase = .awaiting(sequence: seq, since: clock.now(), isReset: isReset)
@@ -26,7 +30,7 @@ extension ProcessPool {
             if slot.isRemote {
                 vacate(slot, reason: "unreachable (\(error))")
             } else {
-                try replace(slot, reason: "unreachable (\(error))")
+                try failed(slot, "unreachable (\(error))")
             }
         }
     }
@@ -38,6 +42,10 @@ extension ProcessPool {
     /// failure is thrown.
     func pump(until done: () -> Bool, timeout: Double, waitMilliseconds: Int = 20, onTimeout: () -> Error) throws {
         let deadline = clock.now() + timeout
+        if let failure = pendingFailure {
+            pendingFailure = nil
+            throw failure
+        }
         while !done() {
             if let message = try spinThenReceive(waitMilliseconds: waitMilliseconds) { dispatch(message) }
             while let message = try transport.receive(timeoutMilliseconds: 0) { dispatch(message) }
@@ -149,10 +157,11 @@ extension ProcessPool {
         let text = "error \(error.code.rawValue) (\(error.code)): \(logSafe(error.message))"
         if slot.isRemote { return vacate(slot, reason: "reported \(text)") }
         let streak = slot.noteFailure()
+        // The words that stop a run are kept whole (escaped, up to 2,000 characters).
         if whileStarting {
-            slot.failure = logSafe(error.message)
+            slot.failure = logSafe(error.message, limit: 2000)
         } else if streak >= Self.maximumFailureStreak {
-            slot.failure = "\(logSafe(error.message)) \(WorkerSlot.streakNote(streak))"
+            slot.failure = "\(logSafe(error.message, limit: 2000)) \(WorkerSlot.streakNote(streak))"
         } else {
             slot.replaceReason = "reported \(text)"
         }

@@ -12,9 +12,14 @@ extension ProcessPool {
         do {
             while let message = try transport.receive(timeoutMilliseconds: 0) { dispatch(message) }
             sendHeartbeatsIfDue(clock.now())
-            if slots.allSatisfy({ $0.isRemote || $0.phase != .starting }) { try supervise() }
+            // A failure waiting for the caller is the caller's to see first.
+            if pendingFailure == nil, !slots.contains(where: { $0.failure != nil }),
+               slots.allSatisfy({ $0.isRemote || $0.phase != .starting }) {
+                try supervise(onHeartbeat: true)
+            }
         } catch {
-            log("supervision failed: \(error)")
+            // No caller to tell on this thread: the next call into the pool throws it.
+            pendingFailure = error
         }
         return true
     }

@@ -50,7 +50,10 @@ extension ProcessPool {
     // MARK: Supervision
 
     /// Replaces workers that died or have not answered within `stepTimeout`.
-    func supervise() throws {
+    /// On the heartbeat thread (`onHeartbeat`) it leaves workers that
+    /// reported an error to the caller's next pump, where a failure of
+    /// their replacement reaches the caller.
+    func supervise(onHeartbeat: Bool = false) throws {
         for slot in slots where slot.isRemote && slot.isOccupied {
             let silent = clock.now() - slot.lastHeard
             if silent > configuration.remoteTimeout {
@@ -62,7 +65,7 @@ extension ProcessPool {
         for slot in slots where !slot.isRemote {
             guard let process = slot.process else { continue }
             if let reason = slot.replaceReason {
-                slot.replaceReason = nil
+                if onHeartbeat { continue }
                 try replace(slot, reason: reason)
             } else if !process.isRunning {
                 let status = "status \(process.status.map(String.init) ?? "?")"
@@ -71,16 +74,28 @@ extension ProcessPool {
                 guard slot.phase != .starting else {
                     throw RuntimeError.workerFailed(worker: slot.name, message: "exited during startup (\(status)); see its output above")
                 }
-                // So would one that dies at every step (an environment that crashes its process).
-                let streak = slot.noteFailure()
-                guard streak < Self.maximumFailureStreak else {
-                    throw RuntimeError.workerFailed(worker: slot.name, message: "exited (\(status)) \(WorkerSlot.streakNote(streak)); see its output above")
-                }
-                try replace(slot, reason: "exited (\(status))")
+                try failed(slot, "exited (\(status))", see: "; see its output above")
             } else if case let .awaiting(_, since, isReset) = slot.phase, clock.now() - since > timeout(reset: isReset) {
-                try replace(slot, reason: "did not answer within \(timeout(reset: isReset)) s")
+                try failed(slot, "did not answer within \(timeout(reset: isReset)) s")
             }
         }
+    }
+
+    /// A local worker that failed after it was ready (it died, hung or
+    /// could not be reached): counted, and replaced — unless this is its
+    /// place's third failure close together (``WorkerSlot/noteFailure()``):
+    /// one that fails at every step or start would only fail again, so the
+    /// process is stopped and forgotten and the caller's pump throws why.
+    func failed(_ slot: WorkerSlot, _ reason: String, see: String = "") throws {
+        guard slot.failure == nil else { return }  // already given up on: the pump throws that
+        let streak = slot.noteFailure()
+        guard streak < Self.maximumFailureStreak else {
+            slot.failure = "\(reason) \(WorkerSlot.streakNote(streak))\(see)"
+            slot.process?.terminate()
+            slot.process = nil
+            return
+        }
+        try replace(slot, reason: reason)
     }
 
     /// How long a request may take: a step `stepTimeout`; a reset, which
@@ -96,6 +111,7 @@ extension ProcessPool {
     /// that worker's real last step); its episodes end truncated at the next step.
     func replace(_ slot: WorkerSlot, reason: String) throws {
         let old = slot.name
+        slot.replaceReason = nil
         let interrupted = slot.phase
         let undelivered = slot.completed
         let queuePosition = completionOrder.firstIndex(of: slot.index)

@@ -62,6 +62,8 @@ public final class ProcessPool: @unchecked Sendable {
     public internal(set) var workersReplaced = 0
     /// Incoming frames dropped as malformed or unexpected.
     public internal(set) var badFrames = 0
+    /// A failure supervision met on the heartbeat thread, thrown by the next pump.
+    var pendingFailure: Error?
     /// Where event lines go instead of standard error (tests read them).
     var logSink: ((String) -> Void)?
     /// `error` messages received from workers (each worker replaced or its place freed).

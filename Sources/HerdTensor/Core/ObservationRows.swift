@@ -132,10 +132,13 @@ public struct ObservationRows: Equatable, Sendable, ExpressibleByArrayLiteral, C
     }
 
     private mutating func adoptTypeIfEmpty(_ other: ObservationRows) {
-        if other.elementType != elementType {
-            require(isEmpty, "ObservationRows: appending \(other.elementType) values to \(elementType) rows")
-            self = ObservationRows(zeros: 0, of: other.elementType)
-        }
+        guard other.elementType != elementType, !other.isEmpty || isEmpty else { return }
+        require(isEmpty, "ObservationRows: appending \(other.elementType) values to \(elementType) rows")
+        // The capacity reserved for one type serves the other (a buffer made
+        // before the first rows' type was known).
+        let reserved = max(floats.capacity, bytes.capacity)
+        self = ObservationRows(zeros: 0, of: other.elementType)
+        reserveCapacity(reserved)
     }
 }
 

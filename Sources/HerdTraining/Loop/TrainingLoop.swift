@@ -57,7 +57,7 @@ public final class TrainingLoop {
             } catch is StopRequested {
                 session.stopped = true
                 break
-            } catch let error as RuntimeError {
+            } catch let error as RuntimeError where error.isPoolFailure {
                 // The pool cannot go on (a worker that cannot start, one that
                 // keeps failing): the unfinished iteration is dropped as for a
                 // signal, the run is checkpointed and summarised, then it fails.
@@ -90,8 +90,11 @@ public final class TrainingLoop {
         } else {
             extra.merge(try run.finish())
         }
-        let summary = try session.finish(pool: pool, collectSeconds: collect, updateSeconds: max(iterationSeconds - collect, 0), extra: extra)
-        if let failure = session.failure { throw RunError.poolFailed(failure, checkpoint: summary.checkpoint) }
-        return summary
+        guard let failure = session.failure else {
+            return try session.finish(pool: pool, collectSeconds: collect, updateSeconds: max(iterationSeconds - collect, 0), extra: extra)
+        }
+        // A checkpoint that cannot be written must not hide why the run stopped.
+        let summary = try? session.finish(pool: pool, collectSeconds: collect, updateSeconds: max(iterationSeconds - collect, 0), extra: extra)
+        throw RunError.poolFailed(failure, checkpoint: summary?.checkpoint)
     }
 }
