@@ -23,6 +23,18 @@ final class MetricsDocumentTests: XCTestCase {
         }
     }
 
+    /// An agent's TensorBoard tags name that agent or no agent: V-trace's
+    /// learning rate was once drawn under `ppo/learning_rate`.
+    func testTags_ofOneAgent_areNotFiledUnderAnother() {
+        let names = Set(AgentRegistry.agents.map(\.name))
+        for agent in AgentRegistry.agents {
+            for metric in agent.metrics {
+                guard let prefix = metric.tag?.split(separator: "/").first.map(String.init), names.contains(prefix) else { continue }
+                XCTAssertEqual(prefix, agent.name, "\(agent.name) files \(metric.key) under \(metric.tag!)")
+            }
+        }
+    }
+
     /// A line is made of declared metrics only, and every tagged finite
     /// value reaches TensorBoard.
     func testMetricValues_keepOrder_andOnlyFiniteTaggedValuesGoToTensorBoard() {

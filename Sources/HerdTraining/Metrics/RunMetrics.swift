@@ -60,10 +60,10 @@ public enum LearnerMetrics {
     public static let valueLoss = Metric("value_loss", tag: "loss/value", .value,
                                          "Value (baseline, critic or TD) loss, mean over the interval's learner steps.")
     public static let entropy = Metric("entropy", tag: "loss/entropy", .nats, "Mean entropy of the policy on the training batches.")
-    public static let learningRate = Metric("learning_rate", tag: "ppo/learning_rate", .value, "Learning rate of the last step.")
-    public static let gradientNorm = Metric("gradient_norm", tag: "ppo/gradient_norm", .value,
+    public static let learningRate = Metric("learning_rate", tag: "train/learning_rate", .value, "Learning rate of the last step.")
+    public static let gradientNorm = Metric("gradient_norm", tag: "train/gradient_norm", .value,
                                             "Global gradient norm before clipping, mean over the interval.")
-    public static let explainedVariance = Metric("explained_variance", tag: "ppo/explained_variance", .fraction,
+    public static let explainedVariance = Metric("explained_variance", tag: "train/explained_variance", .fraction,
                                                  "1 − Var(return − value) / Var(return) on the training batches.")
     public static let learnerStepsPerSecond = Metric("learner_steps_per_second", tag: "perf/learner_steps_per_second", .stepsPerSecond,
                                                      "Learner steps per wall-clock second over the interval.")
