@@ -22,8 +22,10 @@ struct Actor: ParsableCommand {
     @Option(help: "Environments offered in all (split evenly over the workers; default 16 per worker).")
     var capacity: Int?
 
-    @Option(help: "Worker processes (default: the number of cores).")
-    var workers = ProcessInfo.processInfo.activeProcessorCount
+    // Optional, so that --help shows only the sentence (not "(default: 2)" after it).
+    @Option(name: .customLong("workers"), help: "Worker processes (default: the number of cores).")
+    var workersOption: Int?
+    var workers: Int { workersOption ?? ProcessInfo.processInfo.activeProcessorCount }
 
     @Option(help: "Seconds of learner silence after which a worker restarts.")
     var learnerTimeout = 10.0

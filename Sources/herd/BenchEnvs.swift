@@ -20,8 +20,10 @@ struct BenchEnvs: ParsableCommand {
     @Flag(help: "Step one environment in this process, on one thread.")
     var inProcess = false
 
-    @Option(help: "Worker processes (pool mode; default: the number of cores).")
-    var workers = ProcessInfo.processInfo.activeProcessorCount
+    // Optional, so that --help shows only the sentence (not "(default: 2)" after it).
+    @Option(name: .customLong("workers"), help: "Worker processes (pool mode; default: the number of cores).")
+    var workersOption: Int?
+    var workers: Int { workersOption ?? ProcessInfo.processInfo.activeProcessorCount }
 
     @Option(help: "Environments per worker (pool mode).")
     var envsPerWorker = 64

@@ -21,8 +21,10 @@ struct BenchInference: ParsableCommand {
     @Option(help: "Environment name (see `herd envs list`).")
     var env = "CartPole-v1"
 
-    @Option(help: "Worker processes (default: the number of cores).")
-    var workers = ProcessInfo.processInfo.activeProcessorCount
+    // Optional, so that --help shows only the sentence (not "(default: 2)" after it).
+    @Option(name: .customLong("workers"), help: "Worker processes (default: the number of cores).")
+    var workersOption: Int?
+    var workers: Int { workersOption ?? ProcessInfo.processInfo.activeProcessorCount }
 
     @Option(help: "Environments per worker.")
     var envsPerWorker = 16

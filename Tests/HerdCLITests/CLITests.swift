@@ -14,6 +14,12 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(help.status, 0)
         XCTAssertTrue(help.stdout.contains("bench"), help.stdout)
         XCTAssertEqual(try runProcess(try herd, ["bench", "tensor", "--help"]).status, 0)
+        // No option's help says its default twice ("(default: the number of cores). (default: 2)").
+        for command in [["actor"], ["bench", "envs"], ["bench", "inference"], ["train"], ["eval"]] {
+            let text = try runProcess(try herd, command + ["--help"]).stdout.replacingOccurrences(of: "\n", with: " ")
+                .replacingOccurrences(of: #"\s+"#, with: " ", options: .regularExpression)
+            XCTAssertNil(text.range(of: #"\(default: [^)]*\)\.? \(default:"#, options: .regularExpression), "\(command): \(text)")
+        }
     }
 
     func testBenchTensorJSON_hasEveryKey() throws {
