@@ -156,13 +156,11 @@ extension ProcessPool {
         workerErrors += 1
         let text = "error \(error.code.rawValue) (\(error.code)): \(logSafe(error.message))"
         if slot.isRemote { return vacate(slot, reason: "reported \(text)") }
-        let streak = slot.noteFailure()
         // The words that stop a run are kept whole (escaped, up to 2,000 characters).
+        let words = logSafe(error.message, limit: 2000)
         if whileStarting {
-            slot.failure = logSafe(error.message, limit: 2000)
-        } else if streak >= Self.maximumFailureStreak {
-            slot.failure = "\(logSafe(error.message, limit: 2000)) \(WorkerSlot.streakNote(streak))"
-        } else {
+            slot.failure = words
+        } else if countFailure(slot, words: words) {
             slot.replaceReason = "reported \(text)"
         }
     }
@@ -189,12 +187,7 @@ extension ProcessPool {
     func badValues(_ slot: WorkerSlot, _ problem: String) {
         badFrames += 1
         if slot.isRemote { return vacate(slot, reason: "sent unusable results: \(problem)") }
-        let streak = slot.noteFailure()
-        if streak >= Self.maximumFailureStreak {
-            slot.failure = "sent unusable results: \(problem) \(WorkerSlot.streakNote(streak))"
-        } else {
-            slot.replaceReason = "sent unusable results (\(problem))"
-        }
+        if countFailure(slot, words: "sent unusable results: \(problem)") { slot.replaceReason = "sent unusable results (\(problem))" }
     }
 
     /// Failures close together (``WorkerSlot/noteFailure()``) a local worker

@@ -74,7 +74,7 @@ extension ProcessPool {
                 guard slot.phase != .starting else {
                     throw RuntimeError.workerFailed(worker: slot.name, message: "exited during startup (\(status)); see its output above")
                 }
-                try failed(slot, "exited (\(status))", see: "; see its output above")
+                try failed(slot, "exited (\(status))", words: "exited (\(status)); see its output above")
             } else if case let .awaiting(_, since, isReset) = slot.phase, clock.now() - since > timeout(reset: isReset) {
                 try failed(slot, "did not answer within \(timeout(reset: isReset)) s")
             }
@@ -82,20 +82,26 @@ extension ProcessPool {
     }
 
     /// A local worker that failed after it was ready (it died, hung or
-    /// could not be reached): counted, and replaced — unless this is its
-    /// place's third failure close together (``WorkerSlot/noteFailure()``):
-    /// one that fails at every step or start would only fail again, so the
-    /// process is stopped and forgotten and the caller's pump throws why.
-    func failed(_ slot: WorkerSlot, _ reason: String, see: String = "") throws {
-        guard slot.failure == nil else { return }  // already given up on: the pump throws that
+    /// could not be reached): counted (``countFailure(_:words:)``) and
+    /// replaced now, unless the pool gives up on its place.
+    func failed(_ slot: WorkerSlot, _ reason: String, words: String? = nil) throws {
+        if countFailure(slot, words: words ?? reason) { try replace(slot, reason: reason) }
+    }
+
+    /// Counts a local worker's failure after it was ready (an error, unusable
+    /// results, an exit, a hang). Returns whether to replace it. At its
+    /// place's third failure close together (``WorkerSlot/noteFailure()``)
+    /// the pool gives up instead: one that fails at every step or start would
+    /// only fail again, so its process is stopped and forgotten, and the
+    /// caller's next pump throws `words`.
+    func countFailure(_ slot: WorkerSlot, words: String) -> Bool {
+        guard slot.failure == nil else { return false }  // already given up on: the pump throws that
         let streak = slot.noteFailure()
-        guard streak < Self.maximumFailureStreak else {
-            slot.failure = "\(reason) \(WorkerSlot.streakNote(streak))\(see)"
-            slot.process?.terminate()
-            slot.process = nil
-            return
-        }
-        try replace(slot, reason: reason)
+        guard streak >= Self.maximumFailureStreak else { return true }
+        slot.failure = "\(words) \(WorkerSlot.streakNote(streak))"
+        slot.process?.terminate()
+        slot.process = nil
+        return false
     }
 
     /// How long a request may take: a step `stepTimeout`; a reset, which
