@@ -78,23 +78,21 @@ public final class TrainingLoop {
            run.updates > 0 {
             _ = try session.afterStep()
         }
-        if session.failure != nil {
-            try? context.source?.close()
-        } else {
-            try context.source?.close()
+        // After a pool failure the rest is best effort: what stopped the run
+        // is the error to report, not one met while closing or checkpointing.
+        let failure = session.failure
+        func settle<T>(_ work: () throws -> T, otherwise: T) throws -> T {
+            guard failure != nil else { return try work() }
+            return (try? work()) ?? otherwise
         }
+        try settle({ try context.source?.close() }, otherwise: ())
         let collect = context.source?.collectSeconds ?? 0
         var extra = context.source?.summaryMetrics() ?? MetricValues()
-        if session.failure != nil {
-            extra.merge((try? run.finish()) ?? MetricValues())
-        } else {
-            extra.merge(try run.finish())
+        extra.merge(try settle({ try run.finish() }, otherwise: MetricValues()))
+        let finish = {
+            try session.finish(pool: pool, collectSeconds: collect, updateSeconds: max(iterationSeconds - collect, 0), extra: extra)
         }
-        guard let failure = session.failure else {
-            return try session.finish(pool: pool, collectSeconds: collect, updateSeconds: max(iterationSeconds - collect, 0), extra: extra)
-        }
-        // A checkpoint that cannot be written must not hide why the run stopped.
-        let summary = try? session.finish(pool: pool, collectSeconds: collect, updateSeconds: max(iterationSeconds - collect, 0), extra: extra)
-        throw RunError.poolFailed(failure, checkpoint: summary?.checkpoint)
+        guard let failure else { return try finish() }
+        throw RunError.poolFailed(failure, checkpoint: (try? finish())?.checkpoint)
     }
 }
