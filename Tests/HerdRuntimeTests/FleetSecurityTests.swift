@@ -49,6 +49,31 @@ final class FleetSecurityTests: XCTestCase {
         return try ProcessPool(config)
     }
 
+    /// A listening pool whose local worker is stepping (reset, its actions in
+    /// flight), for hand-written peers that never heartbeat: only what the
+    /// test is about may end them (remote timeout 60 s).
+    func steppingRemotePool(port: Int, configure: (inout PoolConfiguration) -> Void = { _ in }) throws -> ProcessPool {
+        let pool = try remotePool(port: port, curve: nil) { config in
+            config.remoteTimeout = 60
+            configure(&config)
+        }
+        do {
+            _ = try pool.reset()
+            try pool.send([0, 0], environmentIDs: [0, 1])
+        } catch {
+            pool.close()
+            throw error
+        }
+        return pool
+    }
+
+    /// A DEALER connected to the pool's TCP port, as a worker written from the spec would be.
+    func rawPeer(_ context: ZMQContext, port: Int) throws -> ZMQSocket {
+        let socket = try ZMQSocket(context, .dealer)
+        try socket.connect("tcp://127.0.0.1:\(port)")
+        return socket
+    }
+
     func testKeys_writeReadAndDerive_secretIsPrivate_authorizedDirectoryTakesPublicKeysOnly() throws {
         let pair = try CurveKeyPair.generate()
         let dir = scratch.appendingPathComponent("keys")
@@ -126,24 +151,18 @@ final class FleetSecurityTests: XCTestCase {
     /// sends afterwards is dropped; the pool goes on.
     func testLimits_oversizedFrame_andMessagesOutOfTurn_disconnectThePeer() throws {
         let port = freeTCPPort()
-        let pool = try remotePool(port: port, curve: nil) { config in
+        let pool = try steppingRemotePool(port: port) { config in
             config.limits.maxMessageBytes = 4096
             config.maxPendingMessages = 3
-            // The raw peers never heartbeat: only a limit may end them here.
-            config.remoteTimeout = 60
         }
         defer { pool.close() }
-        _ = try pool.reset()
-        try pool.send([0, 0], environmentIDs: [0, 1])
         let context = ZMQContext()
-        let big = try ZMQSocket(context, .dealer)
-        try big.connect("tcp://127.0.0.1:\(port)")
+        let big = try rawPeer(context, port: port)
         try big.send([WireCodec.encode(.hello(Hello(capacity: 2, pid: 1, label: "big")), sequence: 0)])
         _ = try drive(pool, 0.5)
         guard case .assign = try replies(big).first else { return XCTFail("the peer should be assigned first") }
         try big.send([[UInt8](repeating: 7, count: 10_000)])
-        let chatty = try ZMQSocket(context, .dealer)
-        try chatty.connect("tcp://127.0.0.1:\(port)")
+        let chatty = try rawPeer(context, port: port)
         for _ in 0..<5 { try chatty.send([[1, 2, 3]]) }
         _ = try drive(pool, 1)
         for (socket, reason) in [(big, "message bytes"), (chatty, "out of turn")] {
@@ -170,13 +189,10 @@ final class FleetSecurityTests: XCTestCase {
     /// versions and what to upgrade, then `goodbye`. It never takes a place.
     func testVersion1Worker_isRefusedInItsOwnFraming() throws {
         let port = freeTCPPort()
-        let pool = try remotePool(port: port, curve: nil) { config in config.remoteTimeout = 60 }
+        let pool = try steppingRemotePool(port: port)
         defer { pool.close() }
-        _ = try pool.reset()
-        try pool.send([0, 0], environmentIDs: [0, 1])
         let context = ZMQContext()
-        let old = try ZMQSocket(context, .dealer)
-        try old.connect("tcp://127.0.0.1:\(port)")
+        let old = try rawPeer(context, port: port)
         var hello = WireCodec.encode(.hello(Hello(capacity: 2, pid: 1, label: "old")), sequence: 0)
         hello[4] = 1  // version 1: its hello body is the same
         try old.send([hello])
@@ -213,13 +229,10 @@ final class FleetSecurityTests: XCTestCase {
         ]
         for (name, answer) in answers {
             let port = freeTCPPort()
-            let pool = try remotePool(port: port, curve: nil) { config in config.remoteTimeout = 60 }
+            let pool = try steppingRemotePool(port: port)
             defer { pool.close() }
-            _ = try pool.reset()
-            try pool.send([0, 0], environmentIDs: [0, 1])
             let context = ZMQContext()
-            let peer = try ZMQSocket(context, .dealer)
-            try peer.connect("tcp://127.0.0.1:\(port)")
+            let peer = try rawPeer(context, port: port)
             try peer.send([WireCodec.encode(.hello(Hello(capacity: 2, pid: 1, label: "hostile")), sequence: 0)])
             var log: [WireMessage] = []
             let deadline = Date().addingTimeInterval(20)
