@@ -40,11 +40,15 @@ struct Train: ParsableCommand {
     @Option(help: "CURVE: a directory of the public *.key files of the daemons let in. Sets fleet.authorized_keys.")
     var authorizedKeys: String?
 
-    @Flag(help: "Continue the run in --run-dir from its newest valid checkpoint.")
+    @Flag(help: "Continue the run in --run-dir from its newest valid checkpoint (or the one --checkpoint names).")
     var resume = false
+
+    @Option(help: "With --resume: latest (the newest valid checkpoint), best (checkpoints/best.safetensors) or a checkpoint file.")
+    var checkpoint: String?
 
     func validate() throws {
         if resume && runDir == nil { throw ValidationError("--resume needs --run-dir DIR") }
+        if checkpoint != nil && !resume { throw ValidationError("--checkpoint goes with --resume (herd eval and herd export take it too)") }
         if !resume && config == nil { throw ValidationError("missing CONFIG (e.g. configs/cartpole_ppo.yaml)") }
     }
 
@@ -79,11 +83,14 @@ struct Train: ParsableCommand {
             let deviceValue = try Self.device(loaded.device)
             print("run directory: \(run.url.path)")
             StopSignal.install()
-            let summary = try TrainingLoop(config: loaded, run: run, device: deviceValue).train(resume: resume)
+            let summary = try TrainingLoop(config: loaded, run: run, device: deviceValue).train(resume: resume, from: checkpoint.map(CheckpointChoice.init) ?? .latest)
             let rate = String(format: "%.0f", summary.stepsPerSecond)
             var line = "done: \(summary.counters.steps) steps, \(rate) steps/s"
             if let r = summary.finalReturnMean { line += String(format: ", recent return %.1f", r) }
             if let e = summary.counters.lastEvaluationReturn { line += String(format: ", evaluation %.1f", e) }
+            if let best = summary.counters.bestEvaluationReturn, let step = summary.counters.bestEvaluationStep {
+                line += String(format: ", best %.1f at step %d (checkpoints/best.safetensors)", best, step)
+            }
             print(line)
             print("run directory: \(run.url.path)")
         } catch let error as CommandError {

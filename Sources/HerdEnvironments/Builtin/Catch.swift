@@ -47,3 +47,15 @@ public final class Catch: EnvironmentBase, Environment {
         observation[(rows - 1) * columns + paddleX] = 1
     }
 }
+
+extension Catch: RenderableEnvironment {
+    /// The board at 20 pixels a cell: the ball and the paddle white on black
+    /// (bsuite draws nothing; this is Herd's picture).
+    public func render() -> RGBImage {
+        var canvas = Canvas(width: columns * 20, height: rows * 20, background: .black)
+        for (x, y) in [(ballX, ballY), (paddleX, rows - 1)] {
+            canvas.fillRectangle(x: x * 20, y: (rows - 1 - y) * 20, width: 20, height: 20, .white)
+        }
+        return canvas.image
+    }
+}

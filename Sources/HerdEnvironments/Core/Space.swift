@@ -99,3 +99,31 @@ public enum Space: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
+
+/// An environment's observation and action spaces: what a stored policy
+/// needs to be rebuilt, known from a built-in environment or from what a
+/// pool's workers declared (``init(observationShape:actionSize:discreteActions:)``).
+public struct EnvironmentSpaces: Sendable, Equatable {
+    public var observation: Space
+    public var action: Space
+
+    public init(observation: Space, action: Space) {
+        self.observation = observation
+        self.action = action
+    }
+
+    public init(_ environment: Environment) {
+        self.init(observation: environment.observationSpace, action: environment.actionSpace)
+    }
+
+    /// Spaces as workers declare them at `ready`: the bounds are not sent,
+    /// so Box spaces are unbounded (actions then pass to the workers as the
+    /// policy gives them, as in training on such a pool).
+    public init(observationShape: [Int], actionSize: Int, discreteActions: Int?) {
+        let n = observationShape.reduce(1, *)
+        let shape = observationShape.isEmpty ? [1] : observationShape
+        observation = .box(low: Array(repeating: -.infinity, count: n), high: Array(repeating: .infinity, count: n), shape: shape)
+        action = discreteActions.map { .discrete($0) }
+            ?? .box(low: Array(repeating: -.infinity, count: actionSize), high: Array(repeating: .infinity, count: actionSize), shape: [actionSize])
+    }
+}

@@ -55,7 +55,7 @@ public protocol Agent {
     static func start(_ settings: Settings, context: TrainingContext) throws -> any AgentRun
     /// The policy stored in a checkpoint of this agent, for evaluation (and export).
     static func trainedPolicy(_ settings: Settings, checkpoint: SafetensorsFile, path: String, config: TrainConfig,
-                              environment: Environment) throws -> any TrainedPolicy
+                              spaces: EnvironmentSpaces) throws -> any TrainedPolicy
 }
 
 extension Agent {

@@ -30,7 +30,7 @@ public struct AgentEntry: Sendable {
     public let summaryMetrics: [Metric]
     let makeSettings: @Sendable () -> any AgentSettings
     let start: @Sendable (any AgentSettings, TrainingContext) throws -> any AgentRun
-    let trainedPolicy: @Sendable (any AgentSettings, SafetensorsFile, String, TrainConfig, Environment) throws -> any TrainedPolicy
+    let trainedPolicy: @Sendable (any AgentSettings, SafetensorsFile, String, TrainConfig, EnvironmentSpaces) throws -> any TrainedPolicy
 
     init<A: Agent>(_ agent: A.Type) {
         name = A.name
@@ -41,8 +41,8 @@ public struct AgentEntry: Sendable {
         summaryMetrics = A.summaryMetrics
         makeSettings = { A.Settings() }
         start = { settings, context in try A.start(try Self.cast(settings, A.self), context: context) }
-        trainedPolicy = { settings, file, path, config, environment in
-            try A.trainedPolicy(try Self.cast(settings, A.self), checkpoint: file, path: path, config: config, environment: environment)
+        trainedPolicy = { settings, file, path, config, spaces in
+            try A.trainedPolicy(try Self.cast(settings, A.self), checkpoint: file, path: path, config: config, spaces: spaces)
         }
     }
 

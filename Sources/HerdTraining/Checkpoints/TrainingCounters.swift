@@ -11,5 +11,7 @@ public struct TrainingCounters: Codable, Equatable, Sendable {
     public var solvedWallSeconds: Double?
     public var lastEvaluationReturn: Double?
     public var bestEvaluationReturn: Double?
+    /// The step of the best evaluation (whose policy is `best.safetensors`).
+    public var bestEvaluationStep: Int?
     public init() {}
 }

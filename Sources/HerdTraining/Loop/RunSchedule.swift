@@ -24,15 +24,23 @@ struct RunSchedule {
         return true
     }
 
-    /// Records an evaluation in the counters; returns the line to print when
-    /// it reaches the target return for the first time.
-    func recordEvaluation(_ evaluation: EvaluationResult, counters: inout TrainingCounters, wall: Double) -> String? {
+    /// Records an evaluation in the counters. Returns whether it beats every
+    /// earlier one (the first always does; a tie does not), and the line to
+    /// print when it reaches the target return for the first time.
+    func recordEvaluation(_ evaluation: EvaluationResult, counters: inout TrainingCounters,
+                          wall: Double) -> (isBest: Bool, solved: String?) {
         counters.lastEvaluationReturn = evaluation.meanReturn
-        counters.bestEvaluationReturn = max(counters.bestEvaluationReturn ?? -.infinity, evaluation.meanReturn)
-        guard let target = config.evaluation.targetReturn, evaluation.meanReturn >= target, counters.solvedAtStep == nil else { return nil }
+        let isBest = counters.bestEvaluationReturn.map { evaluation.meanReturn > $0 } ?? true
+        if isBest {
+            counters.bestEvaluationReturn = evaluation.meanReturn
+            counters.bestEvaluationStep = counters.steps
+        }
+        guard let target = config.evaluation.targetReturn, evaluation.meanReturn >= target, counters.solvedAtStep == nil else {
+            return (isBest, nil)
+        }
         counters.solvedAtStep = counters.steps
         counters.solvedWallSeconds = wall
-        return "solved: evaluation mean return \(String(format: "%.1f", evaluation.meanReturn)) ≥ \(target) at step \(counters.steps)"
+        return (isBest, "solved: evaluation mean return \(String(format: "%.1f", evaluation.meanReturn)) ≥ \(target) at step \(counters.steps)")
     }
 
     func logDue(_ step: Int) -> Bool { step - lastLogStep >= config.logging.intervalSteps || step >= config.totalSteps }

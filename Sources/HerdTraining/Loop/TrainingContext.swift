@@ -64,12 +64,14 @@ public final class TrainingContext {
         return opened
     }
 
-    /// Evaluates `policy` with the config's evaluation settings (in-process
-    /// environments, seeds apart from training's).
+    /// Evaluates `policy` with the config's evaluation settings (seeds apart
+    /// from training's; built-in environments in this process, others in
+    /// worker processes started for the evaluation).
     func evaluate(_ policy: any TrainedPolicy) throws -> EvaluationResult {
         let seed = UInt64(config.seed) &+ 1_000_003
-        let evaluator = Evaluator(environment: config.environment.name, settings: config.environment.settings,
-                                  episodes: config.evaluation.episodes, seed: seed)
+        var evaluator = Evaluator(environment: config.environment, episodes: config.evaluation.episodes, seed: seed)
+        evaluator.workers = config.environment.resolvedWorkers
+        evaluator.herdExecutable = pool.configuration.herdExecutable
         return try evaluator.run(policy.acting(deterministic: config.evaluation.deterministic, seed: seed, device: device))
     }
 }

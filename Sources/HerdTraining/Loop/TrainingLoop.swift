@@ -31,7 +31,9 @@ public final class TrainingLoop {
         self.display = display
     }
 
-    public func train(resume: Bool) throws -> TrainingSummary {
+    /// Trains from the start, or with `resume` continues the run from its
+    /// checkpoint `from` names.
+    public func train(resume: Bool, from checkpoint: CheckpointChoice = .latest) throws -> TrainingSummary {
         guard let agent = AgentRegistry.agent(named: config.agent) else {
             throw ConfigError.invalidValue(file: config.name, key: "agent", value: config.agent,
                                            requirement: "be one of \(AgentRegistry.names.joined(separator: ", "))")
@@ -44,7 +46,7 @@ public final class TrainingLoop {
         let run = try agent.start(config.agentSettings, context)
         let session = try TrainingSession(
             config: config, run: self.run, device: device, display: display, log: log, format: agent.checkpointFormat,
-            agentRun: run, resume: resume, context: context)
+            agentRun: run, resume: resume ? checkpoint : nil, context: context)
         context.stepsAtStart = session.stepsAtStart
 
         var iterationSeconds = 0.0

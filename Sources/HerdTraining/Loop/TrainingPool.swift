@@ -11,13 +11,9 @@ import HerdTransport
 /// to the environments' (a probe environment gives Box bounds; built-ins only).
 func makeTrainingPool(_ config: TrainConfig, herdExecutable: String) throws -> (ProcessPool, ActionMapping) {
     let probe = try? EnvironmentRegistry.make(config.environment.name, settings: config.environment.settings)
-    var poolConfiguration = PoolConfiguration(environment: config.environment.name,
-                                              workers: config.fleet.localWorkers ?? config.environment.resolvedWorkers,
-                                              environmentsPerWorker: config.environment.envsPerWorker, herdExecutable: herdExecutable)
-    poolConfiguration.settings = config.environment.settings
-    poolConfiguration.observationEncoding = config.environment.observationEncoding.wire
-    poolConfiguration.wrappers = config.environment.wrappers.wrappers.map { ($0.name, $0.settings) }
-    poolConfiguration.seed = UInt64(config.seed)
+    var poolConfiguration = PoolConfiguration(config.environment, workers: config.fleet.localWorkers ?? config.environment.resolvedWorkers,
+                                              environmentsPerWorker: config.environment.envsPerWorker, seed: UInt64(config.seed),
+                                              herdExecutable: herdExecutable)
     if let listen = config.fleet.listen {
         poolConfiguration.listen = listen
         poolConfiguration.remoteWorkers = config.fleet.remoteWorkers
@@ -42,6 +38,18 @@ func makeTrainingPool(_ config: TrainConfig, herdExecutable: String) throws -> (
     }
     let head: ActionHead = pool.discreteActions.map { .categorical(classes: $0) } ?? .gaussian(dimension: pool.actionSize)
     return (pool, ActionMapping(space: probe?.actionSpace, head: head))
+}
+
+extension PoolConfiguration {
+    /// Local workers for the config's environment section: its name,
+    /// settings, wrappers and observation encoding.
+    init(_ environment: EnvironmentConfig, workers: Int, environmentsPerWorker: Int, seed: UInt64, herdExecutable: String) {
+        self.init(environment: environment.name, workers: workers, environmentsPerWorker: environmentsPerWorker, herdExecutable: herdExecutable)
+        settings = environment.settings
+        observationEncoding = environment.observationEncoding.wire
+        wrappers = environment.wrappers.wrappers.map { ($0.name, $0.settings) }
+        self.seed = seed
+    }
 }
 
 /// The learner's CURVE server settings from the fleet section's key files, if set.

@@ -40,7 +40,7 @@ final class TrainingSession {
     /// writes the resolved config, opens the metrics and event files (after
     /// a resume, keeping what the checkpoint covers) and starts the clock.
     init(config: TrainConfig, run: RunDirectory, device: Device, display: ProgressDisplay, log: @escaping (String) -> Void,
-         format: String, agentRun: any AgentRun, resume: Bool, context: TrainingContext) throws {
+         format: String, agentRun: any AgentRun, resume: CheckpointChoice?, context: TrainingContext) throws {
         self.config = config
         self.run = run
         self.device = device
@@ -52,19 +52,20 @@ final class TrainingSession {
         try run.create()
         checkpoints = CheckpointStore(directory: run.checkpoints, keep: config.checkpoint.keep)
         nonFinite = NonFiniteWatch(limit: config.maxConsecutiveNonFinite)
-        if resume {
-            let (file, url) = try checkpoints.loadForResume(log: log)
+        if let resume {
+            let (file, url) = try checkpoints.loadForResume(resume, log: log)
             guard file.metadata["herd.format"] == format else {
                 throw RunError.incompatible(path: url.path, reason: "not a Herd \(config.agent) checkpoint (format \(file.metadata["herd.format"] ?? "missing"), expected \(format))")
             }
             counters = try Checkpoint.counters(of: file, path: url.path)
             try agentRun.restore(file, path: url.path, counters: counters)
+            counters = Self.adoptingBest(counters, from: checkpoints, log: log)
             log("herd train: resumed from \(url.path) at step \(counters.steps)\(agentRun.resumeNote)")
         }
         try writeFileAtomically(Data(ConfigCoder.yaml(config).utf8), to: run.config)
-        metrics = try MetricsLog(url: run.metrics, keepingThrough: resume ? counters.steps : nil)
+        metrics = try MetricsLog(url: run.metrics, keepingThrough: resume != nil ? counters.steps : nil)
         // TensorBoard drops points at or after a START step: start just past the checkpoint's own points.
-        events = try EventFileWriter(directory: run.url, resumingAt: resume ? counters.steps + 1 : nil)
+        events = try EventFileWriter(directory: run.url, resumingAt: resume != nil ? counters.steps + 1 : nil)
         start = Date().timeIntervalSince1970
         startWall = counters.wallSeconds
         stepsAtStart = counters.steps
@@ -77,9 +78,38 @@ final class TrainingSession {
     func wall(_ now: Double = Date().timeIntervalSince1970) -> Double { startWall + now - start }
 
     func saveCheckpoint() throws -> URL {
+        try checkpoints.save(checkpointFile(), step: counters.steps)
+    }
+
+    private func checkpointFile() -> SafetensorsFile {
         counters.wallSeconds = wall()
-        let file = Checkpoint.make(format: format, config: config, counters: counters, contents: agentRun.checkpointContents())
-        return try checkpoints.save(file, step: counters.steps)
+        return Checkpoint.make(format: format, config: config, counters: counters, contents: agentRun.checkpointContents())
+    }
+
+    /// After a resume: `best.safetensors` may hold a better evaluation than
+    /// the checkpoint resumed from knows of (one after it, or the resumed
+    /// checkpoint was not the newest). The run keeps that best, and a new
+    /// evaluation replaces it only by beating it. A damaged best file is
+    /// reported and will be replaced by the next evaluation.
+    private static func adoptingBest(_ resumed: TrainingCounters, from checkpoints: CheckpointStore,
+                                     log: (String) -> Void) -> TrainingCounters {
+        var counters = resumed
+        let best: SafetensorsFile?
+        do {
+            best = try checkpoints.loadBest()
+        } catch {
+            log("herd train: \(checkpoints.bestURL.path) is damaged (\(error)); the next evaluation replaces it")
+            counters.bestEvaluationReturn = nil
+            counters.bestEvaluationStep = nil
+            return counters
+        }
+        guard let best, let saved = try? Checkpoint.counters(of: best, path: checkpoints.bestURL.path),
+              let savedReturn = saved.bestEvaluationReturn else { return counters }
+        if counters.bestEvaluationReturn.map({ savedReturn > $0 }) ?? true {
+            counters.bestEvaluationReturn = savedReturn
+            counters.bestEvaluationStep = saved.bestEvaluationStep
+        }
+        return counters
     }
 
     /// After an iteration that updated the learner, with ``counters``'
@@ -104,9 +134,9 @@ final class TrainingSession {
             let evaluationStart = Date().timeIntervalSince1970
             let result = try context.evaluate(agentRun.trainedPolicy())
             evaluationSeconds += Date().timeIntervalSince1970 - evaluationStart
-            if let solved = schedule.recordEvaluation(result, counters: &counters, wall: wall()) {
-                display.record(solved, always: true)
-            }
+            let (isBest, solved) = schedule.recordEvaluation(result, counters: &counters, wall: wall())
+            if isBest { try checkpoints.saveBest(checkpointFile()) }
+            if let solved { display.record(solved, always: true) }
             evaluation = result
         }
 

@@ -57,6 +57,9 @@ struct SummaryWriter {
         w.add(S.episodeReturnMean, summary.finalReturnMean)
         w.add(S.evaluationReturnLast, summary.counters.lastEvaluationReturn)
         w.add(S.evaluationReturnBest, summary.counters.bestEvaluationReturn)
+        w.add(S.evaluationBestStep, summary.counters.bestEvaluationStep.map(Double.init))
+        let best = CheckpointStore(directory: run.checkpoints, keep: 1).bestURL
+        w.add(S.bestCheckpoint, summary.counters.bestEvaluationStep != nil && FileManager.default.fileExists(atPath: best.path) ? best.path : nil)
         w.add(S.targetReturn, config.evaluation.targetReturn)
         w.add(S.solvedAtStep, summary.counters.solvedAtStep.map(Double.init))
         w.add(S.solvedWallSeconds, summary.counters.solvedWallSeconds)

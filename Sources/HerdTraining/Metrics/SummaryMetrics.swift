@@ -21,6 +21,10 @@ public enum SummaryMetrics {
                                                  "Mean return of the last interval's training episodes (or of the last 100).")
     public static let evaluationReturnLast = Metric("evaluation_return_last", tag: nil, .episodeReturn, "The last evaluation's mean return.")
     public static let evaluationReturnBest = Metric("evaluation_return_best", tag: nil, .episodeReturn, "The best evaluation's mean return.")
+    public static let evaluationBestStep = Metric("evaluation_best_step", tag: nil, .steps,
+                                                  "The step of the best evaluation, whose policy is `checkpoints/best.safetensors` (null: no evaluation).")
+    public static let bestCheckpoint = Metric("best_checkpoint", tag: nil, .text,
+                                              "The best evaluation's checkpoint, `checkpoints/best.safetensors` (null: no evaluation).")
     public static let targetReturn = Metric("target_return", tag: nil, .episodeReturn, "The config's `evaluation.target_return`.")
     public static let solvedAtStep = Metric("solved_at_step", tag: nil, .steps, "First step whose evaluation reached the target (null: never).")
     public static let solvedWallSeconds = Metric("solved_wall_seconds", tag: nil, .seconds, "Wall-clock seconds to that evaluation.")
@@ -49,7 +53,7 @@ public enum SummaryMetrics {
     public static let all: [Metric] = [
         name, agent, environment, environments, device, seed, steps, updates, episodes, wallSeconds, stepsPerSecond,
         collectSeconds, updateSeconds, evaluationSeconds, episodeReturnMean, evaluationReturnLast, evaluationReturnBest,
-        targetReturn, solvedAtStep, solvedWallSeconds, workersReplaced, badFrames, workerErrors, peersOverLimit, remoteJoined, remoteLost,
+        evaluationBestStep, bestCheckpoint, targetReturn, solvedAtStep, solvedWallSeconds, workersReplaced, badFrames, workerErrors, peersOverLimit, remoteJoined, remoteLost,
         remoteRefused, curveAccepted, curveRefusedUnknownKey, curveRefusedHandshake, deviceBusySeconds, deviceUtilization,
         deviceBytesToDevice, deviceBytesToHost, stoppedBySignal, stoppedByError, checkpoint, herdVersion,
     ]

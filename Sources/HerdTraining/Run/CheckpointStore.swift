@@ -3,7 +3,9 @@ import HerdTensor
 
 /// The `checkpoints/` directory of a run: safetensors files named
 /// `step-<12-digit step>.safetensors`, each written atomically (temporary
-/// file, fsync, rename), the newest `keep` retained.
+/// file, fsync, rename), the newest `keep` retained; and `best.safetensors`,
+/// the policy of the best evaluation so far, written the same way and never
+/// rotated away.
 ///
 /// Loading takes the newest file that reads back whole; a damaged newer one is
 /// reported (``skipped``) and the previous one used.
@@ -21,7 +23,10 @@ public struct CheckpointStore {
         directory.appendingPathComponent("step-" + String(format: "%012d", step) + ".safetensors")
     }
 
-    /// Checkpoint files with their steps, oldest first.
+    /// The best evaluation's checkpoint (``saveBest(_:)``).
+    public var bestURL: URL { directory.appendingPathComponent("best.safetensors") }
+
+    /// Checkpoint files with their steps, oldest first (`best.safetensors` is not among them).
     public func list() -> [(step: Int, url: URL)] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         return names.compactMap { name -> (Int, URL)? in
@@ -34,32 +39,68 @@ public struct CheckpointStore {
     /// Writes `file` as the checkpoint of `step`, then deletes all but the newest `keep`.
     @discardableResult
     public func save(_ file: SafetensorsFile, step: Int) throws -> URL {
+        let target = url(step: step)
+        try write(file, to: target)
+        for old in list().dropLast(keep) { try? FileManager.default.removeItem(at: old.url) }
+        return target
+    }
+
+    /// Writes `file` as `best.safetensors`, replacing the previous best.
+    @discardableResult
+    public func saveBest(_ file: SafetensorsFile) throws -> URL {
+        try write(file, to: bestURL)
+        return bestURL
+    }
+
+    private func write(_ file: SafetensorsFile, to target: URL) throws {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
             throw RunError.io(path: directory.path, reason: "cannot create the checkpoint directory")
         }
-        let target = url(step: step)
         try file.write(to: target)
-        for old in list().dropLast(keep) { try? FileManager.default.removeItem(at: old.url) }
-        return target
+    }
+
+    /// The best checkpoint, or `nil` when the run has none. A damaged one
+    /// throws (it is not silently replaced by another).
+    public func loadBest() throws -> SafetensorsFile? {
+        guard FileManager.default.fileExists(atPath: bestURL.path) else { return nil }
+        return try SafetensorsFile.read(from: bestURL)
+    }
+
+    /// The checkpoint `choice` names: the newest that loads (damaged newer
+    /// ones are reported through `log`), the best, or a file.
+    public func load(_ choice: CheckpointChoice, log: (String) -> Void) throws -> (file: SafetensorsFile, url: URL) {
+        switch choice {
+        case .latest:
+            let (file, url, skipped) = try loadNewest()
+            for (bad, reason) in skipped { log("skipping damaged checkpoint \(bad.path): \(reason)") }
+            return (file, url)
+        case .best:
+            guard let file = try loadBest() else {
+                throw RunError.noCheckpoint(directory: directory.path,
+                                            reason: "no best.safetensors: the run has not evaluated (evaluation.interval_steps is 0) or predates best checkpoints")
+            }
+            return (file, bestURL)
+        case .file(let path):
+            let url = URL(fileURLWithPath: path)
+            return (try SafetensorsFile.read(from: url), url)
+        }
     }
 
     /// For `--resume`: deletes temporary files of writes that never finished
     /// (a learner killed mid-checkpoint), then loads the newest checkpoint
     /// that reads back whole. Each step is logged: the temporaries removed,
     /// the damaged checkpoints skipped (by path, with the reason).
-    public func loadForResume(log: (String) -> Void) throws -> (file: SafetensorsFile, url: URL) {
+    public func loadForResume(_ choice: CheckpointChoice = .latest, log: (String) -> Void) throws -> (file: SafetensorsFile, url: URL) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        for name in names.sorted() where name.hasPrefix(".step-") && name.contains(".tmp-") {
+        for name in names.sorted() where (name.hasPrefix(".step-") || name.hasPrefix(".best.")) && name.contains(".tmp-") {
             let stale = directory.appendingPathComponent(name)
             if (try? FileManager.default.removeItem(at: stale)) != nil {
                 log("herd train: removed \(stale.path), an unfinished checkpoint write")
             }
         }
-        let (file, url, skipped) = try loadNewest()
-        for (bad, reason) in skipped { log("herd train: skipping damaged checkpoint \(bad.path): \(reason)") }
-        return (file, url)
+        return try load(choice) { log("herd train: " + $0) }
     }
 
     /// The newest checkpoint that loads, and the newer ones that did not
@@ -75,5 +116,33 @@ public struct CheckpointStore {
         }
         let reason = skipped.isEmpty ? "no checkpoint files" : "every checkpoint is damaged: " + skipped.map { "\($0.0.lastPathComponent) (\($0.1))" }.joined(separator: "; ")
         throw RunError.noCheckpoint(directory: directory.path, reason: reason)
+    }
+}
+
+/// Which checkpoint of a run `herd eval`, `herd train --resume` and
+/// `herd export` use (`--checkpoint best|latest|PATH`).
+public enum CheckpointChoice: Equatable, Sendable, CustomStringConvertible {
+    /// The newest that reads back whole.
+    case latest
+    /// `best.safetensors`, the best evaluation's.
+    case best
+    /// A checkpoint file.
+    case file(String)
+
+    /// `best`, `latest`, or anything else as a path.
+    public init(_ text: String) {
+        switch text {
+        case "latest": self = .latest
+        case "best": self = .best
+        default: self = .file(text)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .latest: "latest"
+        case .best: "best"
+        case .file(let path): path
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import HerdCore
 
 /// One MinAtar game's rules (Young & Tian 2019, "MinAtar: An Atari-Inspired
@@ -90,5 +91,41 @@ final class MinAtarEnvironment<Game: MinAtarGame>: EnvironmentBase, Environment,
     private func write(_ observation: UnsafeMutableBufferPointer<Float>) {
         observation.update(repeating: 0)
         game.draw(MinAtarBoard(cells: observation))
+    }
+}
+
+extension MinAtarEnvironment: RenderableEnvironment {
+    /// The board at 16 pixels a cell as the reference's display colours it:
+    /// black where no channel is on, else the colour of the highest channel
+    /// on, from `MinAtarPalette`.
+    func render() -> RGBImage {
+        var cells = [Float](repeating: 0, count: Game.channels * 100)
+        cells.withUnsafeMutableBufferPointer { game.draw(MinAtarBoard(cells: $0)) }
+        let palette = MinAtarPalette.colors(Game.channels)
+        var canvas = Canvas(width: 160, height: 160, background: .black)
+        for y in 0..<10 {
+            for x in 0..<10 {
+                guard let channel = (0..<Game.channels).last(where: { cells[$0 * 100 + y * 10 + x] != 0 }) else { continue }
+                canvas.fillRectangle(x: x * 16, y: (9 - y) * 16, width: 16, height: 16, palette[channel])
+            }
+        }
+        return canvas.image
+    }
+}
+
+/// MinAtar's display colours: `n` colours of the cubehelix scheme (Green
+/// 2011, "A colour scheme for the display of astronomical intensity
+/// images", with matplotlib's parameters start 0.5, rotations −1.5, hue 1,
+/// γ 1) at the inner points of `n + 2` evenly spaced ones, as seaborn's
+/// `color_palette("cubehelix", n)`, which the reference's GUI uses.
+public enum MinAtarPalette {
+    public static func colors(_ n: Int) -> [RGB] {
+        (1...n).map { i in
+            let x = Double(i) / Double(n + 1), a = x * (1 - x) / 2, phi = 2 * Double.pi * (0.5 / 3 - 1.5 * x)
+            func channel(_ p: Double, _ q: Double) -> UInt8 {
+                UInt8((min(1, max(0, x + a * (p * cos(phi) + q * sin(phi)))) * 255).rounded())
+            }
+            return RGB(channel(-0.14861, 1.78277), channel(-0.29227, -0.90649), channel(1.97294, 0))
+        }
     }
 }

@@ -28,22 +28,22 @@ public enum PPOAgent: Agent {
     }
 
     public static func trainedPolicy(_ settings: PPOSettings, checkpoint file: SafetensorsFile, path: String, config: TrainConfig,
-                                     environment: Environment) throws -> any TrainedPolicy {
-        try actorCriticPolicy(checkpoint: file, path: path, config: config, environment: environment)
+                                     spaces: EnvironmentSpaces) throws -> any TrainedPolicy {
+        try actorCriticPolicy(checkpoint: file, path: path, config: config, spaces: spaces)
     }
 
     /// PPO's and V-trace's stored policy: `network/<name>` and, for PPO, the frozen observation normaliser.
     static func actorCriticPolicy(checkpoint file: SafetensorsFile, path: String, config: TrainConfig,
-                                  environment: Environment) throws -> ActorCriticPolicy {
-        let head = ActionHead(space: environment.actionSpace)
+                                  spaces: EnvironmentSpaces) throws -> ActorCriticPolicy {
+        let head = ActionHead(space: spaces.action)
         var random = RandomGenerator(seed: 0)
-        let size = environment.observationSpace.flatCount
-        let network = ActorCritic(observationSize: size, observationShape: environment.observationSpace.shape, head: head,
+        let size = spaces.observation.flatCount
+        let network = ActorCritic(observationSize: size, observationShape: spaces.observation.shape, head: head,
                                   settings: config.network, using: &random)
         try Checkpoint.loadNetwork(network, from: file, path: path)
         let normalizer = try Checkpoint.normalizer(PPORun.observationNormalizerKey, of: file,
                                                    restoringInto: PPORun.observationNormalizer(size: size), path: path)
-        return ActorCriticPolicy(network: network, normalizer: normalizer, mapping: ActionMapping(space: environment.actionSpace, head: head))
+        return ActorCriticPolicy(network: network, normalizer: normalizer, mapping: ActionMapping(space: spaces.action, head: head))
     }
 }
 

@@ -38,13 +38,13 @@ public enum R2D2Agent: Agent {
     }
 
     public static func trainedPolicy(_ settings: R2D2Config, checkpoint file: SafetensorsFile, path: String, config: TrainConfig,
-                                     environment: Environment) throws -> any TrainedPolicy {
-        guard case let .discrete(actions) = environment.actionSpace else {
+                                     spaces: EnvironmentSpaces) throws -> any TrainedPolicy {
+        guard case let .discrete(actions) = spaces.action else {
             throw RunError.incompatible(path: path, reason: "an R2D2 checkpoint for continuous actions")
         }
         var random = RandomGenerator(seed: 0)
-        let network = Self.network(settings, torso: config.network, observationSize: environment.observationSpace.flatCount,
-                                   observationShape: environment.observationSpace.shape, actions: actions, using: &random)
+        let network = Self.network(settings, torso: config.network, observationSize: spaces.observation.flatCount,
+                                   observationShape: spaces.observation.shape, actions: actions, using: &random)
         try Checkpoint.loadNetwork(network, from: file, path: path, prefix: "online")
         return QNetworkPolicy(network: network, epsilon: settings.evaluationEpsilon)
     }

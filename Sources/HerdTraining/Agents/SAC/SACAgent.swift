@@ -35,17 +35,17 @@ public enum SACAgent: Agent {
     }
 
     public static func trainedPolicy(_ settings: SACSettings, checkpoint file: SafetensorsFile, path: String, config: TrainConfig,
-                                     environment: Environment) throws -> any TrainedPolicy {
-        guard case .box = environment.actionSpace else {
+                                     spaces: EnvironmentSpaces) throws -> any TrainedPolicy {
+        guard case .box = spaces.action else {
             throw RunError.incompatible(path: path, reason: "a SAC checkpoint for discrete actions")
         }
         var random = RandomGenerator(seed: 0)
-        let actor = SACActor(observationSize: environment.observationSpace.flatCount, actionSize: environment.actionSpace.flatCount,
+        let actor = SACActor(observationSize: spaces.observation.flatCount, actionSize: spaces.action.flatCount,
                              hiddenSizes: settings.hiddenSizes, logStdMin: settings.logStdMin, logStdMax: settings.logStdMax,
                              stateDependentNoise: settings.useSDE, logStdInit: settings.logStdInit, clipMean: settings.clipMean,
                              using: &random)
         try Checkpoint.loadNetwork(actor, from: file, path: path, prefix: "actor")
-        return SACPolicy(actor: actor, mapping: ActionMapping(space: environment.actionSpace, head: ActionHead(space: environment.actionSpace)))
+        return SACPolicy(actor: actor, mapping: ActionMapping(space: spaces.action, head: ActionHead(space: spaces.action)))
     }
 }
 

@@ -36,8 +36,8 @@ public enum VTraceAgent: Agent {
     }
 
     public static func trainedPolicy(_ settings: VTraceConfig, checkpoint file: SafetensorsFile, path: String, config: TrainConfig,
-                                     environment: Environment) throws -> any TrainedPolicy {
-        try PPOAgent.actorCriticPolicy(checkpoint: file, path: path, config: config, environment: environment)
+                                     spaces: EnvironmentSpaces) throws -> any TrainedPolicy {
+        try PPOAgent.actorCriticPolicy(checkpoint: file, path: path, config: config, spaces: spaces)
     }
 }
 
