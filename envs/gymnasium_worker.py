@@ -30,7 +30,7 @@ VERSION = 2
 F32, U8, BF16 = 0, 1, 2  # observation dtypes
 NATIVE, AS_BF16, AS_F32 = 0, 1, 2  # observation encodings the learner asks for
 HEADER = struct.Struct("<4sHBBQ")  # magic, version, kind, flags, sequence
-HELLO, ASSIGN, READY, RESET, ACTIONS, RESULTS, HEARTBEAT, GOODBYE, ERROR = range(1, 10)
+HELLO, ASSIGN, READY, RESET, ACTIONS, RESULTS, HEARTBEAT, GOODBYE, ERROR, FRAME = range(1, 11)
 ERR_BUILD, ERR_ACTION, ERR_BAD_MESSAGE, ERR_INTERNAL = 1, 2, 3, 4
 MAX_ENVS, MAX_ACTION, MAX_TEXT, MAX_SETTINGS = 65536, 4096, 4096, 1 << 16
 MAX_MESSAGE = 256 << 20
@@ -111,7 +111,7 @@ def decode(frame):
     elif kind == ERROR:  # the learner's refusal (5) or limit (6); goodbye follows
         code = struct.unpack("<H", r.take(2))[0]
         body = (code, r.text(32, "error message", MAX_TEXT))
-    elif kind in (HELLO, READY, RESULTS):
+    elif kind in (HELLO, READY, RESULTS, FRAME):
         raise Malformed(f"unexpected message kind {kind} from the learner")
     else:
         raise Malformed(f"unknown message kind {kind}")
@@ -181,17 +181,23 @@ class Group:
         # Wrappers from the run's environment.wrappers: classes of
         # gymnasium.wrappers with keyword settings, applied in order.
         wrappers = json.loads(settings.pop("herd_wrappers", "[]"))
+        # herd_render: build with this render_mode and send a frame of the
+        # first environment before each results (PROTOCOL.md, "frame").
+        self.render_mode = settings.pop("herd_render", None)
+        if self.render_mode not in (None, "rgb_array"):
+            raise ValueError(f"herd_render is 'rgb_array', not {self.render_mode!r}")
         for wrapper, _ in wrappers:
             if wrapper_class(wrapper) is None:
                 raise ValueError(f"no wrapper {wrapper}: neither gymnasium.wrappers nor this worker's {sorted(HERD_WRAPPERS)} has it")
 
-        def make():
-            env = gym.make(name[len("gymnasium:"):], **settings)
+        def make(render_mode):
+            extra = {"render_mode": render_mode} if render_mode else {}
+            env = gym.make(name[len("gymnasium:"):], **settings, **extra)
             for wrapper, kwargs in wrappers:
                 env = wrapper_class(wrapper)(env, **kwargs)
             return env
 
-        self.envs = [make() for _ in seeds]
+        self.envs = [make(self.render_mode if j == 0 else None) for j in range(len(seeds))]
         self.seeds, self.seeded = seeds, False
         space = self.envs[0].observation_space
         self.obs_shape = tuple(space.shape) if space.shape else (1,)
@@ -245,6 +251,15 @@ class Group:
         for index, obs in finals:
             body += struct.pack("<I", index) + self.encode(obs)
         return body
+
+    def frame(self):
+        """The `frame` body for environment 0, or None when not rendering."""
+        if not self.render_mode:
+            return None
+        image = np.ascontiguousarray(self.envs[0].render(), dtype=np.uint8)
+        if image.ndim != 3 or image.shape[2] != 3:
+            raise ValueError(f"render() gave an array of shape {image.shape}, not height × width × 3")
+        return struct.pack("<III", 0, image.shape[0], image.shape[1]) + image.tobytes()
 
     def reset(self):
         observations = []
@@ -359,6 +374,9 @@ def main():
             else:
                 try:
                     reply = frame(RESULTS, sequence, group.reset())
+                    picture = group.frame()
+                    if picture is not None:
+                        sock.send(frame(FRAME, sequence, picture))
                 except Exception as error:  # the environment's own failure: reported, the learner decides
                     reply = frame(ERROR, sequence, struct.pack("<H", ERR_INTERNAL) + text(environment_failure("reset", error), 32))
         elif kind == ACTIONS:
@@ -372,6 +390,9 @@ def main():
                 else:
                     try:
                         reply = frame(RESULTS, sequence, group.step(actions))
+                        picture = group.frame()
+                        if picture is not None:
+                            sock.send(frame(FRAME, sequence, picture))
                     except Exception as error:
                         reply = frame(ERROR, sequence, struct.pack("<H", ERR_INTERNAL) + text(environment_failure("step", error), 32))
         elif kind == ERROR:

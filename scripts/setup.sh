@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a fresh Debian/Ubuntu machine for Herd: the native libraries
 # (ZeroMQ, OpenBLAS, pkg-config) from apt when missing, and — with
-# --python — the Python packages the interoperability tests use.
+# --python — the Python packages the interoperability tests use and ffmpeg.
 # Swift itself (6.x) must already be installed.
 set -euo pipefail
 
@@ -16,6 +16,14 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     echo "setup: installing ${need_apt[*]} with apt" >&2
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}" pkg-config >/dev/null
+fi
+# ffmpeg writes `herd eval --record x.mp4`; its ffprobe reads it back in the tests.
+if [ "${1:-}" = "--python" ] && ! command -v ffmpeg >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    echo "setup: installing ffmpeg with apt" >&2
+    { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq ffmpeg >/dev/null; } \
+        || echo "setup: apt-get install ffmpeg failed; the .mp4 recording test will be skipped" >&2
 fi
 
 if ! command -v swift >/dev/null 2>&1; then
@@ -36,6 +44,13 @@ if [ "${1:-}" = "--python" ]; then
         echo "setup: installing minatar 1.0.15 for $python" >&2
         "$python" -m pip install --quiet --disable-pip-version-check minatar==1.0.15 \
             || echo "setup: pip install minatar failed; the side-by-side MinAtar test will be skipped" >&2
+    fi
+    # Videos: Pillow reads GIFs back, pygame draws Gymnasium's classic-control
+    # pictures that Herd's are compared with.
+    if ! "$python" -c "import PIL, pygame" 2>/dev/null; then
+        echo "setup: installing Pillow and pygame for $python" >&2
+        "$python" -m pip install --quiet --disable-pip-version-check Pillow pygame \
+            || echo "setup: pip install Pillow pygame failed; the video and drawing tests will be skipped" >&2
     fi
     # Atari through the bridge: ale-py (its wheels ship the ROMs) and OpenCV
     # for Gymnasium's AtariPreprocessing.

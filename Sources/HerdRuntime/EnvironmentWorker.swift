@@ -43,6 +43,8 @@ public final class EnvironmentWorker {
     public private(set) var badFrames = 0
     private var loggedBadFrame = false
     private var group: EnvironmentGroup?
+    /// Whether the learner asked for frames (`herd_render`).
+    private var renders = false
 
     public init(options: Options) { self.options = options }
 
@@ -113,6 +115,10 @@ public final class EnvironmentWorker {
                 continue
             }
             if let reply = handle(decoded.message) {
+                if case .results = reply, renders, let image = group?.environments.first?.renderedImage() {
+                    try send(socket, .frame(RenderedFrame(index: 0, height: UInt32(image.height), width: UInt32(image.width),
+                                                          pixels: image.pixels)), sequence: decoded.sequence)
+                }
                 try send(socket, reply, sequence: decoded.sequence)
                 lastSent = Date()
             }
@@ -125,7 +131,9 @@ public final class EnvironmentWorker {
         switch message {
         case let .assign(assign):
             do {
-                let settings = try SettingsJSON.decode(assign.settingsJSON)
+                var settings = try SettingsJSON.decode(assign.settingsJSON)
+                // herd_render: send a frame of the first environment before each results (PROTOCOL.md).
+                renders = settings.removeValue(forKey: "herd_render") != nil
                 let built = try EnvironmentGroup(environment: assign.environment, settings: settings, seeds: assign.seeds,
                                                  observationEncoding: assign.observationEncoding)
                 group = built
@@ -152,7 +160,7 @@ public final class EnvironmentWorker {
         case let .error(error) where error.code == .refused || error.code == .limitExceeded:
             log("the learner \(error.code == .refused ? "refused" : "disconnected") this worker: \(error.message)")
             return nil
-        case .hello, .ready, .results, .error:
+        case .hello, .ready, .results, .error, .frame:
             reject("unexpected \(message.kind) from the learner")
             return nil
         }

@@ -16,10 +16,17 @@ public struct PoolConfiguration: Sendable {
     /// order: a class of `gymnasium.wrappers` and its keyword settings.
     public var wrappers: [(name: String, settings: [String: SettingValue])] = []
 
+    /// Ask workers for a picture of each one's first environment with every
+    /// `results` (the `frame` message; `herd_render` in `assign.settings`),
+    /// for ``ProcessPool/latestFrame(environment:)``.
+    public var renderFrames = false
+
     /// The settings as sent in `assign`: the environment's, plus the
-    /// wrappers under `herd_wrappers` (a JSON list of `[name, {settings}]`).
+    /// wrappers under `herd_wrappers` (a JSON list of `[name, {settings}]`)
+    /// and `herd_render` when frames are wanted.
     public var assignedSettingsJSON: String {
         var all = settings
+        if renderFrames { all["herd_render"] = .string("rgb_array") }
         if !wrappers.isEmpty {
             all["herd_wrappers"] = .string("[" + wrappers.map { "[\(jsonQuoted($0.name)),\(SettingsJSON.encode($0.settings))]" }
                 .joined(separator: ",") + "]")

@@ -68,6 +68,7 @@ let codecSeeds: [WireMessage] = [
     .results(Results(environmentCount: 1, observationSize: 3, observations: ObservationBlock([0.5, -2, 1e-3], as: .bf16),
                      rewards: [-1], terminated: [false], truncated: [true],
                      finalObservations: [FinalObservation(index: 0, observation: ObservationBlock([1, 2, 3], as: .bf16))])),
+    .frame(RenderedFrame(index: 0, height: 2, width: 2, pixels: Array(0..<12))),
     // Well-formed, with numbers the pool refuses (a bad frame, not a crash).
     .results(Results(environmentCount: 2, observationSize: 1, observations: [.nan, .infinity], rewards: [.nan, 1e39],
                      terminated: [true, false], truncated: [false, false],

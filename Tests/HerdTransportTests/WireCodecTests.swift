@@ -29,6 +29,8 @@ final class WireCodecTests: XCTestCase {
         .results(Results(environmentCount: 1, observationSize: 2, observations: ObservationBlock([1.5, -0.3], as: .bf16),
                          rewards: [0.5], terminated: [true], truncated: [false],
                          finalObservations: [FinalObservation(index: 0, observation: ObservationBlock([3.25, .infinity], as: .bf16))])),
+        // A picture for `herd eval --record` (kind 10).
+        .frame(RenderedFrame(index: 0, height: 2, width: 3, pixels: Array(0..<18))),
     ]
 
     func testRoundTrip_everyKind() throws {
@@ -53,6 +55,22 @@ final class WireCodecTests: XCTestCase {
         XCTAssertTrue(ObservationBlock([.nan], as: .bf16).floats[0].isNaN)
         XCTAssertEqual(ObservationBlock([1.5, -0.25], as: .bf16).bytes, [0xC0, 0x3F, 0x80, 0xBE])
         XCTAssertEqual(ObservationBlock([1, 2, 3, 4], as: .u8).slice(1..<3).bytes, [2, 3])
+    }
+
+    /// A frame's size is bounded before its pixels are read, and its pixels
+    /// must be exactly height × width × 3 bytes.
+    func testFrame_limitsAndLength() throws {
+        var limits = WireLimits.standard
+        limits.maxFrameSide = 100
+        let big = WireCodec.encode(.frame(RenderedFrame(index: 0, height: 101, width: 1, pixels: [UInt8](repeating: 0, count: 303))), sequence: 1)
+        XCTAssertThrowsError(try WireCodec.decode(big, limits: limits)) { error in
+            guard case .limitExceeded(field: "frame height", _, _)? = error as? ProtocolError else { return XCTFail("\(error)") }
+        }
+        let frame = WireCodec.encode(.frame(RenderedFrame(index: 0, height: 2, width: 2, pixels: [UInt8](repeating: 7, count: 12))), sequence: 1)
+        XCTAssertThrowsError(try WireCodec.decode(Array(frame.dropLast())))
+        XCTAssertThrowsError(try WireCodec.decode(frame + [0]))
+        let empty = WireCodec.encode(.frame(RenderedFrame(index: 0, height: 0, width: 5, pixels: [])), sequence: 1)
+        XCTAssertThrowsError(try WireCodec.decode(empty))
     }
 
     /// The byte layout of one message, written out by hand from PROTOCOL.md.

@@ -133,6 +133,9 @@ extension ProcessPool {
             // A step answered: the worker works (a replacement's reset does not show that).
             if !isReset { slot.noteStep() }
             complete(slot, results)
+        case let (.frame(frame), .awaiting(sequence, _, _)) where decoded.sequence == sequence && configuration.renderFrames:
+            guard frame.index == 0 else { return reject(identity, "a frame of environment \(frame.index); only the first one is drawn") }
+            slot.lastFrame = frame
         case let (.error(error), phase):
             workerError(slot, error, whileStarting: phase == .starting)
         case (.heartbeat, _):

@@ -278,6 +278,16 @@ public final class ProcessPool: @unchecked Sendable {
     // MARK: Closing
 
     /// Says goodbye to every worker and waits briefly for them to exit.
+    /// The newest picture of `environment`, the first of its worker's, as of
+    /// its worker's latest results (``PoolConfiguration/renderFrames``); nil
+    /// before one arrived or for other environments.
+    public func latestFrame(environment: Int) -> RGBImage? {
+        lock.withLock {
+            guard let slot = slots.first(where: { $0.firstEnvironment == environment }), let frame = slot.lastFrame else { return nil }
+            return RGBImage(width: Int(frame.width), height: Int(frame.height), pixels: frame.pixels)
+        }
+    }
+
     public func close() {
         lock.lock()
         defer { lock.unlock() }

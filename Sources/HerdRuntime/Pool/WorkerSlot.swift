@@ -36,6 +36,8 @@ final class WorkerSlot {
     var interruptedResults: Results?
     /// The latest observation the pool has seen for each environment.
     var lastObservations = ObservationBlock([])
+    /// The newest `frame` of its first environment (pools that render).
+    var lastFrame: RenderedFrame?
     /// A failure that stops the pool's caller (a worker that cannot start,
     /// or one that keeps reporting errors): thrown by the next pump.
     var failure: String?

@@ -68,11 +68,12 @@ final class WorkerEnvironments: EvaluationEnvironments {
     let spaces: EnvironmentSpaces
 
     /// `count` environments over at most `workers` processes (rounded up to
-    /// whole workers).
-    init(_ environment: EnvironmentConfig, count: Int, workers: Int, seed: UInt64, herdExecutable: String) throws {
+    /// whole workers); with `render`, the workers send pictures (`frame`).
+    init(_ environment: EnvironmentConfig, count: Int, workers: Int, seed: UInt64, herdExecutable: String, render: Bool) throws {
         let workers = max(1, min(workers, count))
-        let configuration = PoolConfiguration(environment, workers: workers, environmentsPerWorker: (count + workers - 1) / workers,
+        var configuration = PoolConfiguration(environment, workers: workers, environmentsPerWorker: (count + workers - 1) / workers,
                                               seed: seed, herdExecutable: herdExecutable)
+        configuration.renderFrames = render
         pool = try ProcessPool(configuration)
         spaces = EnvironmentSpaces(observationShape: pool.observationShape, actionSize: pool.actionSize,
                                    discreteActions: pool.discreteActions)
@@ -103,7 +104,7 @@ final class WorkerEnvironments: EvaluationEnvironments {
         return (0..<batch.count).map { batch.observations[($0 * n)..<(($0 + 1) * n)] }
     }
 
-    func render(_ index: Int) throws -> RGBImage? { nil }
+    func render(_ index: Int) throws -> RGBImage? { pool.latestFrame(environment: index) }
 
     func close() { pool.close() }
 }

@@ -64,7 +64,8 @@ public struct Evaluator {
         let count = environmentCount ?? min(episodes, 100)
         let environments: EvaluationEnvironments = runsInProcess
             ? try InProcessEnvironments(name: environment.name, settings: environment.settings, count: count, seed: seed)
-            : try WorkerEnvironments(environment, count: count, workers: workers, seed: seed, herdExecutable: herdExecutable)
+            : try WorkerEnvironments(environment, count: count, workers: workers, seed: seed, herdExecutable: herdExecutable,
+                                     render: frames != nil)
         defer { environments.close() }
         let policy = try makePolicy(environments.spaces)
         let observationSize = environments.spaces.observation.flatCount

@@ -67,6 +67,11 @@ public enum WireCodec {
         case let .error(e):
             w.u16(e.code.rawValue)
             w.text32(e.message)
+        case let .frame(f):
+            w.u32(f.index)
+            w.u32(f.height)
+            w.u32(f.width)
+            w.bytes(f.pixels)
         }
         return w.buffer
     }
@@ -175,6 +180,13 @@ public enum WireCodec {
             let rawCode = try r.u16()
             guard let code = WireError.ErrorCode(rawValue: rawCode) else { throw ProtocolError.invalidField("error code \(rawCode)") }
             message = .error(WireError(code: code, message: try r.text32("error message", limit: limits.maxTextBytes)))
+        case .frame:
+            let index = try r.u32()
+            let height = try r.count("frame height", limit: limits.maxFrameSide)
+            let width = try r.count("frame width", limit: limits.maxFrameSide)
+            guard height > 0, width > 0 else { throw ProtocolError.invalidField("a frame of \(height) × \(width) pixels") }
+            let pixels = try r.bytes(height * width * 3)
+            message = .frame(RenderedFrame(index: index, height: UInt32(height), width: UInt32(width), pixels: pixels))
         }
         guard r.remaining == 0 else { throw ProtocolError.trailingBytes(r.remaining) }
         return (message, sequence)

@@ -13,6 +13,8 @@ public struct WireLimits: Equatable, Sendable {
     public var maxTextBytes: Int = 4096
     /// Bytes of a settings object.
     public var maxSettingsBytes: Int = 1 << 16
+    /// Pixels along either side of a rendered frame.
+    public var maxFrameSide: UInt32 = 8192
     /// Bytes of one message.
     public var maxMessageBytes: Int = 256 << 20
 

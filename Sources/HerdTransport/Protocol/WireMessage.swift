@@ -15,6 +15,7 @@ public enum WireMessage: Equatable, Sendable {
     case heartbeat
     case goodbye
     case error(WireError)
+    case frame(RenderedFrame)
 
     public var kind: MessageKind {
         switch self {
@@ -27,13 +28,14 @@ public enum WireMessage: Equatable, Sendable {
         case .heartbeat: return .heartbeat
         case .goodbye: return .goodbye
         case .error: return .error
+        case .frame: return .frame
         }
     }
 }
 
 /// The `kind` byte of the header.
 public enum MessageKind: UInt8, Sendable, CaseIterable {
-    case hello = 1, assign, ready, reset, actions, results, heartbeat, goodbye, error
+    case hello = 1, assign, ready, reset, actions, results, heartbeat, goodbye, error, frame
 }
 
 /// Worker → learner, first message: how many environments it can host.
@@ -213,5 +215,24 @@ public struct WireError: Equatable, Sendable {
         /// limits (frame size, environments, messages out of turn);
         /// `goodbye` follows and its further messages are dropped.
         case limitExceeded = 6
+    }
+}
+
+/// Worker → learner, only when `assign.settings` holds `herd_render`: a
+/// picture of environment `index` (of the worker's `k`) as it is after the
+/// `reset` or `actions` that the `results` following it answer (same
+/// sequence). RGB bytes, row-major from the top-left corner.
+public struct RenderedFrame: Equatable, Sendable {
+    public var index: UInt32
+    public var height: UInt32
+    public var width: UInt32
+    /// `height × width × 3` bytes.
+    public var pixels: [UInt8]
+
+    public init(index: UInt32, height: UInt32, width: UInt32, pixels: [UInt8]) {
+        self.index = index
+        self.height = height
+        self.width = width
+        self.pixels = pixels
     }
 }
