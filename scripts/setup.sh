@@ -52,6 +52,12 @@ if [ "${1:-}" = "--python" ]; then
         "$python" -m pip install --quiet --disable-pip-version-check Pillow pygame \
             || echo "setup: pip install Pillow pygame failed; the video and drawing tests will be skipped" >&2
     fi
+    # herd export: the ONNX checker and onnxruntime check the models.
+    if ! "$python" -c "import onnx, onnxruntime" 2>/dev/null; then
+        echo "setup: installing onnx and onnxruntime for $python" >&2
+        "$python" -m pip install --quiet --disable-pip-version-check onnx onnxruntime \
+            || echo "setup: pip install onnx onnxruntime failed; the ONNX export tests will be skipped" >&2
+    fi
     # Atari through the bridge: ale-py (its wheels ship the ROMs) and OpenCV
     # for Gymnasium's AtariPreprocessing.
     if ! "$python" -c "import ale_py, cv2" 2>/dev/null; then

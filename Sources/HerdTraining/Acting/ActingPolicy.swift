@@ -14,6 +14,16 @@ public struct ActingRows {
     public var previousRewards: [Float]
     public var environmentCount: Int
     public var observationSize: Int
+
+    public init(environments: [Int], observations: [Float], episodeStarts: [Bool], previousRewards: [Float],
+                environmentCount: Int, observationSize: Int) {
+        self.environments = environments
+        self.observations = observations
+        self.episodeStarts = episodeStarts
+        self.previousRewards = previousRewards
+        self.environmentCount = environmentCount
+        self.observationSize = observationSize
+    }
 }
 
 /// A policy acting in environments outside training (evaluation, and the

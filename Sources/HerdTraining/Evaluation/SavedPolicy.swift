@@ -2,6 +2,7 @@ import Foundation
 import HerdAgents
 import HerdCore
 import HerdEnvironments
+import HerdRuntime
 import HerdTensor
 
 /// A trained policy read back from a run directory or a checkpoint file:
@@ -37,6 +38,31 @@ public struct SavedPolicy {
         let (agent, config) = try Checkpoint.config(of: file, path: source.path)
         let counters: TrainingCounters? = decodeJSON(file.metadata["herd.counters"])
         return SavedPolicy(config: config, source: source, step: counters?.steps ?? 0, agent: agent, file: file)
+    }
+
+    /// The run's environment spaces: from a built-in environment, or from
+    /// what one worker process declares when it is ready.
+    public func spaces(herdExecutable: String = PoolConfiguration.defaultHerdExecutable()) throws -> EnvironmentSpaces {
+        if let probe = try? EnvironmentRegistry.make(config.environment.name, settings: config.environment.settings) {
+            return EnvironmentSpaces(probe)
+        }
+        let worker = try WorkerEnvironments(config.environment, count: 1, workers: 1, seed: 0, herdExecutable: herdExecutable,
+                                            render: false)
+        defer { worker.close() }
+        return worker.spaces
+    }
+
+    /// The acting network as an ONNX model (``ONNXExportable``), with the
+    /// value output when `value` is set.
+    public func onnxModel(value: Bool) throws -> (bytes: [UInt8], graph: ONNXGraph) {
+        let spaces = try self.spaces()
+        guard let exportable = try policy(for: spaces) as? ONNXExportable else {
+            throw RunError.incompatible(path: source.path, reason: "herd export writes PPO and V-trace policies; "
+                                        + "exporting \(config.agent) policies is not built yet")
+        }
+        let graph = exportable.onnx(observationSize: spaces.observation.flatCount, value: value)
+        let doc = "Herd \(HerdVersion.herd): \(config.agent) policy for \(config.environment.name), \(source.lastPathComponent) (step \(step))"
+        return (graph.model(producerVersion: HerdVersion.herd, docString: doc), graph)
     }
 
     /// The stored policy for environments with `spaces`.

@@ -1,0 +1,67 @@
+import Foundation
+import HerdAgents
+import HerdTensor
+
+/// A trained policy that can be written as an ONNX graph (`herd export`).
+public protocol ONNXExportable {
+    /// The acting network as a graph: input `observation` `[batch, n]`
+    /// (float32, the environment's values; byte images as 0…255), outputs
+    /// `action` (the deterministic action in the environment's format), the
+    /// distribution's parameters, and `value` `[batch]` when `value` is set.
+    func onnx(observationSize: Int, value: Bool) -> ONNXGraph
+}
+
+extension ActorCriticPolicy: ONNXExportable {
+    /// PPO's and V-trace's policy. The frozen observation normaliser is
+    /// folded in (`(x − mean) / (std + 1e-8)`, clipped), and so is the
+    /// mapping of Gaussian actions to the environment's bounds. Outputs:
+    /// `action` (int64 `[batch]`, the most likely class) and `logits`
+    /// `[batch, classes]`; or `action` `[batch, d]` (the mean mapped to the
+    /// bounds), `mean` and `log_std` `[batch, d]` before that mapping.
+    public func onnx(observationSize n: Int, value: Bool) -> ONNXGraph {
+        var g = ONNXGraph(name: "herd_actor_critic")
+        g.input("observation", shape: ["batch", .size(n)])
+        var x = "observation"
+        if let normalizer {
+            let std = normalizer.scale && normalizer.state.count > 1 ? normalizer.standardDeviation : nil
+            let mean = normalizer.center ? normalizer.state.mean : Array(repeating: 0, count: n)
+            let scale = std.map { $0.map { 1 / ($0 + 1e-8) } } ?? Array(repeating: 1, count: n)
+            x = g.node("Mul", [g.node("Sub", [x, g.constant(mean.map { Float($0) }, shape: [n])]),
+                               g.constant(scale.map { Float($0) }, shape: [n])])
+            if let clip = normalizer.clip {
+                x = g.node("Clip", [x, g.constant([Float(-clip)], shape: []), g.constant([Float(clip)], shape: [])])
+            }
+        }
+        let heads = network.onnx(&g, x, value: value)
+        switch network.head {
+        case let .categorical(classes):
+            let logits = heads.logits!
+            g.output(logits, as: "logits", shape: ["batch", .size(classes)])
+            g.output(g.node("ArgMax", [logits], [.int("axis", 1), .int("keepdims", 0)]), as: "action", .int64, shape: ["batch"])
+        case let .gaussian(d):
+            let mean = heads.mean!
+            g.output(mean, as: "mean", shape: ["batch", .size(d)])
+            g.output(heads.logStd!, as: "log_std", shape: ["batch", .size(d)])
+            g.output(mapping.onnx(&g, mean), as: "action", shape: ["batch", .size(d)])
+        }
+        if let v = heads.value { g.output(v, as: "value", shape: ["batch"]) }
+        return g
+    }
+}
+
+extension ActionMapping {
+    /// ``environmentActions(_:)`` as nodes: bounded dimensions clipped to
+    /// [−1, 1] and mapped onto [low, high], the others passed on.
+    func onnx(_ g: inout ONNXGraph, _ mean: String) -> String {
+        guard case let .gaussian(d) = head, low.count == d else { return mean }
+        let bounded = (0..<d).map { low[$0].isFinite && high[$0].isFinite }
+        guard bounded.contains(true) else { return mean }
+        let lo = bounded.map { $0 ? Float(-1) : -.infinity }, hi = bounded.map { $0 ? Float(1) : .infinity }
+        let scale = (0..<d).map { bounded[$0] ? (high[$0] - low[$0]) * 0.5 : 1 }
+        let clipped = g.node("Min", [g.node("Max", [mean, g.constant(lo, shape: [d])]), g.constant(hi, shape: [d])])
+        // low + (a + 1)·(high − low)/2, in the order Herd computes it.
+        let shifted = g.node("Add", [clipped, g.constant(bounded.map { $0 ? 1 : 0 }, shape: [d])])
+        let scaled = g.node("Mul", [shifted, g.constant(scale, shape: [d])])
+        return g.node("Add", [g.constant((0..<d).map { bounded[$0] ? low[$0] : 0 }, shape: [d]), scaled])
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import HerdAgents
+import HerdEnvironments
+import HerdTensor
+import HerdTestSupport
+import HerdTraining
+import XCTest
+
+/// `herd export --format onnx` checked by the ONNX package's checker and run
+/// by onnxruntime beside Herd's own forward pass: 10,000 random and 10,000
+/// on-policy observations per shipped kind of policy (categorical MLP,
+/// Gaussian MLP with the observation normaliser and action bounds, and the
+/// MinAtar convolutional torso).
+final class ONNXExportTests: XCTestCase {
+    var scratch: URL!
+
+    override func setUpWithError() throws {
+        scratch = try temporaryDirectory()
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(at: scratch) }
+
+    /// Runs onnxruntime on `observations` (`[rows, n]`) and returns each output's values as floats.
+    func onnxruntime(_ model: URL, _ observations: [Float], rows: Int, n: Int) throws -> [String: [Float]] {
+        let python = try pythonWith(["onnx", "onnxruntime", "numpy"])
+        let input = scratch.appendingPathComponent("observations.f32")
+        try observations.withUnsafeBytes { try Data($0).write(to: input) }
+        let script = """
+        import sys, json
+        import numpy as np, onnx, onnxruntime as ort
+        model, inputs, rows, n, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+        onnx.checker.check_model(onnx.load(model), full_check=True)
+        assert onnx.load(model).opset_import[0].version >= 17
+        session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
+        x = np.fromfile(inputs, dtype="<f4").reshape(rows, n)
+        names = [o.name for o in session.get_outputs()]
+        for name, value in zip(names, session.run(None, {"observation": x})):
+            np.asarray(value, dtype="<f4").tofile(f"{out}/{name}.f32")
+        print(json.dumps(names))
+        """
+        let result = try runPython(python, script, [model.path, input.path, "\(rows)", "\(n)", scratch.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let names = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String])
+        var outputs: [String: [Float]] = [:]
+        for name in names {
+            let data = try Data(contentsOf: scratch.appendingPathComponent("\(name).f32"))
+            outputs[name] = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        }
+        return outputs
+    }
+
+    /// Trains `config` briefly, exports it, and compares on random and on-policy observations.
+    func check(_ config: String, steps: Int, random: (inout RandomGenerator) -> Float, file: StaticString = #filePath, line: UInt = #line) throws {
+        let run = scratch.appendingPathComponent(config)
+        let trained = try runProcess(try herdExecutable(), ["train", "configs/\(config).yaml", "--run-dir", run.path, "--seed", "2",
+                                                            "--set", "total_steps=\(steps)", "--set", "evaluation.interval_steps=0"],
+                                     currentDirectory: repositoryRoot)
+        XCTAssertEqual(trained.status, 0, trained.stderr, file: file, line: line)
+        let model = scratch.appendingPathComponent("\(config).onnx")
+        let exported = try runProcess(try herdExecutable(), ["export", run.path, "--format", "onnx", "--out", model.path])
+        XCTAssertEqual(exported.status, 0, exported.stderr, file: file, line: line)
+
+        let saved = try SavedPolicy.load(run)
+        let spaces = try saved.spaces()
+        let policy = try XCTUnwrap(try saved.policy(for: spaces) as? ActorCriticPolicy)
+        let n = spaces.observation.flatCount
+        var rng = RandomGenerator(seed: 11)
+        var observations = (0..<(10_000 * n)).map { _ in random(&rng) }
+        observations += try onPolicy(saved, policy, count: 10_000)
+        try compare(policy, model: model, observations, n: n, label: config, file: file, line: line)
+    }
+
+    /// Herd's outputs for `observations` against onnxruntime's for `model`.
+    func compare(_ policy: ActorCriticPolicy, model: URL, _ observations: [Float], n: Int, label config: String,
+                 file: StaticString = #filePath, line: UInt = #line) throws {
+        let rows = observations.count / n
+        let theirs = try onnxruntime(model, observations, rows: rows, n: n)
+
+        // Herd's forward pass, as evaluation runs it.
+        var input = observations
+        if let normalizer = policy.normalizer {
+            input.withUnsafeMutableBufferPointer { buffer in
+                for row in 0..<rows { normalizer.transform(UnsafeMutableBufferPointer(rebasing: buffer[(row * n)..<((row + 1) * n)])) }
+            }
+        }
+        let (distribution, value) = withoutGradients { policy.network(try! Tensor(input, shape: [rows, n])) }
+        let acting = policy.acting(deterministic: true, seed: 0, device: .cpu)
+        let actions = try acting.act(ActingRows(environments: Array(0..<rows), observations: observations,
+                                                episodeStarts: Array(repeating: false, count: rows),
+                                                previousRewards: Array(repeating: 0, count: rows), environmentCount: rows,
+                                                observationSize: n))
+        func close(_ name: String, _ ours: [Float], relative: Bool = false) {
+            guard let other = theirs[name] else { return XCTFail("\(config): no output \(name)", file: file, line: line) }
+            XCTAssertEqual(other.count, ours.count, "\(config): \(name)", file: file, line: line)
+            let worst = zip(ours, other).map { abs($0 - $1) / (relative ? max(1, abs($0)) : 1) }.max() ?? 0
+            print("\(config) \(name): largest difference \(worst)\(relative ? " (relative)" : "") over \(ours.count) values")
+            XCTAssertLessThanOrEqual(worst, 1e-5, "\(config): \(name) differs by \(worst)\(relative ? " (relative)" : "")", file: file, line: line)
+        }
+        close("value", value.scalars, relative: true)
+        switch distribution {
+        case let .categorical(c):
+            close("logits", c.logits.scalars)
+            // The same class, except where Herd's two best logits are closer than the tolerance.
+            let logits = c.logits.scalars, classes = logits.count / rows
+            for row in 0..<rows where Float(Int(theirs["action"]![row])) != actions[row] {
+                let sorted = logits[(row * classes)..<((row + 1) * classes)].sorted(by: >)
+                XCTAssertLessThan(sorted[0] - sorted[1], 1e-5, "\(config): row \(row) acts differently", file: file, line: line)
+            }
+        case let .gaussian(g):
+            close("mean", g.mean.scalars)
+            close("log_std", g.logStd.scalars)
+            close("action", actions)
+        }
+    }
+
+    /// Observations the deterministic policy meets, from built-in environments in this process.
+    func onPolicy(_ saved: SavedPolicy, _ policy: ActorCriticPolicy, count: Int) throws -> [Float] {
+        let env = try EnvironmentRegistry.make(saved.config.environment.name, settings: saved.config.environment.settings)
+        let acting = policy.acting(deterministic: true, seed: 0, device: .cpu)
+        var observation = env.reset(seed: 99), collected: [Float] = [], start = true
+        let n = observation.count
+        for _ in 0..<count {
+            collected += observation
+            let action = try acting.act(ActingRows(environments: [0], observations: observation, episodeStarts: [start],
+                                                   previousRewards: [0], environmentCount: 1, observationSize: n))
+            let step = try env.step(action)
+            start = step.terminated || step.truncated
+            observation = start ? env.reset() : step.observation
+        }
+        return collected
+    }
+
+    func testCartPolePPO_categoricalMLP() throws {
+        try check("cartpole_ppo", steps: 4096) { Float($0.nextUniform() * 6 - 3) }
+    }
+
+    func testPendulumPPO_gaussianWithNormalizerAndBounds() throws {
+        try check("pendulum_ppo", steps: 8192) { Float($0.nextUniform() * 20 - 10) }
+    }
+
+    func testMinAtarBreakoutVTrace_convolutionalTorso() throws {
+        try check("minatar_breakout_vtrace", steps: 2048) { $0.nextUniform() < 0.2 ? 1 : 0 }
+    }
+
+    /// The Nature DQN torso of the Atari configs (8×8 stride 4, 4×4 stride
+    /// 2, 3×3, unpadded; inputs scaled by 1/255), untrained, on random frames.
+    func testNatureTorso_stridesAndInputScale() throws {
+        var settings = NetworkSettings.nature
+        settings.inputScale = 1 / 255
+        var rng = RandomGenerator(seed: 4)
+        let network = ActorCritic(observationSize: 4 * 84 * 84, observationShape: [4, 84, 84], head: .categorical(classes: 6),
+                                  settings: settings, using: &rng)
+        let policy = ActorCriticPolicy(network: network, normalizer: nil, mapping: ActionMapping(space: nil, head: network.head))
+        let model = scratch.appendingPathComponent("nature.onnx")
+        try Data(policy.onnx(observationSize: 4 * 84 * 84, value: true).model(producerVersion: "test")).write(to: model)
+        let frames = (0..<(100 * 4 * 84 * 84)).map { _ in Float(rng.next() % 256) }
+        try compare(policy, model: model, frames, n: 4 * 84 * 84, label: "nature")
+    }
+
+    /// A state-dependent σ (softplus), a separate value torso, and one
+    /// bounded and one unbounded action dimension.
+    func testSoftplusStd_separateTorsos_partlyBoundedActions() throws {
+        var settings = NetworkSettings()
+        settings.standardDeviation = .softplus
+        settings.initialStd = 0.5
+        var rng = RandomGenerator(seed: 8)
+        let network = ActorCritic(observationSize: 3, head: .gaussian(dimension: 2), settings: settings, using: &rng)
+        let space = Space.box(low: [-2, -.infinity], high: [2, .infinity], shape: [2])
+        let policy = ActorCriticPolicy(network: network, normalizer: nil, mapping: ActionMapping(space: space, head: network.head))
+        let model = scratch.appendingPathComponent("softplus.onnx")
+        try Data(policy.onnx(observationSize: 3, value: true).model(producerVersion: "test")).write(to: model)
+        try compare(policy, model: model, (0..<30_000).map { _ in Float(rng.nextUniform() * 200 - 100) }, n: 3, label: "softplus")
+    }
+}
