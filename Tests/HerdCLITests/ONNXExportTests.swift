@@ -20,25 +20,48 @@ final class ONNXExportTests: XCTestCase {
 
     override func tearDown() { try? FileManager.default.removeItem(at: scratch) }
 
+    /// An input for onnxruntime: float32 values, or int64 ones.
+    enum Input {
+        case float([Float], shape: [Int])
+        case int64([Int], shape: [Int])
+    }
+
     /// Runs onnxruntime on `observations` (`[rows, n]`) and returns each output's values as floats.
     func onnxruntime(_ model: URL, _ observations: [Float], rows: Int, n: Int) throws -> [String: [Float]] {
+        try onnxruntime(model, ["observation": .float(observations, shape: [rows, n])])
+    }
+
+    /// Checks `model` with `onnx.checker`, runs it with onnxruntime on `inputs`, and returns each output as floats.
+    func onnxruntime(_ model: URL, _ inputs: [String: Input]) throws -> [String: [Float]] {
         let python = try pythonWith(["onnx", "onnxruntime", "numpy"])
-        let input = scratch.appendingPathComponent("observations.f32")
-        try observations.withUnsafeBytes { try Data($0).write(to: input) }
+        var described: [String: Any] = [:]
+        for (name, input) in inputs {
+            let file = scratch.appendingPathComponent("input-\(name).bin")
+            switch input {
+            case let .float(values, shape):
+                try values.withUnsafeBytes { try Data($0).write(to: file) }
+                described[name] = ["<f4", shape, file.path]
+            case let .int64(values, shape):
+                try values.map { Int64($0) }.withUnsafeBytes { try Data($0).write(to: file) }
+                described[name] = ["<i8", shape, file.path]
+            }
+        }
+        let spec = scratch.appendingPathComponent("inputs.json")
+        try JSONSerialization.data(withJSONObject: described).write(to: spec)
         let script = """
         import sys, json
         import numpy as np, onnx, onnxruntime as ort
-        model, inputs, rows, n, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+        model, spec, out = sys.argv[1], sys.argv[2], sys.argv[3]
         onnx.checker.check_model(onnx.load(model), full_check=True)
         assert onnx.load(model).opset_import[0].version >= 17
         session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
-        x = np.fromfile(inputs, dtype="<f4").reshape(rows, n)
+        feed = {name: np.fromfile(path, dtype=dtype).reshape(shape) for name, (dtype, shape, path) in json.load(open(spec)).items()}
         names = [o.name for o in session.get_outputs()]
-        for name, value in zip(names, session.run(None, {"observation": x})):
+        for name, value in zip(names, session.run(None, feed)):
             np.asarray(value, dtype="<f4").tofile(f"{out}/{name}.f32")
         print(json.dumps(names))
         """
-        let result = try runPython(python, script, [model.path, input.path, "\(rows)", "\(n)", scratch.path])
+        let result = try runPython(python, script, [model.path, spec.path, scratch.path])
         XCTAssertEqual(result.status, 0, result.stderr)
         let names = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String])
         var outputs: [String: [Float]] = [:]
@@ -49,8 +72,20 @@ final class ONNXExportTests: XCTestCase {
         return outputs
     }
 
-    /// Trains `config` briefly, exports it, and compares on random and on-policy observations.
-    func check(_ config: String, steps: Int, random: (inout RandomGenerator) -> Float, file: StaticString = #filePath, line: UInt = #line) throws {
+    /// The largest difference between `ours` and onnxruntime's output `name`
+    /// (relative to the size of the values when `relative`), at most 1e-5.
+    func assertClose(_ theirs: [String: [Float]], _ name: String, _ ours: [Float], relative: Bool = false, label: String,
+                     file: StaticString = #filePath, line: UInt = #line) {
+        guard let other = theirs[name] else { return XCTFail("\(label): no output \(name)", file: file, line: line) }
+        XCTAssertEqual(other.count, ours.count, "\(label): \(name)", file: file, line: line)
+        let worst = zip(ours, other).map { abs($0 - $1) / (relative ? max(1, abs($0)) : 1) }.max() ?? 0
+        print("\(label) \(name): largest difference \(worst)\(relative ? " (relative)" : "") over \(ours.count) values")
+        XCTAssertLessThanOrEqual(worst, 1e-5, "\(label): \(name) differs by \(worst)\(relative ? " (relative)" : "")",
+                                 file: file, line: line)
+    }
+
+    /// Trains `config` briefly (its own evaluations off) and exports its latest checkpoint.
+    func trainAndExport(_ config: String, steps: Int, file: StaticString = #filePath, line: UInt = #line) throws -> (SavedPolicy, URL) {
         let run = scratch.appendingPathComponent(config)
         let trained = try runProcess(try herdExecutable(), ["train", "configs/\(config).yaml", "--run-dir", run.path, "--seed", "2",
                                                             "--set", "total_steps=\(steps)", "--set", "evaluation.interval_steps=0"],
@@ -59,8 +94,12 @@ final class ONNXExportTests: XCTestCase {
         let model = scratch.appendingPathComponent("\(config).onnx")
         let exported = try runProcess(try herdExecutable(), ["export", run.path, "--format", "onnx", "--out", model.path])
         XCTAssertEqual(exported.status, 0, exported.stderr, file: file, line: line)
+        return (try SavedPolicy.load(run), model)
+    }
 
-        let saved = try SavedPolicy.load(run)
+    /// Trains `config` briefly, exports it, and compares on random and on-policy observations.
+    func check(_ config: String, steps: Int, random: (inout RandomGenerator) -> Float, file: StaticString = #filePath, line: UInt = #line) throws {
+        let (saved, model) = try trainAndExport(config, steps: steps, file: file, line: line)
         let spaces = try saved.spaces()
         let policy = try XCTUnwrap(try saved.policy(for: spaces) as? ActorCriticPolicy)
         let n = spaces.observation.flatCount
@@ -90,11 +129,7 @@ final class ONNXExportTests: XCTestCase {
                                                 previousRewards: Array(repeating: 0, count: rows), environmentCount: rows,
                                                 observationSize: n))
         func close(_ name: String, _ ours: [Float], relative: Bool = false) {
-            guard let other = theirs[name] else { return XCTFail("\(config): no output \(name)", file: file, line: line) }
-            XCTAssertEqual(other.count, ours.count, "\(config): \(name)", file: file, line: line)
-            let worst = zip(ours, other).map { abs($0 - $1) / (relative ? max(1, abs($0)) : 1) }.max() ?? 0
-            print("\(config) \(name): largest difference \(worst)\(relative ? " (relative)" : "") over \(ours.count) values")
-            XCTAssertLessThanOrEqual(worst, 1e-5, "\(config): \(name) differs by \(worst)\(relative ? " (relative)" : "")", file: file, line: line)
+            assertClose(theirs, name, ours, relative: relative, label: config, file: file, line: line)
         }
         close("value", value.scalars, relative: true)
         switch distribution {
@@ -114,7 +149,7 @@ final class ONNXExportTests: XCTestCase {
     }
 
     /// Observations the deterministic policy meets, from built-in environments in this process.
-    func onPolicy(_ saved: SavedPolicy, _ policy: ActorCriticPolicy, count: Int) throws -> [Float] {
+    func onPolicy(_ saved: SavedPolicy, _ policy: any TrainedPolicy, count: Int) throws -> [Float] {
         let env = try EnvironmentRegistry.make(saved.config.environment.name, settings: saved.config.environment.settings)
         let acting = policy.acting(deterministic: true, seed: 0, device: .cpu)
         var observation = env.reset(seed: 99), collected: [Float] = [], start = true
@@ -170,5 +205,79 @@ final class ONNXExportTests: XCTestCase {
         let model = scratch.appendingPathComponent("softplus.onnx")
         try Data(policy.onnx(observationSize: 3, value: true).model(producerVersion: "test")).write(to: model)
         try compare(policy, model: model, (0..<30_000).map { _ in Float(rng.nextUniform() * 200 - 100) }, n: 3, label: "softplus")
+    }
+
+    func testPendulumSAC_squashedGaussianActor() throws {
+        let (saved, model) = try trainAndExport("pendulum_sac", steps: 2048)
+        let policy = try XCTUnwrap(try saved.policy(for: try saved.spaces()) as? SACPolicy)
+        var rng = RandomGenerator(seed: 12)
+        var observations = (0..<30_000).map { _ in Float(rng.nextUniform() * 20 - 10) }
+        observations += try onPolicy(saved, policy, count: 10_000)
+        let rows = observations.count / 3
+        let theirs = try onnxruntime(model, observations, rows: rows, n: 3)
+        let (mean, logStd) = withoutGradients { policy.actor(try! Tensor(observations, shape: [rows, 3])) }
+        let actions = try policy.acting(deterministic: true, seed: 0, device: .cpu)
+            .act(ActingRows(environments: Array(0..<rows), observations: observations, episodeStarts: Array(repeating: false, count: rows),
+                            previousRewards: Array(repeating: 0, count: rows), environmentCount: rows, observationSize: 3))
+        assertClose(theirs, "mean", mean.scalars, label: "pendulum_sac")
+        assertClose(theirs, "log_std", logStd.scalars, label: "pendulum_sac")
+        assertClose(theirs, "action", actions, label: "pendulum_sac")
+        XCTAssertNil(theirs["value"])
+    }
+
+    /// R2D2's LSTM with its previous action and reward inputs: the state
+    /// goes in and comes out explicitly. Random rows (random states and
+    /// previous inputs, −1 included), then a greedy episode's rows with the
+    /// states Herd carried.
+    func testCartPoleR2D2_recurrentStateAsInputsAndOutputs() throws {
+        let (saved, model) = try trainAndExport("cartpole_r2d2", steps: 4096)
+        let policy = try XCTUnwrap(try saved.policy(for: try saved.spaces()) as? QNetworkPolicy)
+        let network = policy.network, n = 4, S = network.stateSize, A = network.actions
+        var rng = RandomGenerator(seed: 13)
+        var observations: [Float] = [], actions: [Int] = [], rewards: [Float] = [], states: [Float] = []
+        for _ in 0..<10_000 {
+            observations += (0..<n).map { _ in Float(rng.nextUniform() * 6 - 3) }
+            actions.append(Int(rng.next() % UInt64(A + 1)) - 1)
+            rewards.append(Float(rng.nextUniform() * 2 - 1))
+            states += (0..<S).map { _ in Float(rng.nextUniform() * 2 - 1) }
+        }
+        // On-policy: the greedy policy in CartPole, its state carried step to step.
+        let env = try EnvironmentRegistry.make("CartPole-v1")
+        var observation = env.reset(seed: 5), state = [Float](repeating: 0, count: S), previous = -1, reward: Float = 0
+        for _ in 0..<10_000 {
+            observations += observation; actions.append(previous); rewards.append(reward); states += state
+            let out = try withoutGradients {
+                try network.unroll(R2D2Network.Inputs(steps: 1, batchSize: 1, observations: observation, previousActions: [previous],
+                                                      previousRewards: [reward], resets: [0], initialState: state))
+            }
+            let q = out.q.scalars
+            previous = q.indices.max { q[$0] < q[$1] }!
+            state = out.state!.scalars
+            let step = try env.step(previous)
+            reward = Float(step.reward)
+            if step.terminated || step.truncated {
+                observation = env.reset(); state = [Float](repeating: 0, count: S); previous = -1; reward = 0
+            } else {
+                observation = step.observation
+            }
+        }
+        let rows = actions.count
+        let theirs = try onnxruntime(model, ["observation": .float(observations, shape: [rows, n]),
+                                             "previous_action": .int64(actions, shape: [rows]),
+                                             "previous_reward": .float(rewards, shape: [rows]), "state": .float(states, shape: [rows, S])])
+        let ours = try withoutGradients {
+            try network.unroll(R2D2Network.Inputs(steps: 1, batchSize: rows, observations: observations, previousActions: actions,
+                                                  previousRewards: rewards, resets: Array(repeating: 0, count: rows), initialState: states))
+        }
+        assertClose(theirs, "q", ours.q.scalars, relative: true, label: "cartpole_r2d2")
+        assertClose(theirs, "state_out", ours.state!.scalars, label: "cartpole_r2d2")
+        let q = ours.q.scalars
+        for row in 0..<rows {
+            let values = Array(q[(row * A)..<((row + 1) * A)]), best = values.indices.max { values[$0] < values[$1] }!
+            if Float(best) != theirs["action"]![row] {
+                let sorted = values.sorted(by: >)
+                XCTAssertLessThan(sorted[0] - sorted[1], 1e-4, "cartpole_r2d2: row \(row) acts differently")
+            }
+        }
     }
 }

@@ -51,3 +51,70 @@ extension ActorCritic {
         }
     }
 }
+
+extension SACActor {
+    /// μ(s) and log σ(s), each `[N, d]`, as ONNX nodes (``callAsFunction(_:)``).
+    public func onnx(_ graph: inout ONNXGraph, _ x: String) -> (mean: String, logStd: String) {
+        let features = torso.map { $0.onnx(&graph, x) } ?? x
+        let mean = meanHead.onnx(&graph, features)
+        guard let sdeLogStd else {
+            let logStd = graph.node("Clip", [logStdHead!.onnx(&graph, features), graph.constant([logStdMin], shape: []),
+                                             graph.constant([logStdMax], shape: [])])
+            return (mean, logStd)
+        }
+        // gSDE: log √(Σᵢ zᵢ² σᵢⱼ² + 1e-6), σ² = exp(2 log σ).
+        let clipped = graph.node("Clip", [mean, graph.constant([-clipMean], shape: []), graph.constant([clipMean], shape: [])])
+        let variance = graph.node("Add", [graph.node("MatMul", [graph.node("Mul", [features, features]),
+                                                                graph.constant(sdeLogStd.scalars.map { Foundation.exp($0 * 2) },
+                                                                               shape: sdeLogStd.shape)]),
+                                          graph.constant([1e-6], shape: [])])
+        return (clipped, graph.node("Mul", [graph.node("Log", [variance]), graph.constant([0.5], shape: [])]))
+    }
+}
+
+extension R2D2Network {
+    /// One step of the network for `[N, n]` observations, as ONNX nodes:
+    /// with the previous action (`[N]` int64, −1 for none) and reward
+    /// (`[N]`) when the config feeds them, and the recurrent state `[N, 2H]`
+    /// (hidden, then cell; zeros at an episode's start) with an LSTM core.
+    /// Returns Q `[N, A]` and the next state.
+    public func onnx(_ graph: inout ONNXGraph, observation x: String, previousAction: String, previousReward: String,
+                     state: String) -> (q: String, state: String?) {
+        var features = conv.map { $0.onnx(&graph, x) } ?? x
+        if let mlp { features = mlp.onnx(&graph, features) }
+        var core = features
+        if settings.previousInputs {
+            // One-hot by comparison with 0…A−1, so that −1 (no previous action) is all zeros.
+            let classes = graph.constant(int64: Array(0..<actions), shape: [1, actions])
+            let column = graph.node("Unsqueeze", [previousAction, graph.constant(int64: [1], shape: [1])])
+            let oneHot = graph.node("Cast", [graph.node("Equal", [column, classes])], [.int("to", ONNXGraph.ElementType.float.rawValue)])
+            let reward = graph.node("Unsqueeze", [previousReward, graph.constant(int64: [1], shape: [1])])
+            core = graph.node("Concat", [features, oneHot, reward], [.int("axis", 1)])
+        }
+        let hidden: String, next: String?
+        if let lstm {
+            let h = settings.lstmSize, cell = lstm.cell
+            func slice(_ t: String, _ from: Int, _ to: Int) -> String {
+                graph.node("Slice", [t, graph.constant(int64: [from], shape: [1]), graph.constant(int64: [to], shape: [1]),
+                                     graph.constant(int64: [1], shape: [1])])
+            }
+            let previousHidden = slice(state, 0, h), previousCell = slice(state, h, 2 * h)
+            let zx = graph.node("Gemm", [core, graph.constant(cell.inputWeight.scalars, shape: cell.inputWeight.shape),
+                                         graph.constant(cell.bias.scalars, shape: cell.bias.shape)])
+            let z = graph.node("Add", [zx, graph.node("MatMul", [previousHidden, graph.constant(cell.hiddenWeight.scalars,
+                                                                                                  shape: cell.hiddenWeight.shape)])])
+            let i = graph.node("Sigmoid", [slice(z, 0, h)]), f = graph.node("Sigmoid", [slice(z, h, 2 * h)])
+            let g = graph.node("Tanh", [slice(z, 2 * h, 3 * h)]), o = graph.node("Sigmoid", [slice(z, 3 * h, 4 * h)])
+            let c = graph.node("Add", [graph.node("Mul", [f, previousCell]), graph.node("Mul", [i, g])])
+            hidden = graph.node("Mul", [o, graph.node("Tanh", [c])])
+            next = graph.node("Concat", [hidden, c], [.int("axis", 1)])
+        } else {
+            hidden = graph.node("Relu", [feedForward!.onnx(&graph, core)])
+            next = nil
+        }
+        let advantages = advantageHead.onnx(&graph, hidden)
+        guard let valueHead else { return (advantages, next) }
+        let centred = graph.node("Sub", [advantages, graph.node("ReduceMean", [advantages], [.ints("axes", [1]), .int("keepdims", 1)])])
+        return (graph.node("Add", [valueHead.onnx(&graph, hidden), centred]), next)
+    }
+}

@@ -65,3 +65,45 @@ extension ActionMapping {
         return g.node("Add", [g.constant((0..<d).map { bounded[$0] ? low[$0] : 0 }, shape: [d]), scaled])
     }
 }
+
+extension SACPolicy: ONNXExportable {
+    /// SAC's actor. Outputs: `action` `[batch, d]`, `tanh(μ(s))` mapped onto
+    /// the bounds (the deterministic action); `mean` (μ before the tanh) and
+    /// `log_std`, `[batch, d]`. SAC has no state value, so `value` is never given.
+    public func onnx(observationSize n: Int, value: Bool) -> ONNXGraph {
+        var g = ONNXGraph(name: "herd_sac_actor")
+        g.input("observation", shape: ["batch", .size(n)])
+        let (mean, logStd) = actor.onnx(&g, "observation")
+        let d = actor.actionSize
+        g.output(mean, as: "mean", shape: ["batch", .size(d)])
+        g.output(logStd, as: "log_std", shape: ["batch", .size(d)])
+        g.output(mapping.onnx(&g, g.node("Tanh", [mean])), as: "action", shape: ["batch", .size(d)])
+        return g
+    }
+}
+
+extension QNetworkPolicy: ONNXExportable {
+    /// R2D2's Q-network, one step at a time. Inputs: `observation`
+    /// `[batch, n]`; `previous_action` int64 `[batch]` (−1 at an episode's
+    /// start) and `previous_reward` `[batch]` (0 at a start); `state`
+    /// `[batch, 2H]`, the LSTM's hidden then cell state (zeros at a start).
+    /// Outputs: `q` `[batch, actions]`, `action` int64 `[batch]` (the
+    /// greedy action; Herd's evaluation adds ε-greedy exploration on top),
+    /// and `state_out`, the state for the next step. Inputs the config
+    /// does not use (no previous inputs, a feed-forward core) are still
+    /// declared and ignored, so that every R2D2 model is called alike.
+    public func onnx(observationSize n: Int, value: Bool) -> ONNXGraph {
+        var g = ONNXGraph(name: "herd_r2d2")
+        let stateSize = max(network.stateSize, 1)
+        g.input("observation", shape: ["batch", .size(n)])
+        g.input("previous_action", .int64, shape: ["batch"])
+        g.input("previous_reward", shape: ["batch"])
+        g.input("state", shape: ["batch", .size(stateSize)])
+        let (q, next) = network.onnx(&g, observation: "observation", previousAction: "previous_action",
+                                     previousReward: "previous_reward", state: "state")
+        g.output(q, as: "q", shape: ["batch", .size(network.actions)])
+        g.output(g.node("ArgMax", [q], [.int("axis", 1), .int("keepdims", 0)]), as: "action", .int64, shape: ["batch"])
+        g.output(next ?? "state", as: "state_out", shape: ["batch", .size(stateSize)])
+        return g
+    }
+}

@@ -57,8 +57,7 @@ public struct SavedPolicy {
     public func onnxModel(value: Bool) throws -> (bytes: [UInt8], graph: ONNXGraph) {
         let spaces = try self.spaces()
         guard let exportable = try policy(for: spaces) as? ONNXExportable else {
-            throw RunError.incompatible(path: source.path, reason: "herd export writes PPO and V-trace policies; "
-                                        + "exporting \(config.agent) policies is not built yet")
+            throw RunError.incompatible(path: source.path, reason: "\(config.agent) policies cannot be exported")
         }
         let graph = exportable.onnx(observationSize: spaces.observation.flatCount, value: value)
         let doc = "Herd \(HerdVersion.herd): \(config.agent) policy for \(config.environment.name), \(source.lastPathComponent) (step \(step))"
