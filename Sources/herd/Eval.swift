@@ -30,6 +30,9 @@ struct Eval: ParsableCommand {
     @Flag(help: "Print one JSON object: episodes, mean_return, std_return, mean_length.")
     var json = false
 
+    @Flag(help: "Act with the int8 form of a PPO or V-trace MLP policy (herd export --format c --int8), deterministically.")
+    var int8 = false
+
     @Option(help: "Write a video of the episodes, one after another on one environment: FILE.gif (no dependency) or FILE.mp4 (needs ffmpeg).")
     var record: String?
 
@@ -47,11 +50,13 @@ struct Eval: ParsableCommand {
                 FileHandle.standardError.write(Data("herd eval: \($0)\n".utf8))
             }
             let recorder = try record.map { try VideoRecorder(url: URL(fileURLWithPath: $0), framesPerSecond: fps) }
-            let result = try policy.evaluate(episodes: episodes, deterministic: deterministic, seed: seed) { evaluator in
+            let configure: (inout Evaluator) -> Void = { evaluator in
                 guard let recorder else { return }
                 evaluator.environmentCount = 1
                 evaluator.frames = { try recorder.add($0) }
             }
+            let result = int8 ? try policy.evaluateInt8(episodes: episodes, seed: seed, configure: configure)
+                : try policy.evaluate(episodes: episodes, deterministic: deterministic, seed: seed, configure: configure)
             try recorder?.finish()
             if json {
                 print(result.json)

@@ -20,8 +20,11 @@ struct Export: ParsableCommand {
     @Option(help: "For a run directory: latest (its newest valid checkpoint), best (checkpoints/best.safetensors) or a checkpoint file.")
     var checkpoint = "latest"
 
-    @Option(help: "onnx (the only format so far).")
+    @Option(help: "onnx, or c (one C99 source and its header, for PPO and V-trace MLP policies).")
     var format = "onnx"
+
+    @Flag(help: "With --format c: int8 weights and arithmetic, calibrated on 10,000 on-policy observations.")
+    var int8 = false
 
     @Option(help: "Where to write the model.")
     var out: String
@@ -30,7 +33,9 @@ struct Export: ParsableCommand {
     var noValue = false
 
     func validate() throws {
-        guard format == "onnx" else { throw ValidationError("--format \(format): herd export writes onnx") }
+        guard format == "onnx" || format == "c" else { throw ValidationError("--format \(format): herd export writes onnx or c") }
+        if int8 && format != "c" { throw ValidationError("--int8 goes with --format c") }
+        if format == "c" && !out.hasSuffix(".c") { throw ValidationError("--format c: --out names the source, FILE.c (FILE.h is written beside it)") }
     }
 
     func run() throws {
@@ -38,6 +43,7 @@ struct Export: ParsableCommand {
             let policy = try SavedPolicy.load(URL(fileURLWithPath: source), choice: CheckpointChoice(checkpoint)) {
                 FileHandle.standardError.write(Data("herd export: \($0)\n".utf8))
             }
+            if format == "c" { return try writeC(policy) }
             let (bytes, graph) = try policy.onnxModel(value: !noValue)
             try writeFileAtomically(Data(bytes), to: URL(fileURLWithPath: out))
             print("\(out): \(policy.config.agent) policy from \(policy.source.path) (step \(policy.step)), "
@@ -45,5 +51,31 @@ struct Export: ParsableCommand {
         } catch {
             throw CommandError("\(error)")
         }
+    }
+
+    /// `--format c`: FILE.c and FILE.h; with --int8, the agreement with the
+    /// float policy on 10,000 on-policy observations apart from calibration's.
+    private func writeC(_ saved: SavedPolicy) throws {
+        let float = try saved.densePolicy()
+        var policy = float
+        var agreement = ""
+        if int8 {
+            policy = try saved.int8Policy()
+            let held = try saved.onPolicyObservations(count: 10_000, seed: 2_000_029)
+            let same = held.filter { observation in
+                let a = float.act(observation), b = policy.act(observation)
+                if case .categorical = float.head { return a == b }
+                return zip(a, b).allSatisfy { abs($0 - $1) <= 0.01 * max(1, abs($0)) }
+            }.count
+            agreement = String(format: "; int8 acts as float on %.2f%% of 10,000 on-policy observations", 100 * Double(same) / Double(held.count))
+        }
+        let sourceURL = URL(fileURLWithPath: out), headerURL = sourceURL.deletingPathExtension().appendingPathExtension("h")
+        let generated = CPolicySource(policy, headerName: headerURL.lastPathComponent,
+                                      description: "Herd \(saved.config.agent) policy for \(saved.config.environment.name), "
+                                        + "\(saved.source.lastPathComponent) (step \(saved.step))\(int8 ? ", int8" : "")")
+        try writeFileAtomically(Data(generated.header.utf8), to: headerURL)
+        try writeFileAtomically(Data(generated.source.utf8), to: sourceURL)
+        print("\(sourceURL.path), \(headerURL.lastPathComponent): \(policy.parameterBytes) bytes of parameters (const), "
+              + "arena \(generated.arenaBytes) bytes (static)\(agreement)")
     }
 }

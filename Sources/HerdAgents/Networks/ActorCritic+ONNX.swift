@@ -118,3 +118,24 @@ extension R2D2Network {
         return (graph.node("Add", [valueHead.onnx(&graph, hidden), centred]), next)
     }
 }
+
+extension ActorCritic {
+    /// The policy's path as dense layers with the activation after each,
+    /// from the features to the head's output (`logits`, or the Gaussian's
+    /// raw output), when the network has no convolutional torso; nil with one.
+    /// For exporters that lay the network out themselves (`herd export --format c`).
+    public var policyDenseLayers: [(layer: Linear, activation: Activation)]? {
+        guard conv == nil else { return nil }
+        var layers: [(Linear, Activation)] = []
+        if let torso = policyTorso {
+            for (i, layer) in torso.layers.enumerated() {
+                layers.append((layer, i == torso.layers.count - 1 ? torso.outputActivation : torso.activation))
+            }
+        }
+        layers.append((policyOutput, .identity))
+        return layers
+    }
+
+    /// The state-independent log σ of a Gaussian policy, if it has one.
+    public var stateIndependentLogStd: [Float]? { logStd?.scalars }
+}

@@ -64,6 +64,52 @@ public struct SavedPolicy {
         return (graph.model(producerVersion: HerdVersion.herd, docString: doc), graph)
     }
 
+    /// The policy as dense layers (PPO and V-trace MLP policies; ``DensePolicy``).
+    public func densePolicy() throws -> DensePolicy {
+        let spaces = try self.spaces()
+        guard let actorCritic = try policy(for: spaces) as? ActorCriticPolicy else {
+            throw RunError.incompatible(path: source.path, reason: "C and int8 export take PPO and V-trace policies, not \(config.agent)")
+        }
+        return try DensePolicy(actorCritic, observationSize: spaces.observation.flatCount)
+    }
+
+    /// `count` observations the policy meets acting deterministically
+    /// (float) in a built-in environment seeded from `seed`: what int8
+    /// calibration and agreement are measured on.
+    public func onPolicyObservations(count: Int, seed: UInt64) throws -> [[Float]] {
+        guard let env = try? EnvironmentRegistry.make(config.environment.name, settings: config.environment.settings) else {
+            throw RunError.incompatible(path: source.path, reason: "int8 calibration runs the policy in a built-in environment; "
+                                        + "\(config.environment.name) is not one")
+        }
+        let acting = try policy(for: EnvironmentSpaces(env)).acting(deterministic: true, seed: seed, device: .cpu)
+        var observation = env.reset(seed: seed), start = true, collected: [[Float]] = []
+        collected.reserveCapacity(count)
+        while collected.count < count {
+            collected.append(observation)
+            let action = try acting.act(ActingRows(environments: [0], observations: observation, episodeStarts: [start], previousRewards: [0],
+                                                   environmentCount: 1, observationSize: observation.count))
+            let step = try env.step(action)
+            start = step.terminated || step.truncated
+            observation = start ? env.reset() : step.observation
+        }
+        return collected
+    }
+
+    /// The int8 policy calibrated on `calibration` on-policy observations
+    /// (seed 1,000,033, apart from evaluation's).
+    public func int8Policy(calibration: Int = 10_000) throws -> DensePolicy {
+        try densePolicy().quantized(calibration: try onPolicyObservations(count: calibration, seed: 1_000_033))
+    }
+
+    /// Evaluates the int8 policy (``int8Policy(calibration:)``), acting with
+    /// its deterministic action, as ``evaluate(episodes:deterministic:seed:device:configure:)`` does.
+    public func evaluateInt8(episodes: Int, seed: UInt64, configure: (inout Evaluator) -> Void = { _ in }) throws -> EvaluationResult {
+        let quantized = try int8Policy()
+        var evaluator = Evaluator(environment: config.environment, episodes: episodes, seed: seed)
+        configure(&evaluator)
+        return try evaluator.run(DensePolicyActing(quantized))
+    }
+
     /// The stored policy for environments with `spaces`.
     public func policy(for spaces: EnvironmentSpaces) throws -> any TrainedPolicy {
         try agent.trainedPolicy(config.agentSettings, file, source.path, config, spaces)

@@ -1,0 +1,209 @@
+import Foundation
+import HerdAgents
+import HerdEnvironments
+import HerdTensor
+
+/// A PPO or V-trace policy of dense layers, laid out for small runtimes
+/// (`herd export --format c`, `herd eval --int8`): the observation
+/// normaliser, the policy path's layers (weights `[in, out]` row-major) and
+/// the deterministic action: the most likely class, or the Gaussian's mean
+/// (tanh-squashed when the network squashes) mapped onto the action bounds.
+///
+/// **int8** (``quantized(calibration:)``): post-training quantisation with
+/// the simulated device's int8 arithmetic (symmetric, `q = round(x / s)`
+/// clamped to ±127, int32 accumulation, the product rescaled by the two
+/// scales): each layer's weights with one scale per output unit
+/// (`max |w| / 127` over its column), its input with one scale per tensor
+/// fixed from calibration (`max |x| / 127` over on-policy observations). Biases,
+/// activations, the normaliser and the head stay float. Rounding is half
+/// away from zero, in Swift and in the C runtime alike.
+public struct DensePolicy {
+    public struct Layer {
+        public var inputs: Int
+        public var outputs: Int
+        /// `[inputs, outputs]`, row-major.
+        public var weight: [Float]
+        public var bias: [Float]
+        public var activation: Activation
+        /// int8: the weights as whole numbers in [−127, 127], a scale per output, the input's scale.
+        public var quantizedWeight: [Int8]?
+        public var weightScales: [Float]?
+        public var inputScale: Float?
+    }
+
+    public enum Head {
+        case categorical(classes: Int)
+        /// Per dimension: whether it is bounded, and its bounds.
+        case gaussian(dimension: Int, tanhMean: Bool, bounded: [Bool], low: [Float], high: [Float])
+    }
+
+    public var observationSize: Int
+    /// `(x − mean) / divisor`, in double as Herd's normaliser computes it, then clipped.
+    public var normalizerMean: [Double]?
+    public var normalizerDivisor: [Double]?
+    public var normalizerClip: Double?
+    public var layers: [Layer]
+    public var head: Head
+    public var isQuantized: Bool { layers.first?.quantizedWeight != nil }
+
+    /// The policy of `policy`, or an error saying why it has no dense form.
+    public init(_ policy: ActorCriticPolicy, observationSize: Int) throws {
+        guard let dense = policy.network.policyDenseLayers else {
+            throw RunError.incompatible(path: "herd export", reason: "a convolutional torso has no C or int8 form yet (MLP policies only)")
+        }
+        self.observationSize = observationSize
+        if let normalizer = policy.normalizer {
+            let std = normalizer.scale && normalizer.state.count > 1 ? normalizer.standardDeviation : nil
+            normalizerMean = normalizer.center ? normalizer.state.mean : Array(repeating: 0, count: observationSize)
+            normalizerDivisor = std.map { $0.map { $0 + 1e-8 } } ?? Array(repeating: 1, count: observationSize)
+            normalizerClip = normalizer.clip
+        }
+        var layers = dense.map { layer, activation in
+            Layer(inputs: layer.inputSize, outputs: layer.outputSize, weight: layer.weight.scalars,
+                  bias: layer.bias?.scalars ?? Array(repeating: 0, count: layer.outputSize), activation: activation)
+        }
+        switch policy.network.head {
+        case let .categorical(classes):
+            head = .categorical(classes: classes)
+        case let .gaussian(d):
+            // Acting needs the mean alone: the first d outputs (a state-dependent σ's are the rest).
+            var last = layers[layers.count - 1]
+            if last.outputs == 2 * d {
+                last.weight = (0..<last.inputs).flatMap { i in last.weight[(i * 2 * d)..<(i * 2 * d + d)] }
+                last.bias = Array(last.bias[0..<d])
+                last.outputs = d
+                layers[layers.count - 1] = last
+            }
+            let low = policy.mapping.low, high = policy.mapping.high
+            let bounded = (0..<d).map { k in low.count == d && low[k].isFinite && high[k].isFinite }
+            head = .gaussian(dimension: d, tanhMean: policy.network.settings.tanhMean, bounded: bounded,
+                             low: low.count == d ? low : Array(repeating: 0, count: d), high: high.count == d ? high : Array(repeating: 0, count: d))
+        }
+        self.layers = layers
+    }
+
+    /// Values per action: 1 (the class index) or the Gaussian's dimension.
+    public var actionSize: Int {
+        if case let .gaussian(d, _, _, _, _) = head { return d }
+        return 1
+    }
+
+    /// The widest layer, in values.
+    var widest: Int { max(observationSize, layers.map { max($0.inputs, $0.outputs) }.max() ?? 0) }
+
+    /// The normalised observation (the first layer's input).
+    func normalized(_ observation: [Float]) -> [Float] {
+        guard let mean = normalizerMean, let divisor = normalizerDivisor else { return observation }
+        return observation.indices.map { i in
+            var v = (Double(observation[i]) - mean[i]) / divisor[i]
+            if let clip = normalizerClip { v = min(max(v, -clip), clip) }
+            return Float(v)
+        }
+    }
+
+    /// Each layer's input for `observation` (float arithmetic), for calibration.
+    func layerInputs(_ observation: [Float]) -> [[Float]] {
+        var x = normalized(observation), inputs: [[Float]] = []
+        for layer in layers {
+            inputs.append(x)
+            x = Self.dense(layer, x, quantized: false)
+        }
+        return inputs
+    }
+
+    /// The deterministic action for one observation, in the environment's
+    /// format, computed as the C runtime computes it (float, or int8 once quantised).
+    public func act(_ observation: [Float]) -> [Float] {
+        var x = normalized(observation)
+        for layer in layers { x = Self.dense(layer, x, quantized: isQuantized) }
+        switch head {
+        case .categorical:
+            var best = 0
+            for j in x.indices where x[j] > x[best] { best = j }
+            return [Float(best)]
+        case let .gaussian(d, tanhMean, bounded, low, high):
+            return (0..<d).map { k in
+                let mean = tanhMean ? Foundation.tanh(x[k]) : x[k]
+                guard bounded[k] else { return mean }
+                let a = min(max(mean, -1), 1)
+                return low[k] + (a + 1) * 0.5 * (high[k] - low[k])
+            }
+        }
+    }
+
+    /// One layer: `y = x·W + b` (float, summed in input order), or the int8
+    /// product, then the activation.
+    static func dense(_ layer: Layer, _ x: [Float], quantized: Bool) -> [Float] {
+        var y = layer.bias
+        if quantized, let q = layer.quantizedWeight, let scales = layer.weightScales, let s = layer.inputScale {
+            let qx = x.map { Int32(roundHalfAway($0 / s, limit: 127)) }
+            for j in 0..<layer.outputs {
+                var acc: Int32 = 0
+                for i in 0..<layer.inputs { acc &+= qx[i] * Int32(q[i * layer.outputs + j]) }
+                y[j] = Float(acc) * (s * scales[j]) + layer.bias[j]
+            }
+        } else {
+            for j in 0..<layer.outputs {
+                var acc = layer.bias[j]
+                for i in 0..<layer.inputs { acc += x[i] * layer.weight[i * layer.outputs + j] }
+                y[j] = acc
+            }
+        }
+        return y.map { v in
+            switch layer.activation {
+            case .identity: return v
+            case .tanh: return Foundation.tanh(v)
+            case .relu: return v > 0 ? v : 0
+            case .sigmoid: return 1 / (1 + Foundation.exp(-v))
+            }
+        }
+    }
+
+    /// `v` rounded half away from zero and clamped to ±`limit`.
+    static func roundHalfAway(_ v: Float, limit: Float) -> Float {
+        min(max(v.rounded(.toNearestOrAwayFromZero), -limit), limit)
+    }
+
+    /// The int8 policy: weights per output unit, each layer's input scale
+    /// from the largest magnitude it meets on `calibration` (observations).
+    public func quantized(calibration: [[Float]]) -> DensePolicy {
+        precondition(!calibration.isEmpty, "int8 calibration needs observations")
+        var largest = [Float](repeating: 0, count: layers.count)
+        for observation in calibration {
+            for (l, input) in layerInputs(observation).enumerated() {
+                largest[l] = max(largest[l], input.map(abs).max() ?? 0)
+            }
+        }
+        var out = self
+        for l in out.layers.indices {
+            var layer = out.layers[l]
+            let scales = (0..<layer.outputs).map { j -> Float in
+                let m = (0..<layer.inputs).map { abs(layer.weight[$0 * layer.outputs + j]) }.max() ?? 0
+                return m > 0 ? m / 127 : 1
+            }
+            layer.weightScales = scales
+            layer.quantizedWeight = layer.weight.indices.map { Int8(Self.roundHalfAway(layer.weight[$0] / scales[$0 % layer.outputs], limit: 127)) }
+            layer.inputScale = largest[l] > 0 ? largest[l] / 127 : 1
+            out.layers[l] = layer
+        }
+        return out
+    }
+
+    /// Parameter bytes: float32 weights and biases, or int8 weights with float32 scales and biases.
+    public var parameterBytes: Int {
+        layers.reduce(0) { sum, layer in
+            sum + (isQuantized ? layer.weight.count + 4 * (layer.outputs + 1) : 4 * layer.weight.count) + 4 * layer.bias.count
+        }
+    }
+}
+
+/// A ``DensePolicy`` acting for ``Evaluator`` (`herd eval --int8`).
+final class DensePolicyActing: ActingPolicy {
+    let policy: DensePolicy
+    init(_ policy: DensePolicy) { self.policy = policy }
+    var actionSize: Int { policy.actionSize }
+    func act(_ rows: ActingRows) throws -> [Float] {
+        let n = rows.observationSize
+        return (0..<rows.environments.count).flatMap { policy.act(Array(rows.observations[($0 * n)..<(($0 + 1) * n)])) }
+    }
+}
