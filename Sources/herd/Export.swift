@@ -23,7 +23,7 @@ struct Export: ParsableCommand {
     @Option(help: "onnx, or c (one C99 source and its header, for PPO and V-trace MLP policies).")
     var format = "onnx"
 
-    @Flag(help: "With --format c: int8 weights and arithmetic, calibrated on 10,000 on-policy observations.")
+    @Flag(help: "int8 weights and arithmetic, calibrated on 10,000 on-policy observations (PPO and V-trace MLP policies; ONNX in QDQ form).")
     var int8 = false
 
     @Option(help: "Where to write the model.")
@@ -34,7 +34,6 @@ struct Export: ParsableCommand {
 
     func validate() throws {
         guard format == "onnx" || format == "c" else { throw ValidationError("--format \(format): herd export writes onnx or c") }
-        if int8 && format != "c" { throw ValidationError("--int8 goes with --format c") }
         if format == "c" && !out.hasSuffix(".c") { throw ValidationError("--format c: --out names the source, FILE.c (FILE.h is written beside it)") }
     }
 
@@ -44,6 +43,16 @@ struct Export: ParsableCommand {
                 FileHandle.standardError.write(Data("herd export: \($0)\n".utf8))
             }
             if format == "c" { return try writeC(policy) }
+            if int8 {
+                let quantized = try policy.int8Policy()
+                let graph = quantized.onnxQDQ()
+                let bytes = graph.model(producerVersion: HerdVersion.herd,
+                                        docString: "Herd \(policy.config.agent) policy, int8 (QDQ), \(policy.source.lastPathComponent) (step \(policy.step))")
+                try writeFileAtomically(Data(bytes), to: URL(fileURLWithPath: out))
+                print("\(out): int8 \(policy.config.agent) policy from \(policy.source.path) (step \(policy.step)), "
+                      + "\(bytes.count) bytes (\(graph.parameterBytes) of parameters)")
+                return
+            }
             let (bytes, graph) = try policy.onnxModel(value: !noValue)
             try writeFileAtomically(Data(bytes), to: URL(fileURLWithPath: out))
             print("\(out): \(policy.config.agent) policy from \(policy.source.path) (step \(policy.step)), "
@@ -62,11 +71,7 @@ struct Export: ParsableCommand {
         if int8 {
             policy = try saved.int8Policy()
             let held = try saved.onPolicyObservations(count: 10_000, seed: 2_000_029)
-            let same = held.filter { observation in
-                let a = float.act(observation), b = policy.act(observation)
-                if case .categorical = float.head { return a == b }
-                return zip(a, b).allSatisfy { abs($0 - $1) <= 0.01 * max(1, abs($0)) }
-            }.count
+            let same = held.filter { float.sameAction(float.act($0), policy.act($0)) }.count
             agreement = String(format: "; int8 acts as float on %.2f%% of 10,000 on-policy observations", 100 * Double(same) / Double(held.count))
         }
         let sourceURL = URL(fileURLWithPath: out), headerURL = sourceURL.deletingPathExtension().appendingPathExtension("h")

@@ -280,4 +280,40 @@ final class ONNXExportTests: XCTestCase {
             }
         }
     }
+
+    /// `--int8`: the QDQ model against Herd's int8 arithmetic (DensePolicy),
+    /// on random and on-policy observations.
+    func checkInt8(_ config: String, steps: Int, random: (inout RandomGenerator) -> Float) throws {
+        let (saved, _) = try trainAndExport(config, steps: steps)
+        let model = scratch.appendingPathComponent("\(config)-int8.onnx")
+        let exported = try runProcess(try herdExecutable(), ["export", scratch.appendingPathComponent(config).path, "--int8",
+                                                             "--out", model.path])
+        XCTAssertEqual(exported.status, 0, exported.stderr)
+        let quantized = try saved.int8Policy()
+        let n = quantized.observationSize
+        var rng = RandomGenerator(seed: 17)
+        let observations = (0..<5000).map { _ in (0..<n).map { _ in random(&rng) } } + (try saved.onPolicyObservations(count: 5000, seed: 3))
+        let theirs = try onnxruntime(model, observations.flatMap { $0 }, rows: observations.count, n: n)
+        let ours = observations.flatMap { quantized.act($0) }
+        if case .categorical = quantized.head {
+            let differing = zip(ours, theirs["action"]!).filter { $0 != $1 }.count
+            print("\(config) int8: \(differing) of \(observations.count) actions differ from Herd's int8 arithmetic")
+            XCTAssertLessThanOrEqual(differing, 10, "\(config): the int8 ONNX model acts differently on \(differing) rows")
+        } else {
+            // QDQ sums dequantised products in float where Herd sums int32
+            // exactly, so a layer's input can land one quantisation step
+            // apart: within 1% of the action range, not 1e-5.
+            let differing = (0..<observations.count).filter { row in
+                let d = quantized.actionSize
+                return !quantized.sameAction(Array(ours[(row * d)..<((row + 1) * d)]), Array(theirs["action"]![(row * d)..<((row + 1) * d)]))
+            }.count
+            print("\(config) int8: \(differing) of \(observations.count) actions differ by over 1% of the range from Herd's int8 arithmetic")
+            XCTAssertLessThanOrEqual(differing, 10)
+        }
+    }
+
+    func testInt8QDQ_cartPoleAndPendulum() throws {
+        try checkInt8("cartpole_ppo", steps: 4096) { Float($0.nextUniform() - 0.5) }
+        try checkInt8("pendulum_ppo", steps: 8192) { Float($0.nextUniform() * 16 - 8) }
+    }
 }

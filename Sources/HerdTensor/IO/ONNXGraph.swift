@@ -12,7 +12,7 @@ import Foundation
 /// of `onnx/onnx.proto` (ONNX 1.23); the tests check the files with
 /// `onnx.checker` and run them with onnxruntime.
 public struct ONNXGraph {
-    public enum ElementType: Int { case float = 1, uint8 = 2, int64 = 7 }
+    public enum ElementType: Int { case float = 1, uint8 = 2, int8 = 3, int64 = 7 }
 
     /// A dimension of an input or output: a size, or a named one (the batch).
     public enum Dimension: ExpressibleByIntegerLiteral, ExpressibleByStringLiteral {
@@ -65,6 +65,13 @@ public struct ONNXGraph {
         var raw = [UInt8]()
         for v in values { withUnsafeBytes(of: Int64(v).littleEndian) { raw.append(contentsOf: $0) } }
         return tensor(raw, .int64, shape: shape, name: fresh("c"))
+    }
+
+    /// A constant int8 tensor (quantised weights, zero points); returns its name.
+    @discardableResult
+    public mutating func constant(int8 values: [Int8], shape: [Int]) -> String {
+        parameterBytes += values.count
+        return tensor(values.map { UInt8(bitPattern: $0) }, .int8, shape: shape, name: fresh("q"))
     }
 
     /// Adds a node; returns the name of its (first) output.

@@ -189,6 +189,14 @@ public struct DensePolicy {
         return out
     }
 
+    /// Whether two of this policy's actions count as the same: the same
+    /// class, or each continuous value within 1% of its dimension's range
+    /// (of max(1, |value|) for an unbounded dimension).
+    public func sameAction(_ a: [Float], _ b: [Float]) -> Bool {
+        guard case let .gaussian(_, _, bounded, low, high) = head else { return a == b }
+        return a.indices.allSatisfy { k in abs(a[k] - b[k]) <= 0.01 * (bounded[k] ? high[k] - low[k] : max(1, abs(a[k]))) }
+    }
+
     /// Parameter bytes: float32 weights and biases, or int8 weights with float32 scales and biases.
     public var parameterBytes: Int {
         layers.reduce(0) { sum, layer in
@@ -205,5 +213,58 @@ final class DensePolicyActing: ActingPolicy {
     func act(_ rows: ActingRows) throws -> [Float] {
         let n = rows.observationSize
         return (0..<rows.environments.count).flatMap { policy.act(Array(rows.observations[($0 * n)..<(($0 + 1) * n)])) }
+    }
+}
+
+extension DensePolicy {
+    /// The int8 policy as an ONNX model in QDQ form: each layer's input
+    /// clipped to ±127 of its scale, `QuantizeLinear`/`DequantizeLinear`
+    /// with that scale, int8 weights dequantised per output unit
+    /// (`axis = 1`), then `Gemm`. Outputs `action` and the head's values
+    /// (`logits`, or `mean` after any tanh), as the float export names them;
+    /// no `value`. ONNX rounds half to even where Herd rounds half away from
+    /// zero, so the two can differ on exact ties.
+    public func onnxQDQ() -> ONNXGraph {
+        precondition(isQuantized, "onnxQDQ needs a quantised policy")
+        var g = ONNXGraph(name: "herd_int8_policy")
+        let n = observationSize
+        g.input("observation", shape: ["batch", .size(n)])
+        var x = "observation"
+        if let mean = normalizerMean, let divisor = normalizerDivisor {
+            x = g.node("Div", [g.node("Sub", [x, g.constant(mean.map { Float($0) }, shape: [n])]),
+                               g.constant(divisor.map { Float($0) }, shape: [n])])
+            if let clip = normalizerClip {
+                x = g.node("Clip", [x, g.constant([Float(-clip)], shape: []), g.constant([Float(clip)], shape: [])])
+            }
+        }
+        for layer in layers {
+            let s = layer.inputScale!, zero = g.constant(int8: [0], shape: [])
+            let scale = g.constant([s], shape: [])
+            let bounded = g.node("Clip", [x, g.constant([-127 * s], shape: []), g.constant([127 * s], shape: [])])
+            let input = g.node("DequantizeLinear", [g.node("QuantizeLinear", [bounded, scale, zero]), scale, zero])
+            let weight = g.node("DequantizeLinear", [g.constant(int8: layer.quantizedWeight!, shape: [layer.inputs, layer.outputs]),
+                                                     g.constant(layer.weightScales!, shape: [layer.outputs]),
+                                                     g.constant(int8: Array(repeating: 0, count: layer.outputs), shape: [layer.outputs])],
+                                [.int("axis", 1)])
+            x = layer.activation.onnx(&g, g.node("Gemm", [input, weight, g.constant(layer.bias, shape: [layer.outputs])]))
+        }
+        switch head {
+        case let .categorical(classes):
+            g.output(x, as: "logits", shape: ["batch", .size(classes)])
+            g.output(g.node("ArgMax", [x], [.int("axis", 1), .int("keepdims", 0)]), as: "action", .int64, shape: ["batch"])
+        case let .gaussian(d, tanhMean, bounded, low, high):
+            let mean = tanhMean ? g.node("Tanh", [x]) : x
+            g.output(mean, as: "mean", shape: ["batch", .size(d)])
+            var action = mean
+            if bounded.contains(true) {
+                let clipped = g.node("Min", [g.node("Max", [mean, g.constant(bounded.map { $0 ? -1 : -.infinity }, shape: [d])]),
+                                             g.constant(bounded.map { $0 ? 1 : .infinity }, shape: [d])])
+                let scaled = g.node("Mul", [g.node("Add", [clipped, g.constant(bounded.map { $0 ? 1 : 0 }, shape: [d])]),
+                                            g.constant((0..<d).map { bounded[$0] ? (high[$0] - low[$0]) * 0.5 : 1 }, shape: [d])])
+                action = g.node("Add", [g.constant((0..<d).map { bounded[$0] ? low[$0] : 0 }, shape: [d]), scaled])
+            }
+            g.output(action, as: "action", shape: ["batch", .size(d)])
+        }
+        return g
     }
 }
