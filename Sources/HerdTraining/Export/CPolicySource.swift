@@ -70,6 +70,7 @@ public struct CPolicySource {
                 c += "static const signed char w\(l)[\(q.count)] = {\(q.map { String($0) }.joined(separator: ","))};\n"
                 c += "static const float rescale\(l)[\(scales.count)] = {\(Self.floats(scales.map { s * $0 }))};\n"
                 c += "static const float input_scale\(l) = \(Self.float(s));\n"
+                if let e = layer.inputEqualization { c += "static const float equalize\(l)[\(e.count)] = {\(Self.floats(e))};\n" }
             } else {
                 c += "static const float w\(l)[\(layer.weight.count)] = {\(Self.floats(layer.weight))};\n"
             }
@@ -113,7 +114,8 @@ public struct CPolicySource {
             // output still sums its terms in input order, as DensePolicy does.
             let (n, m) = (layer.inputs, layer.outputs)
             if layer.quantizedWeight != nil {
-                c += "    for (i = 0; i < \(n); i++) arena_q[i] = quantize(x[i] / input_scale\(l));\n"
+                let input = layer.inputEqualization == nil ? "x[i]" : "x[i] * equalize\(l)[i]"
+                c += "    for (i = 0; i < \(n); i++) arena_q[i] = quantize(\(input) / input_scale\(l));\n"
                 c += "    for (j = 0; j < \(m); j++) arena_acc[j] = 0;\n"
                 c += "    for (i = 0; i < \(n); i++) {\n        const signed char *row = w\(l) + i * \(m);\n        int q = arena_q[i];\n"
                 c += "        for (j = 0; j < \(m); j++) arena_acc[j] += q * (int)row[j];\n    }\n"

@@ -17,6 +17,15 @@ import HerdTensor
 /// fixed from calibration (`max |x| / 127` over on-policy observations). Biases,
 /// activations, the normaliser and the head stay float. Rounding is half
 /// away from zero, in Swift and in the C runtime alike.
+///
+/// Observations mix ranges (CartPole's angle spans ±0.2 rad, its velocities
+/// ±3), and one scale for the whole observation would leave the angle a
+/// handful of levels. So the first layer's inputs are equalised first
+/// (Nagel et al. 2019, "Data-Free Quantization Through Weight Equalization
+/// and Bias Correction", §4.1, applied to the input): input `i` is divided by
+/// its calibrated `max |xᵢ|` and row `i` of the weights multiplied by it,
+/// which leaves the float policy unchanged and lets the per-tensor scale
+/// cover every input's range.
 public struct DensePolicy {
     public struct Layer {
         public var inputs: Int
@@ -29,6 +38,9 @@ public struct DensePolicy {
         public var quantizedWeight: [Int8]?
         public var weightScales: [Float]?
         public var inputScale: Float?
+        /// int8, first layer: each input is multiplied by this before it is
+        /// quantised, and the weights were divided by it (see ``DensePolicy``).
+        public var inputEqualization: [Float]?
     }
 
     public enum Head {
@@ -136,7 +148,8 @@ public struct DensePolicy {
     static func dense(_ layer: Layer, _ x: [Float], quantized: Bool) -> [Float] {
         var y = layer.bias
         if quantized, let q = layer.quantizedWeight, let scales = layer.weightScales, let s = layer.inputScale {
-            let qx = x.map { Int32(roundHalfAway($0 / s, limit: 127)) }
+            let equalized = layer.inputEqualization.map { e in x.indices.map { x[$0] * e[$0] } } ?? x
+            let qx = equalized.map { Int32(roundHalfAway($0 / s, limit: 127)) }
             for j in 0..<layer.outputs {
                 var acc: Int32 = 0
                 for i in 0..<layer.inputs { acc &+= qx[i] * Int32(q[i * layer.outputs + j]) }
@@ -169,12 +182,24 @@ public struct DensePolicy {
     public func quantized(calibration: [[Float]]) -> DensePolicy {
         precondition(!calibration.isEmpty, "int8 calibration needs observations")
         var largest = [Float](repeating: 0, count: layers.count)
+        var perInput = [Float](repeating: 0, count: layers[0].inputs)
         for observation in calibration {
             for (l, input) in layerInputs(observation).enumerated() {
                 largest[l] = max(largest[l], input.map(abs).max() ?? 0)
+                if l == 0 { for i in input.indices { perInput[i] = max(perInput[i], abs(input[i])) } }
             }
         }
         var out = self
+        // Equalise the first layer's inputs: xᵢ / rᵢ, row i of W times rᵢ.
+        let ranges = perInput.map { $0 > 0 ? $0 : 1 }
+        out.layers[0].inputEqualization = ranges.map { 1 / $0 }
+        for i in 0..<out.layers[0].inputs {
+            for j in 0..<out.layers[0].outputs { out.layers[0].weight[i * out.layers[0].outputs + j] *= ranges[i] }
+        }
+        largest[0] = calibration.reduce(0) { m, observation in
+            let input = normalized(observation)
+            return max(m, input.indices.map { abs(input[$0] * out.layers[0].inputEqualization![$0]) }.max() ?? 0)
+        }
         for l in out.layers.indices {
             var layer = out.layers[l]
             let scales = (0..<layer.outputs).map { j -> Float in
@@ -197,10 +222,12 @@ public struct DensePolicy {
         return a.indices.allSatisfy { k in abs(a[k] - b[k]) <= 0.01 * (bounded[k] ? high[k] - low[k] : max(1, abs(a[k]))) }
     }
 
-    /// Parameter bytes: float32 weights and biases, or int8 weights with float32 scales and biases.
+    /// Parameter bytes: float32 weights and biases, or int8 weights with
+    /// float32 scales, biases and the first layer's equalisation.
     public var parameterBytes: Int {
         layers.reduce(0) { sum, layer in
-            sum + (isQuantized ? layer.weight.count + 4 * (layer.outputs + 1) : 4 * layer.weight.count) + 4 * layer.bias.count
+            sum + (isQuantized ? layer.weight.count + 4 * (layer.outputs + 1) + 4 * (layer.inputEqualization?.count ?? 0)
+                   : 4 * layer.weight.count) + 4 * layer.bias.count
         }
     }
 }
@@ -240,6 +267,7 @@ extension DensePolicy {
         for layer in layers {
             let s = layer.inputScale!, zero = g.constant(int8: [0], shape: [])
             let scale = g.constant([s], shape: [])
+            if let e = layer.inputEqualization { x = g.node("Mul", [x, g.constant(e, shape: [layer.inputs])]) }
             let bounded = g.node("Clip", [x, g.constant([-127 * s], shape: []), g.constant([127 * s], shape: [])])
             let input = g.node("DequantizeLinear", [g.node("QuantizeLinear", [bounded, scale, zero]), scale, zero])
             let weight = g.node("DequantizeLinear", [g.constant(int8: layer.quantizedWeight!, shape: [layer.inputs, layer.outputs]),
