@@ -198,6 +198,9 @@ class Group:
             return env
 
         self.envs = [make(self.render_mode if j == 0 else None) for j in range(len(seeds))]
+        if self.render_mode and self.render_mode not in self.envs[0].metadata.get("render_modes", []):
+            raise ValueError(f"{name} cannot draw: its render modes are {self.envs[0].metadata.get('render_modes', [])}, "
+                             "not rgb_array, so it cannot be recorded")
         self.seeds, self.seeded = seeds, False
         space = self.envs[0].observation_space
         self.obs_shape = tuple(space.shape) if space.shape else (1,)
@@ -256,7 +259,10 @@ class Group:
         """The `frame` body for environment 0, or None when not rendering."""
         if not self.render_mode:
             return None
-        image = np.ascontiguousarray(self.envs[0].render(), dtype=np.uint8)
+        drawn = self.envs[0].render()
+        if drawn is None:
+            raise ValueError("render() returned None although the environment was made with render_mode='rgb_array'")
+        image = np.ascontiguousarray(drawn, dtype=np.uint8)
         if image.ndim != 3 or image.shape[2] != 3:
             raise ValueError(f"render() gave an array of shape {image.shape}, not height × width × 3")
         return struct.pack("<III", 0, image.shape[0], image.shape[1]) + image.tobytes()

@@ -8,10 +8,11 @@ struct Export: ParsableCommand {
         abstract: "Write a trained policy's acting network as an ONNX model.",
         discussion: """
         Takes a run directory (its newest valid checkpoint, or the one --checkpoint names) or a checkpoint file. \
-        The model (opset 17) takes `observation` [batch, n] float32 and gives `action` (the deterministic action in \
-        the environment's format) and the distribution's parameters (`logits`, or `mean` and `log_std`), and `value` \
-        unless --no-value; the observation normaliser and the mapping to action bounds are folded in. PPO and V-trace \
-        policies, with MLP or convolutional torsos (docs/policies.md).
+        ONNX (opset 17): every agent's acting network, `observation` [batch, n] float32 in; `action` (the deterministic \
+        action in the environment's format) and the distribution's parameters out (`logits`, or `mean` and `log_std`; \
+        R2D2: `q`, with its recurrent state as inputs and outputs), and `value` for PPO and V-trace unless --no-value. \
+        The observation normaliser and the mapping to action bounds are folded in. --int8 quantises PPO and V-trace MLP \
+        policies (ONNX in QDQ form); --format c writes them as one C99 source and header (docs/policies.md).
         """)
 
     @Argument(help: "A run directory or a checkpoint (.safetensors).")

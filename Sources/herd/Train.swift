@@ -81,9 +81,11 @@ struct Train: ParsableCommand {
                                    + "or choose another --run-dir")
             }
             let deviceValue = try Self.device(loaded.device)
-            print("run directory: \(run.url.path)")
             StopSignal.install()
-            let summary = try TrainingLoop(config: loaded, run: run, device: deviceValue).train(resume: resume, from: checkpoint.map(CheckpointChoice.init) ?? .latest)
+            let loop = TrainingLoop(config: loaded, run: run, device: deviceValue)
+            // Printed once the directory exists: a run whose workers cannot start leaves none.
+            loop.runDirectoryCreated = { print("run directory: \($0.path)") }
+            let summary = try loop.train(resume: resume, from: checkpoint.map(CheckpointChoice.init) ?? .latest)
             let rate = String(format: "%.0f", summary.stepsPerSecond)
             var line = "done: \(summary.counters.steps) steps, \(rate) steps/s"
             if let r = summary.finalReturnMean { line += String(format: ", recent return %.1f", r) }

@@ -87,4 +87,26 @@ final class FirstHourTests: XCTestCase {
         }
         XCTAssertEqual(try TrainConfig.load(config, overrides: ["fleet.listen=tcp://127.0.0.1:5555"]).fleet.listen, "tcp://127.0.0.1:5555")
     }
+
+    /// Smaller first-hour items: a `--set` typo is the argument's error, not
+    /// the file's; `herd eval` of a config says what it wants; a run whose
+    /// workers cannot start prints no run directory (none is made).
+    func testSetTypo_evalOfAConfig_andNoRunDirectoryForARunThatNeverStarted() throws {
+        let typo = try runProcess(try herd, ["train", "configs/cartpole_ppo.yaml", "--set", "ppo.learning_rat=3e-4",
+                                             "--run-dir", scratch.appendingPathComponent("typo").path], currentDirectory: repositoryRoot)
+        XCTAssertNotEqual(typo.status, 0)
+        XCTAssertTrue(typo.stderr.contains("--set ppo.learning_rat=3e-4 (over "), typo.stderr)
+        XCTAssertTrue(typo.stderr.contains("unknown key 'ppo.learning_rat'"), typo.stderr)
+
+        let eval = try runProcess(try herd, ["eval", "configs/cartpole_ppo.yaml"], currentDirectory: repositoryRoot)
+        XCTAssertNotEqual(eval.status, 0)
+        XCTAssertTrue(eval.stderr.contains("this is a config; give a run directory"), eval.stderr)
+
+        let run = scratch.appendingPathComponent("never")
+        let broken = try runProcess(try herd, ["train", "configs/cartpole_ppo.yaml", "--run-dir", run.path,
+                                               "--set", "environment.name=gymnasium:NoSuchEnvironment-v0"], currentDirectory: repositoryRoot)
+        XCTAssertNotEqual(broken.status, 0)
+        XCTAssertFalse(broken.stdout.contains("run directory:"), broken.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run.path))
+    }
 }

@@ -123,9 +123,9 @@ final class TrainCommandTests: XCTestCase {
 
     func testBadConfigs_giveThePromisedMessages() throws {
         let cases: [([String], String)] = [
-            (["--set", "ppo.learnin_rate=0.1"], "configs/cartpole_ppo.yaml: unknown key 'ppo.learnin_rate'"),
-            (["--set", "ppo.epochs=lots"], "configs/cartpole_ppo.yaml: 'ppo.epochs' must be an integer, found \"lots\""),
-            (["--set", "ppo.gamma=2"], "configs/cartpole_ppo.yaml: 'ppo.gamma' = 2.0 is not allowed: it must be in [0, 1]"),
+            (["--set", "ppo.learnin_rate=0.1"], "--set ppo.learnin_rate=0.1 (over \(repositoryRoot.path)/configs/cartpole_ppo.yaml): unknown key 'ppo.learnin_rate'"),
+            (["--set", "ppo.epochs=lots"], "configs/cartpole_ppo.yaml): 'ppo.epochs' must be an integer, found \"lots\""),
+            (["--set", "ppo.gamma=2"], "configs/cartpole_ppo.yaml): 'ppo.gamma' = 2.0 is not allowed: it must be in [0, 1]"),
             (["--set", "environment.name=Nope-v0"], "unknown environment 'Nope-v0'"),
             (["--device", "nope"], "'device' = nope is not allowed: it must be cpu or a simulated accelerator NAME[:fp32|bf16|int8] (no profile 'nope'"),
             (["--set", "network.conv_channels=[8]"], "'network.conv_channels' = [8] is not allowed: it must fit the observations"),

@@ -20,12 +20,12 @@ final class TrainedPolicyTests: XCTestCase {
 
     func run(_ name: String) -> URL { scratch.appendingPathComponent(name) }
 
-    /// CartPole PPO evaluated every 2,048 steps on 10 episodes, checkpointed every 4,096.
+    /// CartPole PPO evaluated every 2,048 steps on 10 episodes, checkpointed every 4,096 (the newest 3 kept).
     func train(_ name: String, steps: Int, extra: [String] = []) throws -> ProcessResult {
         try runProcess(try herd, ["train", "configs/cartpole_ppo.yaml", "--run-dir", run(name).path, "--seed", "5",
                                   "--set", "total_steps=\(steps)", "--set", "logging.interval_steps=2048",
                                   "--set", "evaluation.interval_steps=2048", "--set", "evaluation.episodes=10",
-                                  "--set", "checkpoint.interval_steps=4096", "--set", "checkpoint.keep=10"] + extra,
+                                  "--set", "checkpoint.interval_steps=4096"] + extra,
                        currentDirectory: repositoryRoot)
     }
 
@@ -49,7 +49,7 @@ final class TrainedPolicyTests: XCTestCase {
     func testBestCheckpoint_followsTheBestEvaluation_acrossResumes() throws {
         let first = try train("r", steps: 12288)
         XCTAssertEqual(first.status, 0, first.stderr)
-        let store = CheckpointStore(directory: RunDirectory(url: run("r")).checkpoints, keep: 10)
+        let store = CheckpointStore(directory: RunDirectory(url: run("r")).checkpoints, keep: 3)
         var best = try bestInMetrics("r")
         var s = try summary("r")
         XCTAssertEqual(s["evaluation_return_best"] as? Double, best.value)
@@ -74,6 +74,12 @@ final class TrainedPolicyTests: XCTestCase {
                                                 "--set", "total_steps=8192"], currentDirectory: repositoryRoot)
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertTrue(resumed.stderr.contains("resumed from \(older.path) at step 4096"), resumed.stderr)
+        // The abandoned continuation's checkpoints are set aside, not mixed in or rotated over the new ones.
+        XCTAssertEqual(store.list().map(\.step), [4096, 8192])
+        let aside = try FileManager.default.contentsOfDirectory(atPath: store.directory.appendingPathComponent("abandoned").path).sorted()
+        XCTAssertEqual(aside, ["step-000000008192.safetensors", "step-000000012288.safetensors"])
+        XCTAssertEqual(try counters(store.list().last!.url).steps, 8192)
+        XCTAssertTrue(try runProcess(try herd, ["eval", run("r").path, "--episodes", "1"]).stdout.contains("step-000000008192"))
         s = try summary("r")
         let afterResume = try XCTUnwrap(s["evaluation_return_best"] as? Double)
         XCTAssertGreaterThanOrEqual(afterResume, best.value)

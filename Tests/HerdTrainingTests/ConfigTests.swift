@@ -132,10 +132,11 @@ final class ConfigTests: XCTestCase {
         expectError("ppo: 3\n", .wrongType(file: "bad.yaml", key: "ppo", expected: "a mapping", found: "3"))
         expectError("ppo:\n  objective: trpo\n", .wrongType(file: "bad.yaml", key: "ppo.objective",
                                                             expected: "one of clip, kl_penalty", found: "\"trpo\""))
-        expectError("", overrides: ["ppo.epochs=0"], .invalidValue(file: "bad.yaml", key: "ppo.epochs", value: "0", requirement: "be positive"))
-        expectError("", overrides: ["total_step=5"], .unknownKey(file: "bad.yaml", key: "total_step", known: TopLevelKeys.all))
+        // A key a --set gave is that argument's error.
+        expectError("", overrides: ["ppo.epochs=0"], .invalidValue(file: "--set ppo.epochs=0 (over bad.yaml)", key: "ppo.epochs", value: "0", requirement: "be positive"))
+        expectError("", overrides: ["total_step=5"], .unknownKey(file: "--set total_step=5 (over bad.yaml)", key: "total_step", known: TopLevelKeys.all))
         expectError("", overrides: ["ppo.minibatches=100000"], .invalidValue(
-            file: "bad.yaml", key: "ppo.minibatches", value: "100000",
+            file: "--set ppo.minibatches=100000 (over bad.yaml)", key: "ppo.minibatches", value: "100000",
             requirement: "be at most the rollout size steps_per_env × environments = \(32 * EnvironmentConfig().environmentCount)"))
         expectError("", overrides: ["seed"], .badOverride(text: "seed", reason: "expected KEY=VALUE, e.g. ppo.learning_rate=3e-4"))
         XCTAssertThrowsError(try ConfigCoder.read(yaml: "a: [", file: "bad.yaml", defaults: TrainConfig())) { error in

@@ -82,4 +82,59 @@ final class GIFWriterTests: XCTestCase {
         if count > 0 { bytes.append(UInt8(bits & 255)) }
         XCTAssertEqual(GIFWriter.lzw([0, 1, 0, 1, 0, 1], minimumCodeSize: 2), bytes)
     }
+
+    /// A strict LZW decoder, as GIF89a specifies it: the stream must hold a
+    /// clear code first, every code at the width the decoder expects, and
+    /// the end code, at its width, right after the last pixel's code.
+    func strictlyDecoded(_ bytes: [UInt8], minimumCodeSize: Int) -> [UInt8]? {
+        let clear = 1 << minimumCodeSize, end = clear + 1
+        var position = 0, width = minimumCodeSize + 1
+        func read() -> Int? {
+            guard position + width <= bytes.count * 8 else { return nil }
+            var code = 0
+            for b in 0..<width where bytes[(position + b) / 8] >> ((position + b) % 8) & 1 == 1 { code |= 1 << b }
+            position += width
+            return code
+        }
+        var table: [[UInt8]] = [], previous: [UInt8]? = nil, out: [UInt8] = []
+        func reset() {
+            table = (0..<clear).map { [UInt8($0)] } + [[], []]
+            width = minimumCodeSize + 1
+            previous = nil
+        }
+        guard read() == clear else { return nil }
+        reset()
+        while let code = read() {
+            if code == end { return (bytes.count * 8 - position) < 8 ? out : nil }
+            if code == clear { reset(); continue }
+            let entry: [UInt8]
+            if code < table.count, code != clear, code != end {
+                entry = table[code]
+            } else if code == table.count, let previous {
+                entry = previous + [previous[0]]
+            } else {
+                return nil
+            }
+            if let previous, table.count < 4096 { table.append(previous + [entry[0]]) }
+            if table.count == (1 << width) && width < 12 { width += 1 }
+            out += entry
+            previous = entry
+        }
+        return nil
+    }
+
+    func testLZW_decodesStrictly_endCodeAtItsWidth() {
+        var state: UInt64 = 0x1234_5678
+        func next() -> UInt64 { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state }
+        for minimum in 2...8 {
+            for length in [1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 5000, 20000] {
+                for palette in [2, 3, 1 << minimum] {
+                    let indices = (0..<length).map { _ in UInt8(next() % UInt64(min(palette, 1 << minimum))) }
+                    let stream = GIFWriter.lzw(indices, minimumCodeSize: minimum)
+                    XCTAssertEqual(strictlyDecoded(stream, minimumCodeSize: minimum), indices,
+                                   "minimum code size \(minimum), \(length) indices of \(palette) values")
+                }
+            }
+        }
+    }
 }

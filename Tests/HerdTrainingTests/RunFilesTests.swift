@@ -129,4 +129,14 @@ final class RunFilesTests: XCTestCase {
         let good = SafetensorsFile(tensors: [], metadata: ["herd.format": PPOAgent.checkpointFormat, "herd.config": ConfigCoder.yaml(config)])
         XCTAssertEqual(try Checkpoint.config(of: good, path: "x.safetensors").agent.name, "ppo")
     }
+
+    /// The progress line stops at 100% when whole iterations overshoot the
+    /// total, and gives small returns the digits they need.
+    func testProgressLine_capsTheShare_andKeepsSmallReturnsVisible() {
+        let line = ProgressDisplay.line(step: 503_808, totalSteps: 500_000, stepsPerSecond: 1000, meanReturn: 0.045, elapsed: 10)
+        XCTAssertTrue(line.hasPrefix("step 503808/500000 (100%)"), line)
+        XCTAssertTrue(line.contains("return 0.045"), line)
+        XCTAssertTrue(ProgressDisplay.line(step: 1, totalSteps: 2, stepsPerSecond: 1, meanReturn: 195.84, elapsed: 1).contains("return 195.8"))
+        XCTAssertTrue(ProgressDisplay.line(step: 1, totalSteps: 2, stepsPerSecond: 1, meanReturn: -4.968, elapsed: 1).contains("return -4.97"))
+    }
 }

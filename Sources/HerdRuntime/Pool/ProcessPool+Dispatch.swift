@@ -17,6 +17,8 @@ extension ProcessPool {
     func request(_ slot: WorkerSlot, _ message: WireMessage) throws {
         let isReset = message == .reset
         let seq = nextSequence()
+        // A picture belongs to the request it came with; none is kept past it.
+        slot.lastFrame = nil
         // A place the pool has given up on gets nothing: the pump throws why.
         guard slot.failure == nil else {
             slot.phase = .awaiting(sequence: seq, since: -.infinity, isReset: isReset)

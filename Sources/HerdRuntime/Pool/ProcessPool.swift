@@ -277,7 +277,6 @@ public final class ProcessPool: @unchecked Sendable {
 
     // MARK: Closing
 
-    /// Says goodbye to every worker and waits briefly for them to exit.
     /// The newest picture of `environment`, the first of its worker's, as of
     /// its worker's latest results (``PoolConfiguration/renderFrames``); nil
     /// before one arrived or for other environments.
@@ -288,6 +287,7 @@ public final class ProcessPool: @unchecked Sendable {
         }
     }
 
+    /// Says goodbye to every worker and waits briefly for them to exit.
     public func close() {
         lock.lock()
         defer { lock.unlock() }

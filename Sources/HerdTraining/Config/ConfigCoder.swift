@@ -64,8 +64,15 @@ public final class ConfigCoder {
         for text in overrides { try apply(override: text, to: &root) }
         let coder = ConfigCoder(mode: .read, file: file, root: root)
         var value = defaults
-        try value.describe(coder)
-        try coder.finishMapping()
+        do {
+            try value.describe(coder)
+            try coder.finishMapping()
+        } catch let error as ConfigError {
+            // A key a --set gave is that argument's fault, not the file's.
+            guard let key = error.key, let text = overrides.last(where: { $0.split(separator: "=", maxSplits: 1).first.map(String.init) == key })
+            else { throw error }
+            throw error.inFile("--set \(text) (over \(file))")
+        }
         return value
     }
 

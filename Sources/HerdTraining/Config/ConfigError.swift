@@ -26,4 +26,23 @@ public enum ConfigError: Error, Equatable, CustomStringConvertible {
             return "--set \(text): \(reason)"
         }
     }
+
+    /// The dotted key the error is about, if any.
+    public var key: String? {
+        switch self {
+        case let .unknownKey(_, key, _), let .wrongType(_, key, _, _), let .invalidValue(_, key, _, _): return key
+        case .unreadable, .badOverride: return nil
+        }
+    }
+
+    /// The same error, said of `file`.
+    func inFile(_ file: String) -> ConfigError {
+        switch self {
+        case let .unreadable(_, reason): return .unreadable(file: file, reason: reason)
+        case let .unknownKey(_, key, known): return .unknownKey(file: file, key: key, known: known)
+        case let .wrongType(_, key, expected, found): return .wrongType(file: file, key: key, expected: expected, found: found)
+        case let .invalidValue(_, key, value, requirement): return .invalidValue(file: file, key: key, value: value, requirement: requirement)
+        case .badOverride: return self
+        }
+    }
 }

@@ -67,10 +67,11 @@ final class WorkerEnvironments: EvaluationEnvironments {
     let pool: ProcessPool
     let spaces: EnvironmentSpaces
 
-    /// `count` environments over at most `workers` processes (rounded up to
-    /// whole workers); with `render`, the workers send pictures (`frame`).
+    /// Exactly `count` environments over the most processes, up to `workers`,
+    /// that share them evenly (a pool's workers host as many each); with
+    /// `render`, the workers send pictures (`frame`).
     init(_ environment: EnvironmentConfig, count: Int, workers: Int, seed: UInt64, herdExecutable: String, render: Bool) throws {
-        let workers = max(1, min(workers, count))
+        let workers = (1...max(1, min(workers, count))).last { count % $0 == 0 } ?? 1
         var configuration = PoolConfiguration(environment, workers: workers, environmentsPerWorker: (count + workers - 1) / workers,
                                               seed: seed, herdExecutable: herdExecutable)
         configuration.renderFrames = render

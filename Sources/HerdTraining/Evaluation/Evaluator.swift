@@ -124,7 +124,10 @@ public struct Evaluator {
     private func record(_ environments: EvaluationEnvironments) throws {
         guard let frames else { return }
         guard let image = try environments.render(0) else {
-            throw RunError.incompatible(path: environment.name, reason: "this environment does not draw itself, so it cannot be recorded")
+            let reason = environments is WorkerEnvironments
+                ? "its worker sent no picture with its results (the environment cannot draw, or its picture is over 8,192 pixels a side), so it cannot be recorded"
+                : "this environment does not draw itself, so it cannot be recorded"
+            throw RunError.incompatible(path: environment.name, reason: reason)
         }
         try frames(image)
     }

@@ -30,6 +30,9 @@ public struct SavedPolicy {
             let store = CheckpointStore(directory: RunDirectory(url: url).checkpoints, keep: .max)
             (file, source) = try store.load(choice, log: log)
         } else {
+            guard !["yaml", "yml"].contains(url.pathExtension.lowercased()) else {
+                throw RunError.io(path: url.path, reason: "this is a config; give a run directory (herd train prints it) or a checkpoint (.safetensors)")
+            }
             guard choice == .latest else {
                 throw RunError.io(path: url.path, reason: "--checkpoint \(choice) needs a run directory, not a checkpoint file")
             }

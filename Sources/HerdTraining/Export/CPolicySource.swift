@@ -55,6 +55,13 @@ public struct CPolicySource {
         #include "\(headerName)"
         #include <math.h>
 
+        /* The arithmetic must be Herd's, operation for operation: no fused
+           multiply-adds. Clang fuses by default; GCC does not in ISO C modes
+           (-std=c99). Other compilers: turn contraction off. */
+        #if defined(__clang__)
+        #pragma STDC FP_CONTRACT OFF
+        #endif
+
         #define WIDTH \(width)
         static float arena_a[WIDTH];
         static float arena_b[WIDTH];

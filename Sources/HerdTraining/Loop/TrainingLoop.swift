@@ -23,6 +23,8 @@ public final class TrainingLoop {
     public var herdExecutable = PoolConfiguration.defaultHerdExecutable()
     /// Messages (resume, skipped checkpoints, non-finite steps) go here.
     public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    /// Called once the run directory exists (after the workers started), before training.
+    public var runDirectoryCreated: (URL) -> Void = { _ in }
 
     public init(config: TrainConfig, run: RunDirectory, device: Device = .cpu, display: ProgressDisplay = ProgressDisplay()) {
         self.config = config
@@ -48,6 +50,7 @@ public final class TrainingLoop {
             config: config, run: self.run, device: device, display: display, log: log, format: agent.checkpointFormat,
             agentRun: run, resume: resume ? checkpoint : nil, context: context)
         context.stepsAtStart = session.stepsAtStart
+        runDirectoryCreated(self.run.url)
 
         var iterationSeconds = 0.0
         var lastReported = -1

@@ -60,6 +60,10 @@ final class TrainingSession {
             counters = try Checkpoint.counters(of: file, path: url.path)
             try agentRun.restore(file, path: url.path, counters: counters)
             counters = Self.adoptingBest(counters, from: checkpoints, log: log)
+            let moved = try checkpoints.setAside(after: counters.steps)
+            if !moved.isEmpty {
+                log("herd train: moved \(moved.count) checkpoint(s) after step \(counters.steps) to \(checkpoints.directory.appendingPathComponent("abandoned").path)")
+            }
             log("herd train: resumed from \(url.path) at step \(counters.steps)\(agentRun.resumeNote)")
         }
         try writeFileAtomically(Data(ConfigCoder.yaml(config).utf8), to: run.config)

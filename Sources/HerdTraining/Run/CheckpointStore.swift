@@ -68,6 +68,32 @@ public struct CheckpointStore {
         return try SafetensorsFile.read(from: bestURL)
     }
 
+    /// Moves the checkpoints after `step` into `abandoned/` (a resume from
+    /// an earlier checkpoint leaves them behind: they belong to the run's
+    /// abandoned continuation, and rotation would otherwise delete the new
+    /// ones first). Returns the files moved.
+    @discardableResult
+    public func setAside(after step: Int) throws -> [URL] {
+        let later = list().filter { $0.step > step }
+        guard !later.isEmpty else { return [] }
+        let aside = directory.appendingPathComponent("abandoned")
+        do {
+            try FileManager.default.createDirectory(at: aside, withIntermediateDirectories: true)
+            return try later.map { checkpoint in
+                var target = aside.appendingPathComponent(checkpoint.url.lastPathComponent)
+                var n = 2
+                while FileManager.default.fileExists(atPath: target.path) {
+                    target = aside.appendingPathComponent(checkpoint.url.deletingPathExtension().lastPathComponent + "-\(n).safetensors")
+                    n += 1
+                }
+                try FileManager.default.moveItem(at: checkpoint.url, to: target)
+                return target
+            }
+        } catch {
+            throw RunError.io(path: aside.path, reason: "cannot set aside the checkpoints after step \(step): \(error.localizedDescription)")
+        }
+    }
+
     /// The checkpoint `choice` names: the newest that loads (damaged newer
     /// ones are reported through `log`), the best, or a file.
     public func load(_ choice: CheckpointChoice, log: (String) -> Void) throws -> (file: SafetensorsFile, url: URL) {

@@ -15,12 +15,19 @@ public final class ProgressDisplay {
     /// One progress line.
     public static func line(step: Int, totalSteps: Int, stepsPerSecond: Double, meanReturn: Double?,
                             elapsed: Double) -> String {
-        let percent = 100 * Double(step) / Double(max(totalSteps, 1))
+        // Whole iterations can overshoot the total: the share stops at 100%.
+        let percent = min(100, 100 * Double(step) / Double(max(totalSteps, 1)))
         let remaining = stepsPerSecond > 0 ? Double(max(totalSteps - step, 0)) / stepsPerSecond : .nan
-        let returnText = meanReturn.map { String(format: "%.1f", $0) } ?? "–"
+        let returnText = meanReturn.map(Self.returnText) ?? "–"
         let rate = String(format: "%.0f", stepsPerSecond), share = String(format: "%.0f", percent)
         return "step \(step)/\(totalSteps) (\(share)%)  \(rate) steps/s  return \(returnText)  "
             + "elapsed \(duration(elapsed))  ETA \(duration(remaining))"
+    }
+
+    /// A mean return with the digits its size needs: 195.8, 4.97, 0.045.
+    static func returnText(_ value: Double) -> String {
+        let size = abs(value)
+        return String(format: size >= 100 ? "%.1f" : size >= 1 ? "%.2f" : "%.3f", value)
     }
 
     /// Redraws the live line (terminal only, throttled).

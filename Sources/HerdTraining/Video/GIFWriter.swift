@@ -17,7 +17,7 @@ struct GIFWriter {
         precondition(width > 0 && width <= 0xFFFF && height > 0 && height <= 0xFFFF)
         self.width = width
         self.height = height
-        delay = max(2, Int((100 / framesPerSecond).rounded()))
+        delay = min(0xFFFF, max(2, Int((100 / framesPerSecond).rounded())))
         data.append(contentsOf: Array("GIF89a".utf8))
         appendU16(width)
         appendU16(height)
@@ -148,6 +148,8 @@ struct GIFWriter {
             prefix = Int(k)
         }
         emit(prefix)
+        // A decoder adds its entry for that last code and may widen before the end code.
+        if next == (1 << codeSize) && codeSize < 12 { codeSize += 1 }
         emit(end)
         if filled > 0 { out.append(UInt8(buffer & 0xFF)) }
         return out

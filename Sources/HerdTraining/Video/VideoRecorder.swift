@@ -84,6 +84,9 @@ public final class VideoRecorder {
         size = (width, height)
         switch format {
         case .gif:
+            guard width <= 0xFFFF, height <= 0xFFFF else {
+                throw RunError.io(path: url.path, reason: "a GIF is at most 65,535 pixels a side; the frames are \(width)×\(height)")
+            }
             gif = GIFWriter(width: width, height: height, framesPerSecond: framesPerSecond)
         case .mp4:
             // A dead ffmpeg must make writes fail, not kill Herd.
