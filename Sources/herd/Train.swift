@@ -46,7 +46,15 @@ struct Train: ParsableCommand {
     @Option(help: "With --resume: latest (the newest valid checkpoint), best (checkpoints/best.safetensors) or a checkpoint file.")
     var checkpoint: String?
 
+    @Option(help: "Train one run per seed, one after another (e.g. 0-4 or 0,3,7), into --run-dir/seed-S (default runs/<name>-<timestamp>/seed-S), then print a table across them (also seeds.md and seeds.json there).")
+    var seeds: String?
+
     func validate() throws {
+        if let seeds {
+            guard SeedTable.parseSeeds(seeds) != nil else { throw ValidationError("--seeds \(seeds): give seeds as 0-4, 0,3,7 or both (0-2,5)") }
+            if seed != nil { throw ValidationError("--seeds and --seed: give one") }
+            if resume { throw ValidationError("--seeds starts new runs; resume each with --resume --run-dir DIR/seed-S") }
+        }
         if resume && runDir == nil { throw ValidationError("--resume needs --run-dir DIR") }
         if checkpoint != nil && !resume { throw ValidationError("--checkpoint goes with --resume (herd eval and herd export take it too)") }
         if !resume && config == nil { throw ValidationError("missing CONFIG (e.g. configs/cartpole_ppo.yaml)") }
@@ -70,6 +78,7 @@ struct Train: ParsableCommand {
         } else {
             configURL = URL(fileURLWithPath: runDir!).appendingPathComponent("config.yaml")
         }
+        if let seeds, let list = SeedTable.parseSeeds(seeds) { return try trainSeeds(list, configURL: configURL, sets: sets) }
         do {
             let loaded = try TrainConfig.load(configURL, overrides: sets)
             let run = runDir.map { RunDirectory(url: URL(fileURLWithPath: $0)) } ?? RunDirectory.fresh(name: loaded.name)
@@ -86,15 +95,57 @@ struct Train: ParsableCommand {
             // Printed once the directory exists: a run whose workers cannot start leaves none.
             loop.runDirectoryCreated = { print("run directory: \($0.path)") }
             let summary = try loop.train(resume: resume, from: checkpoint.map(CheckpointChoice.init) ?? .latest)
-            let rate = String(format: "%.0f", summary.stepsPerSecond)
-            var line = "done: \(summary.counters.steps) steps, \(rate) steps/s"
-            if let r = summary.finalReturnMean { line += String(format: ", recent return %.1f", r) }
-            if let e = summary.counters.lastEvaluationReturn { line += String(format: ", evaluation %.1f", e) }
-            if let best = summary.counters.bestEvaluationReturn, let step = summary.counters.bestEvaluationStep {
-                line += String(format: ", best %.1f at step %d (checkpoints/best.safetensors)", best, step)
+            Self.printDone(summary, run: run)
+        } catch let error as CommandError {
+            throw error
+        } catch {
+            throw CommandError("\(error)")
+        }
+    }
+
+    static func printDone(_ summary: TrainingSummary, run: RunDirectory) {
+        let rate = String(format: "%.0f", summary.stepsPerSecond)
+        var line = "done: \(summary.counters.steps) steps, \(rate) steps/s"
+        if let r = summary.finalReturnMean { line += String(format: ", recent return %.1f", r) }
+        if let e = summary.counters.lastEvaluationReturn { line += String(format: ", evaluation %.1f", e) }
+        if let best = summary.counters.bestEvaluationReturn, let step = summary.counters.bestEvaluationStep {
+            line += String(format: ", best %.1f at step %d (checkpoints/best.safetensors)", best, step)
+        }
+        print(line)
+        print("run directory: \(run.url.path)")
+    }
+
+    /// `--seeds`: one run per seed, one after another (each run's workers
+    /// already use the machine's cores), then the table across them. A
+    /// signal stops the run in progress as usual and skips the rest.
+    private func trainSeeds(_ list: [Int], configURL: URL, sets: [String]) throws {
+        do {
+            let first = try TrainConfig.load(configURL, overrides: sets)
+            let parent = runDir.map { URL(fileURLWithPath: $0) } ?? RunDirectory.fresh(name: first.name).url
+            for seed in list where RunDirectory(url: parent.appendingPathComponent("seed-\(seed)")).holdsARun {
+                throw CommandError("\(parent.appendingPathComponent("seed-\(seed)").path) already holds a run; choose another --run-dir")
             }
-            print(line)
-            print("run directory: \(run.url.path)")
+            StopSignal.install()
+            var table = SeedTable()
+            for seed in list {
+                let config = try TrainConfig.load(configURL, overrides: sets + ["seed=\(seed)"])
+                let run = RunDirectory(url: parent.appendingPathComponent("seed-\(seed)"))
+                print("seed \(seed) of \(list.map(String.init).joined(separator: ", ")):")
+                let loop = TrainingLoop(config: config, run: run, device: try Self.device(config.device))
+                loop.runDirectoryCreated = { print("run directory: \($0.path)") }
+                let summary = try loop.train(resume: false)
+                Self.printDone(summary, run: run)
+                table.add(seed: seed, run: run.url, summary: summary)
+                if summary.stoppedBySignal {
+                    print("stopping: signal received; the seeds after \(seed) are not trained")
+                    break
+                }
+            }
+            try writeFileAtomically(Data(table.markdown.utf8), to: parent.appendingPathComponent("seeds.md"))
+            try writeFileAtomically(Data(table.json.utf8), to: parent.appendingPathComponent("seeds.json"))
+            print("")
+            print(table.markdown, terminator: "")
+            print("seeds: \(parent.appendingPathComponent("seeds.md").path)")
         } catch let error as CommandError {
             throw error
         } catch {

@@ -109,4 +109,32 @@ final class FirstHourTests: XCTestCase {
         XCTAssertFalse(broken.stdout.contains("run directory:"), broken.stdout)
         XCTAssertFalse(FileManager.default.fileExists(atPath: run.path))
     }
+
+    /// `--seeds 0-1`: one run per seed under the run directory, each with
+    /// its seed, and the table across them in seeds.md and seeds.json.
+    func testSeeds_oneRunPerSeed_andATableAcrossThem() throws {
+        let parent = scratch.appendingPathComponent("seeds")
+        let result = try runProcess(try herd, ["train", "configs/cartpole_ppo.yaml", "--seeds", "0-1", "--run-dir", parent.path,
+                                               "--set", "total_steps=4096", "--set", "evaluation.interval_steps=2048",
+                                               "--set", "evaluation.episodes=5"], currentDirectory: repositoryRoot)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        for seed in [0, 1] {
+            let config = try TrainConfig.load(parent.appendingPathComponent("seed-\(seed)/config.yaml"))
+            XCTAssertEqual(config.seed, seed)
+        }
+        let table = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: parent.appendingPathComponent("seeds.json"))) as? [String: Any])
+        let rows = try XCTUnwrap(table["seeds"] as? [[String: Any]])
+        XCTAssertEqual(rows.compactMap { $0["seed"] as? Int }, [0, 1])
+        XCTAssertTrue(rows.allSatisfy { $0["best_evaluation"] as? Double != nil })
+        let markdown = try String(contentsOf: parent.appendingPathComponent("seeds.md"), encoding: .utf8)
+        XCTAssertTrue(markdown.contains("| best evaluation (2 seeds) |"), markdown)
+        XCTAssertTrue(result.stdout.contains("| across seeds | mean | std | IQM | min | max |"), result.stdout)
+
+        let both = try runProcess(try herd, ["train", "configs/cartpole_ppo.yaml", "--seeds", "0-1", "--seed", "3"], currentDirectory: repositoryRoot)
+        XCTAssertTrue(both.stderr.contains("--seeds and --seed"), both.stderr)
+        let again = try runProcess(try herd, ["train", "configs/cartpole_ppo.yaml", "--seeds", "1", "--run-dir", parent.path],
+                                   currentDirectory: repositoryRoot)
+        XCTAssertNotEqual(again.status, 0)
+        XCTAssertTrue(again.stderr.contains("already holds a run"), again.stderr)
+    }
 }

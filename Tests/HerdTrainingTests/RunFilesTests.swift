@@ -139,4 +139,24 @@ final class RunFilesTests: XCTestCase {
         XCTAssertTrue(ProgressDisplay.line(step: 1, totalSteps: 2, stepsPerSecond: 1, meanReturn: 195.84, elapsed: 1).contains("return 195.8"))
         XCTAssertTrue(ProgressDisplay.line(step: 1, totalSteps: 2, stepsPerSecond: 1, meanReturn: -4.968, elapsed: 1).contains("return -4.97"))
     }
+
+    /// `--seeds` lists and the statistics across seeds. The interquartile
+    /// mean drops ⌊n/4⌋ values at each end, as
+    /// `scipy.stats.trim_mean(x, 0.25)`: [1, 2, 3, 4, 100] → 3, and for
+    /// eight values [1…7, 50] → mean of 3…6 = 4.5.
+    func testSeedTable_parsesSeeds_andSummarisesAcrossThem() throws {
+        XCTAssertEqual(SeedTable.parseSeeds("0-4"), [0, 1, 2, 3, 4])
+        XCTAssertEqual(SeedTable.parseSeeds("0,3,7"), [0, 3, 7])
+        XCTAssertEqual(SeedTable.parseSeeds("0-2,5,1"), [0, 1, 2, 5])
+        for bad in ["", "a", "3-1", "-1", "1-", "1,,2"] { XCTAssertNil(SeedTable.parseSeeds(bad), bad) }
+        let five = try XCTUnwrap(SeedTable.statistics([4, 1, 100, 3, 2]))
+        XCTAssertEqual(five.iqm, 3)
+        XCTAssertEqual(five.mean, 22)
+        XCTAssertEqual(five.min, 1)
+        XCTAssertEqual(five.max, 100)
+        XCTAssertEqual(five.std, (([4, 1, 100, 3, 2] as [Double]).reduce(0) { $0 + ($1 - 22) * ($1 - 22) } / 5).squareRoot())
+        XCTAssertEqual(SeedTable.statistics([1, 2, 3, 4, 5, 6, 7, 50])?.iqm, 4.5)
+        XCTAssertEqual(SeedTable.statistics([7])?.iqm, 7)
+        XCTAssertNil(SeedTable.statistics([]))
+    }
 }
