@@ -119,7 +119,7 @@ public struct ONNXGraph {
         for d in shape { w.varint(1, UInt64(bitPattern: Int64(d))) }   // dims
         w.varint(2, UInt64(type.rawValue))                             // data_type
         w.string(8, name)                                              // name
-        w.bytes(9, raw)                                                // raw_data
+        w.lengthDelimited(9, raw)                                                // raw_data
         initializers.append(w.bytes)
         return name
     }
@@ -163,40 +163,6 @@ public struct ONNXGraph {
         }
         return w.bytes
     }
-}
-
-/// Protocol buffers' wire format, for writing: varints (type 0),
-/// length-delimited fields (type 2) and 32-bit fields (type 5).
-struct ProtobufWriter {
-    var bytes: [UInt8] = []
-
-    mutating func rawVarint(_ value: UInt64) {
-        var v = value
-        while v >= 0x80 {
-            bytes.append(UInt8(v & 0x7F) | 0x80)
-            v >>= 7
-        }
-        bytes.append(UInt8(v))
-    }
-
-    mutating func varint(_ field: Int, _ value: UInt64) {
-        rawVarint(UInt64(field << 3))
-        rawVarint(value)
-    }
-
-    mutating func fixed32(_ field: Int, _ value: UInt32) {
-        rawVarint(UInt64(field << 3 | 5))
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
-    }
-
-    mutating func bytes(_ field: Int, _ value: [UInt8]) {
-        rawVarint(UInt64(field << 3 | 2))
-        rawVarint(UInt64(value.count))
-        bytes.append(contentsOf: value)
-    }
-
-    mutating func string(_ field: Int, _ value: String) { bytes(field, Array(value.utf8)) }
-    mutating func message(_ field: Int, _ value: [UInt8]) { bytes(field, value) }
 }
 
 // MARK: - Layers as ONNX nodes

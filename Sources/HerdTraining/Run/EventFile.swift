@@ -1,4 +1,5 @@
 import Foundation
+import HerdTensor
 
 /// Writes a TensorBoard event file: TFRecord framing (length, masked CRC-32C
 /// of the length, data, masked CRC-32C of the data; all little-endian) around
@@ -31,14 +32,14 @@ public final class EventFileWriter {
               let handle = try? FileHandle(forWritingTo: url)
         else { throw RunError.io(path: url.path, reason: "cannot create the TensorBoard event file") }
         self.handle = handle
-        var first = ProtoWriter()
+        var first = ProtobufWriter()
         first.double(1, wallTime)
         first.string(3, "brain.Event:2")
         try write(first.bytes)
         if let step {
-            var sessionLog = ProtoWriter()
+            var sessionLog = ProtobufWriter()
             sessionLog.varint(1, 1)  // SessionStatus.START
-            var event = ProtoWriter()
+            var event = ProtobufWriter()
             event.double(1, wallTime)
             event.varint(2, UInt64(step))
             event.message(7, sessionLog)
@@ -51,14 +52,14 @@ public final class EventFileWriter {
     /// One event holding scalar summaries `tag → value` at `step`.
     public func addScalars(_ scalars: [(tag: String, value: Double)], step: Int,
                            wallTime: Double = Date().timeIntervalSince1970) throws {
-        var summary = ProtoWriter()
+        var summary = ProtobufWriter()
         for (tag, value) in scalars where value.isFinite {
-            var v = ProtoWriter()
+            var v = ProtobufWriter()
             v.string(1, tag)
             v.float(2, Float(value))
             summary.message(1, v)
         }
-        var event = ProtoWriter()
+        var event = ProtobufWriter()
         event.double(1, wallTime)
         event.varint(2, UInt64(max(step, 0)))
         event.message(5, summary)
@@ -84,41 +85,3 @@ public final class EventFileWriter {
 
 private func littleEndian(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * UInt32($0))) } }
 
-/// The few protocol-buffer encodings an event needs.
-struct ProtoWriter {
-    private(set) var bytes: [UInt8] = []
-
-    mutating func rawVarint(_ value: UInt64) {
-        var v = value
-        while v >= 0x80 {
-            bytes.append(UInt8(v & 0x7F) | 0x80)
-            v >>= 7
-        }
-        bytes.append(UInt8(v))
-    }
-
-    mutating func varint(_ field: Int, _ value: UInt64) {
-        rawVarint(UInt64(field << 3))
-        rawVarint(value)
-    }
-
-    mutating func double(_ field: Int, _ value: Double) {
-        rawVarint(UInt64(field << 3 | 1))
-        let bits = value.bitPattern
-        bytes += (0..<8).map { UInt8(truncatingIfNeeded: bits >> (8 * UInt64($0))) }
-    }
-
-    mutating func float(_ field: Int, _ value: Float) {
-        rawVarint(UInt64(field << 3 | 5))
-        bytes += littleEndian(value.bitPattern)
-    }
-
-    mutating func lengthDelimited(_ field: Int, _ payload: [UInt8]) {
-        rawVarint(UInt64(field << 3 | 2))
-        rawVarint(UInt64(payload.count))
-        bytes += payload
-    }
-
-    mutating func string(_ field: Int, _ value: String) { lengthDelimited(field, Array(value.utf8)) }
-    mutating func message(_ field: Int, _ value: ProtoWriter) { lengthDelimited(field, value.bytes) }
-}
