@@ -137,4 +137,40 @@ final class FirstHourTests: XCTestCase {
         XCTAssertNotEqual(again.status, 0)
         XCTAssertTrue(again.stderr.contains("already holds a run"), again.stderr)
     }
+
+    /// `environment.python` names the Gymnasium workers' interpreter; one
+    /// that does not exist, or lacks a package the worker imports, stops the
+    /// run before any worker starts, with one sentence saying what to do.
+    func testPythonSetting_isCheckedBeforeWorkersStart() throws {
+        let arguments = ["train", "configs/cartpole_ppo.yaml", "--set", "environment.name=gymnasium:CartPole-v1",
+                         "--set", "total_steps=1024", "--set", "evaluation.interval_steps=0"]
+        let missing = try runProcess(try herd, arguments + ["--run-dir", scratch.appendingPathComponent("a").path,
+                                                            "--set", "environment.python=/nonexistent/python3"], currentDirectory: repositoryRoot)
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("/nonexistent/python3: no such Python interpreter (environment.python"), missing.stderr)
+
+        // An interpreter whose imports find no Gymnasium, pyzmq or numpy: Python without site-packages (-S).
+        _ = try pythonWith(["numpy"])
+        let real = try XCTUnwrap(PoolConfigurationProbe.which("python3"))
+        let bare = scratch.appendingPathComponent("bare-python")
+        try "#!/bin/sh\nexec \(real) -S \"$@\"\n".write(to: bare, atomically: true, encoding: .utf8)
+        chmod(bare.path, 0o755)
+        let lacking = try runProcess(try herd, arguments + ["--run-dir", scratch.appendingPathComponent("b").path,
+                                                            "--set", "environment.python=\(bare.path)"], currentDirectory: repositoryRoot)
+        XCTAssertNotEqual(lacking.status, 0)
+        XCTAssertTrue(lacking.stderr.contains("it cannot import gymnasium, zmq, numpy, which the Gymnasium worker needs"), lacking.stderr)
+        XCTAssertTrue(lacking.stderr.contains("-m pip install gymnasium pyzmq numpy"), lacking.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.appendingPathComponent("b").path), "no run directory for a run that never started")
+    }
+}
+
+/// `python3` on PATH, as a path.
+enum PoolConfigurationProbe {
+    static func which(_ name: String) -> String? {
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let path = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }
 }

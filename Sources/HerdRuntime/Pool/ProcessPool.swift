@@ -88,6 +88,9 @@ public final class ProcessPool: @unchecked Sendable {
     /// Binds the ZeroMQ ROUTER, spawns the local workers and waits until
     /// they are ready (with no local workers, until a remote one is).
     public convenience init(_ configuration: PoolConfiguration) throws {
+        if configuration.workers > 0, configuration.environment.hasPrefix("gymnasium:") {
+            try PythonBridgeCheck.check(python: configuration.pythonExecutable)
+        }
         try self.init(configuration, transport: ZMQRouterTransport(configuration), launcher: ProcessLauncher(), clock: SystemClock(),
                       heartbeats: true)
     }

@@ -113,6 +113,9 @@ public struct EnvironmentConfig: ConfigSection, Equatable, Sendable {
     public var observationEncoding = ObservationEncodingSetting.native
     /// Gymnasium wrappers applied worker-side (`gymnasium:` environments only).
     public var wrappers = GymnasiumWrappers()
+    /// The Python interpreter of `gymnasium:` environments' workers (a name
+    /// on PATH or a path), checked before they start.
+    public var python = "python3"
 
     public init() {}
 
@@ -127,6 +130,7 @@ public struct EnvironmentConfig: ConfigSection, Equatable, Sendable {
         try c.field("envs_per_worker", &envsPerWorker, must: "be in 1...65536") { (1...65536).contains($0) }
         try c.field("observation_encoding", &observationEncoding)
         try c.field("wrappers", &wrappers)
+        try c.field("python", &python, must: "not be empty") { !$0.isEmpty }
         if c.isReading, !wrappers.wrappers.isEmpty, !name.hasPrefix("gymnasium:") {
             throw c.invalid("wrappers", wrappers.yamlText,
                             must: "be empty for built-in environments (they are Gymnasium wrappers, applied by the Python worker)")

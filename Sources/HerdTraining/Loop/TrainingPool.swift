@@ -48,6 +48,7 @@ extension PoolConfiguration {
         settings = environment.settings
         observationEncoding = environment.observationEncoding.wire
         wrappers = environment.wrappers.wrappers.map { ($0.name, $0.settings) }
+        pythonExecutable = environment.python
         self.seed = seed
     }
 }
