@@ -184,6 +184,11 @@ class Group:
         # herd_render: build with this render_mode and send a frame of the
         # first environment before each results (PROTOCOL.md, "frame").
         self.render_mode = settings.pop("herd_render", None)
+        # herd_discrete_observation: a Discrete observation travels one-hot
+        # ("one_hot", the default, as SB3 feeds it) or as its index ("index").
+        discrete_as = settings.pop("herd_discrete_observation", "one_hot")
+        if discrete_as not in ("one_hot", "index"):
+            raise ValueError(f"herd_discrete_observation is one_hot or index, not {discrete_as!r}")
         if self.render_mode not in (None, "rgb_array"):
             raise ValueError(f"herd_render is 'rgb_array', not {self.render_mode!r}")
         for wrapper, _ in wrappers:
@@ -203,7 +208,9 @@ class Group:
                              "not rgb_array, so it cannot be recorded")
         self.seeds, self.seeded = seeds, False
         space = self.envs[0].observation_space
-        self.obs_shape = tuple(space.shape) if space.shape else (1,)
+        self.one_hot = int(space.n) if isinstance(space, gym.spaces.Discrete) and discrete_as == "one_hot" else 0
+        self.obs_start = int(space.start) if isinstance(space, gym.spaces.Discrete) else 0
+        self.obs_shape = (self.one_hot,) if self.one_hot else (tuple(space.shape) if space.shape else (1,))
         self.obs_size = int(np.prod(self.obs_shape))
         # uint8 and bool boxes (images, boards) travel as bytes; other observations as float32,
         # or bfloat16 when the learner asks for it.
@@ -229,6 +236,10 @@ class Group:
                             self.discrete, len(self.obs_shape)) + struct.pack(f"<{len(self.obs_shape)}I", *self.obs_shape))
 
     def flat(self, observation):
+        if self.one_hot:
+            row = np.zeros(self.one_hot, dtype=np.float32)
+            row[int(observation) - self.obs_start] = 1
+            return row
         if self.dtype == U8:
             return np.asarray(observation, dtype=np.uint8).reshape(-1)
         return np.asarray(observation, dtype=np.float32).reshape(-1)

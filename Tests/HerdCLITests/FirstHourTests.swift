@@ -162,6 +162,27 @@ final class FirstHourTests: XCTestCase {
         XCTAssertTrue(lacking.stderr.contains("-m pip install gymnasium pyzmq numpy"), lacking.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.appendingPathComponent("b").path), "no run directory for a run that never started")
     }
+    /// A Discrete observation crosses the bridge one-hot (SB3's encoding), so
+    /// FrozenLake can be learned: PPO with CartPole's settings solves the
+    /// non-slippery map (evaluation mean ≥ 0.9) within 50k steps. As a bare
+    /// index (`herd_discrete_observation: index`) it is not learned.
+    func testDiscreteObservations_areOneHot_frozenLakeIsLearned() throws {
+        _ = try pythonWith(["gymnasium", "zmq", "numpy"])
+        func train(_ name: String, _ settings: String) throws -> [String: Any] {
+            let run = scratch.appendingPathComponent(name)
+            let result = try runProcess(try herd, ["train", "configs/cartpole_ppo.yaml", "--run-dir", run.path,
+                                                   "--set", "environment.name=gymnasium:FrozenLake-v1", "--set", "environment.settings=\(settings)",
+                                                   "--set", "total_steps=50000", "--set", "evaluation.interval_steps=10000",
+                                                   "--set", "evaluation.target_return=0.9"], currentDirectory: repositoryRoot)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("summary.json"))) as? [String: Any])
+        }
+        let oneHot = try train("one-hot", "{is_slippery: false}")
+        XCTAssertNotNil(oneHot["solved_at_step"] as? Int, "\(oneHot)")
+        XCTAssertLessThanOrEqual(oneHot["solved_at_step"] as? Int ?? .max, 50_176)
+        let index = try train("index", "{is_slippery: false, herd_discrete_observation: index}")
+        XCTAssertLessThan(index["evaluation_return_best"] as? Double ?? 1, 0.9, "the bare index is the control: not learned")
+    }
 }
 
 /// `python3` on PATH, as a path.
