@@ -105,7 +105,7 @@ final class ONNXExportTests: XCTestCase {
         let n = spaces.observation.flatCount
         var rng = RandomGenerator(seed: 11)
         var observations = (0..<(10_000 * n)).map { _ in random(&rng) }
-        observations += try onPolicy(saved, policy, count: 10_000)
+        observations += try saved.onPolicyObservations(count: 10_000, seed: 99).flatMap { $0 }
         try compare(policy, model: model, observations, n: n, label: config, file: file, line: line)
     }
 
@@ -146,23 +146,6 @@ final class ONNXExportTests: XCTestCase {
             close("log_std", g.logStd.scalars)
             close("action", actions)
         }
-    }
-
-    /// Observations the deterministic policy meets, from built-in environments in this process.
-    func onPolicy(_ saved: SavedPolicy, _ policy: any TrainedPolicy, count: Int) throws -> [Float] {
-        let env = try EnvironmentRegistry.make(saved.config.environment.name, settings: saved.config.environment.settings)
-        let acting = policy.acting(deterministic: true, seed: 0, device: .cpu)
-        var observation = env.reset(seed: 99), collected: [Float] = [], start = true
-        let n = observation.count
-        for _ in 0..<count {
-            collected += observation
-            let action = try acting.act(ActingRows(environments: [0], observations: observation, episodeStarts: [start],
-                                                   previousRewards: [0], environmentCount: 1, observationSize: n))
-            let step = try env.step(action)
-            start = step.terminated || step.truncated
-            observation = start ? env.reset() : step.observation
-        }
-        return collected
     }
 
     func testCartPolePPO_categoricalMLP() throws {
@@ -212,7 +195,7 @@ final class ONNXExportTests: XCTestCase {
         let policy = try XCTUnwrap(try saved.policy(for: try saved.spaces()) as? SACPolicy)
         var rng = RandomGenerator(seed: 12)
         var observations = (0..<30_000).map { _ in Float(rng.nextUniform() * 20 - 10) }
-        observations += try onPolicy(saved, policy, count: 10_000)
+        observations += try saved.onPolicyObservations(count: 10_000, seed: 99).flatMap { $0 }
         let rows = observations.count / 3
         let theirs = try onnxruntime(model, observations, rows: rows, n: 3)
         let (mean, logStd) = withoutGradients { policy.actor(try! Tensor(observations, shape: [rows, 3])) }

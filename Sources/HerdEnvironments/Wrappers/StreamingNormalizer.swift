@@ -63,6 +63,15 @@ public struct StreamingNormalizer: Sendable {
         }
     }
 
+    /// What ``transform(_:)`` does before clipping, per element, for code
+    /// that lays the normaliser out elsewhere (exported policies): `(x − mean) / divisor`,
+    /// with mean 0 when not centring and divisor 1 when not scaling (or before two values).
+    public var affine: (mean: [Double], divisor: [Double]) {
+        let n = state.mean.count
+        let std = scale && state.count > 1 ? standardDeviation : nil
+        return (center ? state.mean : Array(repeating: 0, count: n), std.map { $0.map { $0 + 1e-8 } } ?? Array(repeating: 1, count: n))
+    }
+
     /// Normalises `value` in place with the current estimates.
     public func transform(_ value: UnsafeMutableBufferPointer<Float>) {
         let std = scale && state.count > 1 ? standardDeviation : nil

@@ -23,11 +23,9 @@ extension ActorCriticPolicy: ONNXExportable {
         g.input("observation", shape: ["batch", .size(n)])
         var x = "observation"
         if let normalizer {
-            let std = normalizer.scale && normalizer.state.count > 1 ? normalizer.standardDeviation : nil
-            let mean = normalizer.center ? normalizer.state.mean : Array(repeating: 0, count: n)
-            let scale = std.map { $0.map { 1 / ($0 + 1e-8) } } ?? Array(repeating: 1, count: n)
+            let (mean, divisor) = normalizer.affine
             x = g.node("Mul", [g.node("Sub", [x, g.constant(mean.map { Float($0) }, shape: [n])]),
-                               g.constant(scale.map { Float($0) }, shape: [n])])
+                               g.constant(divisor.map { Float(1 / $0) }, shape: [n])])
             if let clip = normalizer.clip {
                 x = g.node("Clip", [x, g.constant([Float(-clip)], shape: []), g.constant([Float(clip)], shape: [])])
             }

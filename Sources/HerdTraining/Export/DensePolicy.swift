@@ -65,9 +65,7 @@ public struct DensePolicy {
         }
         self.observationSize = observationSize
         if let normalizer = policy.normalizer {
-            let std = normalizer.scale && normalizer.state.count > 1 ? normalizer.standardDeviation : nil
-            normalizerMean = normalizer.center ? normalizer.state.mean : Array(repeating: 0, count: observationSize)
-            normalizerDivisor = std.map { $0.map { $0 + 1e-8 } } ?? Array(repeating: 1, count: observationSize)
+            (normalizerMean, normalizerDivisor) = normalizer.affine
             normalizerClip = normalizer.clip
         }
         var layers = dense.map { layer, activation in
@@ -283,15 +281,11 @@ extension DensePolicy {
         case let .gaussian(d, tanhMean, bounded, low, high):
             let mean = tanhMean ? g.node("Tanh", [x]) : x
             g.output(mean, as: "mean", shape: ["batch", .size(d)])
-            var action = mean
-            if bounded.contains(true) {
-                let clipped = g.node("Min", [g.node("Max", [mean, g.constant(bounded.map { $0 ? -1 : -.infinity }, shape: [d])]),
-                                             g.constant(bounded.map { $0 ? 1 : .infinity }, shape: [d])])
-                let scaled = g.node("Mul", [g.node("Add", [clipped, g.constant(bounded.map { $0 ? 1 : 0 }, shape: [d])]),
-                                            g.constant((0..<d).map { bounded[$0] ? (high[$0] - low[$0]) * 0.5 : 1 }, shape: [d])])
-                action = g.node("Add", [g.constant((0..<d).map { bounded[$0] ? low[$0] : 0 }, shape: [d]), scaled])
-            }
-            g.output(action, as: "action", shape: ["batch", .size(d)])
+            // The float export's mapping, with the unbounded dimensions' bounds infinite again.
+            let mapping = ActionMapping(space: .box(low: (0..<d).map { bounded[$0] ? low[$0] : -.infinity },
+                                                    high: (0..<d).map { bounded[$0] ? high[$0] : .infinity }, shape: [d]),
+                                        head: .gaussian(dimension: d))
+            g.output(mapping.onnx(&g, mean), as: "action", shape: ["batch", .size(d)])
         }
         return g
     }
