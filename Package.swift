@@ -62,8 +62,11 @@ let package = Package(
             dependencies: [
                 "HerdTraining", "HerdBenchmarks", "HerdRuntime", "HerdEnvironments", "HerdTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            plugins: ["RecordCommit"]
         ),
+        // `herd --version` names the commit it was built from.
+        .plugin(name: "RecordCommit", capability: .buildTool()),
 
         // MARK: Fuzzing
         // The fuzz targets (scripts/fuzz.sh builds them with -sanitize=fuzzer

@@ -169,6 +169,109 @@ def wrapper_class(name):
     return HERD_WRAPPERS.get(name) or getattr(gym.wrappers, name, None)
 
 
+class ObservationCodec:
+    """How one observation space crosses the wire: its shape, dtype and
+    flattening (PROTOCOL.md, "Observation spaces over the bridge"; docs/environments.md).
+
+    - Box of any dtype and shape: its values; uint8 and bool as bytes, others
+      as float32 (bfloat16 when the learner asks). An image (rank 3, or rank
+      4 for a stack of images) that is height x width x channels is sent
+      channels first: [C, H, W], a stack [S*C, H, W].
+    - Discrete(n): one-hot over n (SB3's encoding), or its index.
+    - MultiBinary: its bits, flattened, as bytes.
+    - MultiDiscrete, Tuple and Dict: gymnasium.spaces.flatten (one-hot for
+      each discrete part, parts in the space's order: Dict by its keys'
+      order), as float32.
+    Anything else (Text, Graph, Sequence, OneOf, or a space of Herd's own)
+    is refused here, before training, naming the space.
+    """
+
+    def __init__(self, space, encoding, discrete_as="one_hot", image_layout="auto"):
+        self.space, self.kind, self.transpose = space, None, None
+        problem = unsupported_part(space)
+        if problem is not None:
+            where = "" if problem is space else f" (in {space})"
+            raise ValueError(f"the observation space {problem}{where} cannot be carried: Herd's bridge takes Box, Discrete, "
+                             "MultiBinary, MultiDiscrete, and Tuple or Dict of those; wrap the environment "
+                             "(environment.wrappers) in an ObservationWrapper that maps it to one of them")
+        if isinstance(space, gym.spaces.Discrete):
+            self.kind = "one_hot" if discrete_as == "one_hot" else "index"
+            self.start = int(space.start)
+            self.shape = (int(space.n),) if self.kind == "one_hot" else (1,)
+        elif isinstance(space, gym.spaces.Box):
+            self.kind = "box"
+            shape = tuple(int(d) for d in space.shape) or (1,)
+            if image_layout == "hwc" or (image_layout == "auto" and looks_hwc(space)):
+                if len(shape) not in (3, 4):
+                    raise ValueError(f"herd_image_layout is hwc, but the observations {space} are not images of rank 3 or 4")
+                if len(shape) == 3:
+                    self.transpose = (2, 0, 1)
+                    shape = (shape[2], shape[0], shape[1])
+                else:
+                    self.transpose = (0, 3, 1, 2)
+                    shape = (shape[0] * shape[3], shape[1], shape[2])
+            self.shape = shape
+        elif isinstance(space, gym.spaces.MultiBinary):
+            self.kind = "bits"
+            self.shape = (int(np.prod(space.shape)),)
+        else:  # MultiDiscrete, Tuple, Dict
+            self.kind = "flatten"
+            self.shape = (int(gym.spaces.flatdim(space)),)
+        self.size = int(np.prod(self.shape))
+        byte_valued = self.kind == "bits" or (self.kind == "box" and space.dtype in (np.uint8, np.bool_))
+        if encoding == AS_F32:
+            self.dtype = F32
+        elif byte_valued:
+            self.dtype = U8
+        elif encoding == AS_BF16 and self.kind == "box" and np.issubdtype(space.dtype, np.floating):
+            self.dtype = BF16
+        else:
+            self.dtype = F32  # including indices and one-hot vectors, which bf16 would round
+
+    def flat(self, observation):
+        """One observation as a flat row of the wire's dtype."""
+        if self.kind == "one_hot":
+            index = int(observation) - self.start
+            if not 0 <= index < self.shape[0]:
+                raise ValueError(f"the observation {observation!r} is outside the observation space {self.space}")
+            row = np.zeros(self.shape[0], dtype=np.float32)
+            row[index] = 1
+            return row
+        if self.kind == "flatten":
+            return np.asarray(gym.spaces.flatten(self.space, observation), dtype=np.float32).reshape(-1)
+        value = np.asarray(observation)
+        if self.transpose is not None:
+            value = value.transpose(self.transpose)
+        return np.ascontiguousarray(value, dtype=np.uint8 if self.dtype == U8 else np.float32).reshape(-1)
+
+
+def unsupported_part(space):
+    """The first part of `space` the bridge cannot carry, or None."""
+    if isinstance(space, (gym.spaces.Box, gym.spaces.Discrete, gym.spaces.MultiBinary, gym.spaces.MultiDiscrete)):
+        return None
+    if isinstance(space, gym.spaces.Tuple):
+        parts = list(space.spaces)
+    elif isinstance(space, gym.spaces.Dict):
+        parts = list(space.spaces.values())
+    else:
+        return space
+    for part in parts:
+        problem = unsupported_part(part)
+        if problem is not None:
+            return problem
+    return None
+
+
+def looks_hwc(space):
+    """A byte image laid out height x width x channels, as Gymnasium's are:
+    rank 3 (or 4, a stack of them) whose last axis has 1, 3 or 4 channels
+    and whose first (rank 3) is too wide to be channels."""
+    if space.dtype != np.uint8 or len(space.shape) not in (3, 4) or space.shape[-1] not in (1, 3, 4):
+        return False
+    return len(space.shape) == 4 or space.shape[0] > 4
+
+
+
 class Group:
     """The k Gymnasium environments of this worker, with same-step auto-reset."""
 
@@ -189,6 +292,11 @@ class Group:
         discrete_as = settings.pop("herd_discrete_observation", "one_hot")
         if discrete_as not in ("one_hot", "index"):
             raise ValueError(f"herd_discrete_observation is one_hot or index, not {discrete_as!r}")
+        # herd_image_layout: how an image Box is laid out (auto, hwc or chw);
+        # Herd reads images channels first, so HWC is transposed here, once.
+        image_layout = settings.pop("herd_image_layout", "auto")
+        if image_layout not in ("auto", "hwc", "chw"):
+            raise ValueError(f"herd_image_layout is auto, hwc or chw, not {image_layout!r}")
         if self.render_mode not in (None, "rgb_array"):
             raise ValueError(f"herd_render is 'rgb_array', not {self.render_mode!r}")
         for wrapper, _ in wrappers:
@@ -207,42 +315,26 @@ class Group:
             raise ValueError(f"{name} cannot draw: its render modes are {self.envs[0].metadata.get('render_modes', [])}, "
                              "not rgb_array, so it cannot be recorded")
         self.seeds, self.seeded = seeds, False
-        space = self.envs[0].observation_space
-        self.one_hot = int(space.n) if isinstance(space, gym.spaces.Discrete) and discrete_as == "one_hot" else 0
-        self.obs_start = int(space.start) if isinstance(space, gym.spaces.Discrete) else 0
-        self.obs_shape = (self.one_hot,) if self.one_hot else (tuple(space.shape) if space.shape else (1,))
-        self.obs_size = int(np.prod(self.obs_shape))
-        # uint8 and bool boxes (images, boards) travel as bytes; other observations as float32,
-        # or bfloat16 when the learner asks for it.
-        if encoding == AS_F32:
-            self.dtype = F32
-        elif isinstance(space, gym.spaces.Box) and space.dtype in (np.uint8, np.bool_):
-            self.dtype = U8
-        elif encoding == AS_BF16 and isinstance(space, gym.spaces.Box) and np.issubdtype(space.dtype, np.floating):
-            self.dtype = BF16
-        else:
-            self.dtype = F32  # including Discrete indices, which bf16 would round
+        self.observations = ObservationCodec(self.envs[0].observation_space, encoding, discrete_as, image_layout)
+        self.obs_shape, self.obs_size, self.dtype = self.observations.shape, self.observations.size, self.observations.dtype
         self.action_space = self.envs[0].action_space
         if isinstance(self.action_space, gym.spaces.Discrete):
             self.action_kind, self.discrete, self.action_size = 0, int(self.action_space.n), 1
+            self.action_start = int(self.action_space.start)
         elif isinstance(self.action_space, gym.spaces.Box):
             self.action_kind, self.discrete = 1, 0
             self.action_size = int(np.prod(self.action_space.shape))
         else:
-            raise ValueError(f"unsupported action space {self.action_space}")
+            raise ValueError(f"the action space {self.action_space} cannot be carried: Herd's agents act in Discrete or Box "
+                             "spaces; wrap the environment (environment.wrappers) in an ActionWrapper that maps one of "
+                             "those onto it")
 
     def ready(self):
         return (struct.pack("<IIBIBIB", len(self.envs), self.obs_size, self.dtype, self.action_size, self.action_kind,
                             self.discrete, len(self.obs_shape)) + struct.pack(f"<{len(self.obs_shape)}I", *self.obs_shape))
 
     def flat(self, observation):
-        if self.one_hot:
-            row = np.zeros(self.one_hot, dtype=np.float32)
-            row[int(observation) - self.obs_start] = 1
-            return row
-        if self.dtype == U8:
-            return np.asarray(observation, dtype=np.uint8).reshape(-1)
-        return np.asarray(observation, dtype=np.float32).reshape(-1)
+        return self.observations.flat(observation)
 
     def encode(self, observations):
         """Observations (one array or a list of rows) as the wire's bytes."""
@@ -303,7 +395,7 @@ class Group:
         observations, rewards, flags, finals = [], [], [], []
         for j, env in enumerate(self.envs):
             if self.action_kind == 0:
-                action = int(actions[j][0])
+                action = int(actions[j][0]) + self.action_start
             else:
                 action = np.asarray(actions[j], dtype=np.float32).reshape(self.action_space.shape)
             obs, reward, terminated, truncated, _ = env.step(action)

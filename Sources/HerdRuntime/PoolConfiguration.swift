@@ -128,16 +128,12 @@ public struct PoolConfiguration: Sendable {
         URL(fileURLWithPath: defaultHerdExecutable()).resolvingSymlinksInPath().deletingLastPathComponent()
     }
 
-    /// `envs/gymnasium_worker.py` from `HERD_ENVS_DIR`, the working directory,
-    /// or the checkout the executable was built in.
+    /// `envs/gymnasium_worker.py` from `HERD_ENVS_DIR`, the working
+    /// directory, the install prefix or the checkout (`Installation`).
     public static func defaultGymnasiumWorker() -> String? {
-        var candidates: [URL] = []
-        if let dir = ProcessInfo.processInfo.environment["HERD_ENVS_DIR"] { candidates.append(URL(fileURLWithPath: dir)) }
-        candidates.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("envs"))
-        let executable = executableDirectory()
-        candidates.append(executable.appendingPathComponent("../../../envs").standardized)
-        candidates.append(executable.appendingPathComponent("../../envs").standardized)
-        return candidates.map { $0.appendingPathComponent("gymnasium_worker.py").path }
-            .first { FileManager.default.fileExists(atPath: $0) }
+        let script = "gymnasium_worker.py"
+        guard let directory = Installation.directory("envs", override: "HERD_ENVS_DIR", holding: script) else { return nil }
+        let path = directory.appendingPathComponent(script).path
+        return FileManager.default.fileExists(atPath: path) ? path : nil
     }
 }

@@ -10,6 +10,7 @@ struct Herd: ParsableCommand {
     /// before any command runs; `bench tensor --blas-threads` overrides it.
     static func main() {
         BLAS.configureFromEnvironment()
+        HerdVersion.commit = buildCommit
         // Workers are this same program: name it for the pool (and for the
         // look-ups beside it) wherever it was started from, on PATH or not.
         if ProcessInfo.processInfo.environment["HERD_EXECUTABLE"] == nil, let own = ownExecutablePath() {

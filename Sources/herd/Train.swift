@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HerdRuntime
 import HerdTensor
 import HerdTraining
 
@@ -16,7 +17,7 @@ struct Train: ParsableCommand {
         checkpoint (CONFIG may then be omitted: DIR/config.yaml is used).
         """)
 
-    @Argument(help: "A config file, e.g. configs/cartpole_ppo.yaml.")
+    @Argument(help: "A config file, e.g. configs/cartpole_ppo.yaml, or a shipped config's name (cartpole_ppo).")
     var config: String?
 
     @Option(help: "Run directory (default: runs/<name>-<timestamp>).")
@@ -74,7 +75,7 @@ struct Train: ParsableCommand {
         if let authorizedKeys { sets.append("fleet.authorized_keys=\(URL(fileURLWithPath: authorizedKeys).path)") }
         let configURL: URL
         if let config {
-            configURL = URL(fileURLWithPath: config)
+            configURL = Installation.config(config)
         } else {
             configURL = URL(fileURLWithPath: runDir!).appendingPathComponent("config.yaml")
         }
@@ -106,10 +107,10 @@ struct Train: ParsableCommand {
     static func printDone(_ summary: TrainingSummary, run: RunDirectory) {
         let rate = String(format: "%.0f", summary.stepsPerSecond)
         var line = "done: \(summary.counters.steps) steps, \(rate) steps/s"
-        if let r = summary.finalReturnMean { line += String(format: ", recent return %.1f", r) }
-        if let e = summary.counters.lastEvaluationReturn { line += String(format: ", evaluation %.1f", e) }
+        if let r = summary.finalReturnMean { line += ", recent return \(ProgressDisplay.returnText(r))" }
+        if let e = summary.counters.lastEvaluationReturn { line += ", evaluation \(ProgressDisplay.returnText(e))" }
         if let best = summary.counters.bestEvaluationReturn, let step = summary.counters.bestEvaluationStep {
-            line += String(format: ", best %.1f at step %d (checkpoints/best.safetensors)", best, step)
+            line += ", best \(ProgressDisplay.returnText(best)) at step \(step) (checkpoints/best.safetensors)"
         }
         print(line)
         print("run directory: \(run.url.path)")

@@ -5,6 +5,21 @@ import HerdTestSupport
 import XCTest
 
 final class ActorCriticTests: XCTestCase {
+    /// Convolutions read [C, H, W]. An image sent height × width × channels
+    /// (Gymnasium's layout, e.g. Atari's 210×160×3) used to be read as 210
+    /// channels of 160×3; it is refused, saying how to send it. The same
+    /// image channels first, and a 3-D board with few channels, are taken.
+    func testConvTorso_refusesAnImageLaidOutHeightWidthChannels() throws {
+        let hwc = try XCTUnwrap(ConvTorso.problem(observationShape: [210, 160, 3], settings: .minAtar))
+        XCTAssertTrue(hwc.contains("look like height × width × channels"), hwc)
+        XCTAssertTrue(hwc.contains("herd_image_layout"), hwc)
+        XCTAssertNotNil(ConvTorso.problem(observationShape: [84, 84, 4], settings: .nature))
+        XCTAssertNil(ConvTorso.problem(observationShape: [3, 210, 160], settings: .nature))
+        XCTAssertNil(ConvTorso.problem(observationShape: [4, 84, 84], settings: .nature))
+        XCTAssertNil(ConvTorso.problem(observationShape: [10, 10, 10], settings: .minAtar), "MinAtar's Seaquest: 10 channels of 10×10")
+        XCTAssertNil(ConvTorso.problem(observationShape: [1, 10, 5], settings: .minAtar), "Catch")
+    }
+
     func testActorCritic_gaussianHeads_startAtTheInitialStd() {
         var rng = RandomGenerator(seed: 1)
         for std in [StandardDeviation.learnedLogStd, .softplus] {

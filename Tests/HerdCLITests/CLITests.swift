@@ -9,7 +9,13 @@ final class CLITests: XCTestCase {
     func testVersionAndHelp() throws {
         let version = try runProcess(try herd, ["--version"])
         XCTAssertEqual(version.status, 0)
-        XCTAssertTrue(version.stdout.hasPrefix("herd 0.1.0 (libzmq 4."), version.stdout)
+        XCTAssertTrue(version.stdout.hasPrefix("herd 0.1.0 (commit "), version.stdout)
+        XCTAssertTrue(version.stdout.contains(", libzmq 4."), version.stdout)
+        // The commit is the checkout's it was built from (issue 23: it named none).
+        let head = try runProcess("/usr/bin/env", ["git", "-c", "safe.directory=*", "-C", repositoryRoot.path, "rev-parse", "--short=12", "HEAD"])
+        if head.status == 0 {
+            XCTAssertTrue(version.stdout.contains("(commit \(head.stdout.trimmingCharacters(in: .whitespacesAndNewlines))"), version.stdout)
+        }
         let help = try runProcess(try herd, ["--help"])
         XCTAssertEqual(help.status, 0)
         XCTAssertTrue(help.stdout.contains("bench"), help.stdout)

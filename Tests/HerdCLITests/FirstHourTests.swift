@@ -1,4 +1,5 @@
 import Foundation
+import HerdTensor
 import HerdTestSupport
 import HerdTraining
 import XCTest
@@ -13,22 +14,54 @@ final class FirstHourTests: XCTestCase {
     override func setUpWithError() throws { scratch = try temporaryDirectory() }
     override func tearDown() { try? FileManager.default.removeItem(at: scratch) }
 
-    /// An installed copy called as plain `herd` from another directory
-    /// starts its own workers (it used to look for `<cwd>/herd`).
-    func testInstalledCopyOnPath_trainsFromAnotherDirectory() throws {
-        let bin = scratch.appendingPathComponent("bin"), work = scratch.appendingPathComponent("work")
-        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+    /// `scripts/install.sh` puts `herd` in PREFIX/bin and what it needs in
+    /// PREFIX/share/herd; that copy, called as plain `herd` from another
+    /// directory with none of the HERD_* variables set, trains (a shipped
+    /// config by name, a simulated device, a Gymnasium environment through
+    /// its worker script), evaluates, plots and serves a fleet. It used to
+    /// look for `<cwd>/herd`, and for envs/ only in the source tree.
+    func testInstalledCopyOnPath_trainsEvaluatesPlotsAndServesFleetsFromAnotherDirectory() throws {
+        let prefix = scratch.appendingPathComponent("prefix"), work = scratch.appendingPathComponent("work")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: try herd, toPath: bin.appendingPathComponent("herd").path)
-        var environment = ProcessInfo.processInfo.environment
-        environment["PATH"] = bin.path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
-        environment["HERD_EXECUTABLE"] = nil
-        let config = repositoryRoot.appendingPathComponent("configs/cartpole_ppo.yaml").path
-        let result = try runProcess("/usr/bin/env", ["-u", "HERD_EXECUTABLE", "PATH=\(environment["PATH"]!)", "herd", "train", config,
-                                                     "--run-dir", "run", "--set", "total_steps=2048", "--set", "evaluation.interval_steps=0"],
-                                    currentDirectory: work)
-        XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("run/summary.json").path), result.stderr)
+        let install = try runProcess("/bin/bash", ["scripts/install.sh", "--prefix", prefix.path, "--binary", try herd],
+                                     currentDirectory: repositoryRoot)
+        XCTAssertEqual(install.status, 0, install.stderr)
+        for file in ["bin/herd", "share/herd/envs/gymnasium_worker.py", "share/herd/configs/cartpole_ppo.yaml",
+                     "share/herd/configs/devices/tpu-v1.yaml"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: prefix.appendingPathComponent(file).path), file)
+        }
+        let path = prefix.appendingPathComponent("bin").path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let clean = ["-u", "HERD_EXECUTABLE", "-u", "HERD_ENVS_DIR", "-u", "HERD_DEVICES_DIR", "PATH=\(path)"]
+        func installed(_ arguments: [String]) throws -> ProcessResult {
+            try runProcess("/usr/bin/env", clean + ["herd"] + arguments, currentDirectory: work)
+        }
+        let short = ["--set", "total_steps=2048", "--set", "evaluation.interval_steps=0", "--set", "logging.interval_steps=1024"]
+
+        let trained = try installed(["train", "cartpole_ppo", "--run-dir", "run"] + short)
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("run/summary.json").path), trained.stderr)
+        let device = try installed(["train", "configs/cartpole_ppo.yaml", "--device", "tpu-v1", "--run-dir", "on-device"] + short)
+        XCTAssertEqual(device.status, 0, device.stderr)
+        let evaluated = try installed(["eval", "run", "--episodes", "3"])
+        XCTAssertEqual(evaluated.status, 0, evaluated.stderr)
+        let plotted = try installed(["plot", "run", "--out", "run.svg"])
+        XCTAssertEqual(plotted.status, 0, plotted.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("run.svg").path), plotted.stderr)
+
+        // A fleet: a daemon of the installed copy serves a learner of it.
+        let endpoint = "tcp://127.0.0.1:\(freeTCPPort())"
+        let actor = try BackgroundProcess("/bin/sh", ["-c", "cd '\(work.path)' && exec /usr/bin/env \(clean.joined(separator: " ")) herd actor --learner \(endpoint) --workers 1 --capacity 16"],
+                                          log: scratch.appendingPathComponent("actor.log"))
+        defer { actor.process.terminate() }
+        let served = try installed(["train", "cartpole_vtrace", "--run-dir", "fleet", "--listen", endpoint, "--set", "fleet.local_workers=0",
+                                    "--set", "total_steps=20000", "--set", "evaluation.interval_steps=0"])
+        XCTAssertEqual(served.status, 0, served.stderr + actor.output)
+        XCTAssertTrue(served.stderr.contains("joined as worker") || served.stdout.contains("joined as worker"), served.stderr)
+
+        // The Gymnasium bridge's worker script is found under the prefix.
+        _ = try pythonWith(["gymnasium", "zmq", "numpy"])
+        let bridged = try installed(["train", "cartpole_ppo", "--run-dir", "bridge", "--set", "environment.name=gymnasium:CartPole-v1"] + short)
+        XCTAssertEqual(bridged.status, 0, bridged.stderr)
     }
 
     /// A run directory that already holds a run is refused without
@@ -162,6 +195,56 @@ final class FirstHourTests: XCTestCase {
         XCTAssertTrue(lacking.stderr.contains("-m pip install gymnasium pyzmq numpy"), lacking.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.appendingPathComponent("b").path), "no run directory for a run that never started")
     }
+    /// Every Gymnasium classic-control and toy-text environment trains
+    /// through the bridge (Blackjack's Tuple flattened, the toy texts'
+    /// Discrete one-hot, Box actions as Box): a short run of each ends with
+    /// status 0 and a summary. `timeout` bounds a hang (it used to loop on
+    /// Blackjack forever), so a hang fails instead of stalling the suite.
+    func testEveryClassicControlAndToyTextEnvironment_trainsThroughTheBridge() throws {
+        let python = try pythonWith(["gymnasium", "zmq", "numpy"])
+        let listing = try runPython(python, """
+            import gymnasium as gym
+            for name, spec in gym.envs.registry.items():
+                entry = spec.entry_point if isinstance(spec.entry_point, str) else ""
+                if "classic_control" in entry or "toy_text" in entry: print(name)
+            """, [])
+        XCTAssertEqual(listing.status, 0, listing.stderr)
+        let names = listing.stdout.split(separator: "\n").map(String.init)
+        XCTAssertTrue(names.contains("Blackjack-v1") && names.contains("CartPole-v1"), "\(names)")
+        for name in names {
+            let run = scratch.appendingPathComponent(name.replacingOccurrences(of: "/", with: "_"))
+            let result = try runProcess("/usr/bin/timeout", ["120", try herd, "train", "configs/cartpole_ppo.yaml", "--run-dir", run.path,
+                                                             "--set", "environment.name=gymnasium:\(name)", "--set", "environment.envs_per_worker=4",
+                                                             "--set", "total_steps=256", "--set", "ppo.steps_per_env=16",
+                                                             "--set", "evaluation.interval_steps=0"],
+                                        currentDirectory: repositoryRoot)
+            XCTAssertEqual(result.status, 0, "\(name): \(result.stderr)")
+            XCTAssertTrue(FileManager.default.fileExists(atPath: run.appendingPathComponent("summary.json").path), name)
+        }
+    }
+
+    /// A Gymnasium image laid out height × width × channels reaches the
+    /// conv torso channels first, converted once by the bridge: MinAtar's
+    /// torso trains on HerdTest/Spaces-v0's 6×5×3 image, which it reads as
+    /// [3, 6, 5] (it used to read 6 channels of 5×3).
+    func testHeightWidthChannelsImages_reachTheConvTorsoChannelsFirst() throws {
+        _ = try pythonWith(["gymnasium", "zmq", "numpy"])
+        let run = scratch.appendingPathComponent("hwc")
+        let result = try runProcess(try herd, ["train", "configs/minatar_breakout_ppo.yaml", "--run-dir", run.path,
+                                               "--set", "environment.name=gymnasium:herd_test_envs:HerdTest/Spaces-v0",
+                                               "--set", "environment.settings={kind: hwc}", "--set", "environment.workers=1",
+                                               "--set", "environment.envs_per_worker=4", "--set", "total_steps=512",
+                                               "--set", "evaluation.interval_steps=0"],
+                                    environment: ["PYTHONPATH": repositoryRoot.appendingPathComponent("Tests/PythonEnvs").path],
+                                    currentDirectory: repositoryRoot)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let checkpoint = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: run.appendingPathComponent("checkpoints").path)
+            .first { $0.hasPrefix("step") })
+        let tensors = try SafetensorsFile.read(from: run.appendingPathComponent("checkpoints/\(checkpoint)"))
+        let conv = try XCTUnwrap(tensors.tensors.first { $0.tensor.shape.count == 4 }, "\(tensors.tensors.map(\.name))")
+        XCTAssertEqual(conv.tensor.shape, [16, 3, 3, 3], "16 filters over 3 channels of 3×3: the image was read channels first")
+    }
+
     /// A Discrete observation crosses the bridge one-hot (SB3's encoding), so
     /// FrozenLake can be learned: PPO with CartPole's settings solves the
     /// non-slippery map (evaluation mean ≥ 0.9) within 50k steps. As a bare

@@ -97,6 +97,64 @@ final class GymnasiumBridgeTests: XCTestCase {
         XCTAssertEqual(bytesPerStep[.f32], 96, "f32 moves 4× the bytes")
     }
 
+    /// Every observation space the bridge carries arrives as Gymnasium's own
+    /// `gymnasium.spaces.flatten` gives it (Tuple and Dict in their order,
+    /// one-hot for each discrete part), an H×W×C image channels first, and
+    /// a `Discrete` action space with a `start` acts from it. Each row of
+    /// each step is compared with what Python computes for the same step.
+    func testEverySpace_arrivesFlattenedAsGymnasiumFlattensIt() throws {
+        let tests = repositoryRoot.appendingPathComponent("Tests/PythonEnvs").path
+        setenv("PYTHONPATH", tests, 1)
+        defer { unsetenv("PYTHONPATH") }
+        let python = try pythonWith(["gymnasium", "numpy", "zmq"])
+        let kinds: [(String, [Int], ObservationDType)] = [
+            ("tuple", [3 + 2 + 2], .f32), ("dict", [4 + 2], .f32), ("multidiscrete", [3 + 2 + 4], .f32),
+            ("multibinary", [6], .u8), ("hwc", [3, 6, 5], .u8), ("int_box", [2, 2], .f32), ("discrete_start", [3], .f32),
+        ]
+        for (kind, shape, dtype) in kinds {
+            let reference = try runPython(python, """
+                import json, sys, numpy as np, gymnasium as gym, herd_test_envs as e
+                kind = sys.argv[1]; space, _ = e.spaces_for(kind)
+                def row(o):
+                    if kind == "hwc": return np.transpose(o, (2, 0, 1)).ravel().tolist()
+                    if kind in ("multibinary", "int_box"): return np.asarray(o).ravel().tolist()
+                    return gym.spaces.flatten(space, o).astype(float).tolist()
+                print(json.dumps([row(e.spaces_observation(kind, t)) for t in range(4)]))
+                """, [kind])
+            XCTAssertEqual(reference.status, 0, reference.stderr)
+            let rows = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(reference.stdout.utf8)) as? [[Double]])
+            let pool = try bridgePool("gymnasium:herd_test_envs:HerdTest/Spaces-v0", perWorker: 2, settings: ["kind": .string(kind)])
+            defer { pool.close() }
+            XCTAssertEqual(pool.observationShape, shape, kind)
+            XCTAssertEqual(pool.observationDType, dtype, kind)
+            let size = shape.reduce(1, *)
+            var batch = try pool.reset()
+            for t in 0..<4 {
+                for j in 0..<2 {
+                    XCTAssertEqual(Array(batch.observations[(j * size)..<((j + 1) * size)]), rows[t].map { Float($0) }, "\(kind) step \(t)")
+                }
+                batch = try pool.step([1, 1])
+                if kind == "discrete_start" { XCTAssertEqual(batch.rewards, [11, 11], "action 1 of Discrete(3, start=10) is 11") }
+            }
+        }
+    }
+
+    /// A space the bridge cannot carry — Text, a Sequence inside a Tuple, a
+    /// MultiDiscrete action space — is refused when the pool starts, in one
+    /// sentence that names it and says what to do; no worker is replaced.
+    func testUncarriedSpaces_areRefusedAtOnce_namingTheSpace() throws {
+        setenv("PYTHONPATH", repositoryRoot.appendingPathComponent("Tests/PythonEnvs").path, 1)
+        defer { unsetenv("PYTHONPATH") }
+        for (kind, named) in [("text", "observation space Text("), ("nested_sequence", "observation space Sequence(Discrete(2)"),
+                              ("multidiscrete_actions", "action space MultiDiscrete([2 2])")] {
+            XCTAssertThrowsError(try bridgePool("gymnasium:herd_test_envs:HerdTest/Spaces-v0", perWorker: 1, settings: ["kind": .string(kind)])) { error in
+                XCTAssertTrue("\(error)".contains(named), "\(kind): \(error)")
+                XCTAssertTrue("\(error)".contains("cannot be carried"), "\(kind): \(error)")
+                XCTAssertTrue("\(error)".contains("environment.wrappers"), "\(kind): \(error)")
+            }
+        }
+    }
+
     /// `bf16` halves float observations: each value is its float32 rounded to
     /// bfloat16 (8 bits of mantissa), the same as the built-in's rounded.
     func testBF16Observations_throughTheBridge() throws {

@@ -6,6 +6,7 @@ HerdTest/Bytes-v0: a uint8 image observation (2 x 3 x 4) whose cells are
 checked; 5 steps per episode, reward = action.
 HerdTest/Raises-v0: step raises from its 3rd call on (a broken environment).
 HerdTest/LegacySeed-v0: seeds numpy's legacy RandomState (seeds below 2**32 only).
+HerdTest/Spaces-v0(kind=...): the observation and action spaces the bridge flattens or refuses.
 """
 import gymnasium as gym
 import numpy as np
@@ -81,3 +82,66 @@ class LegacySeed(gym.Env):
 
 
 register(id="HerdTest/LegacySeed-v0", entry_point=LegacySeed)
+
+
+def spaces_for(kind):
+    """HerdTest/Spaces-v0's observation and action spaces for `kind`."""
+    discrete = spaces.Discrete(2)
+    return {
+        "tuple": (spaces.Tuple((spaces.Discrete(3), spaces.Box(-1, 1, (2,), np.float32), spaces.MultiBinary(2))), discrete),
+        # Keys given out of order: Gymnasium's Dict sorts them, and flatten follows.
+        "dict": (spaces.Dict({"position": spaces.Box(-1, 1, (2,), np.float64), "colour": spaces.Discrete(4, start=1)}), discrete),
+        "multidiscrete": (spaces.MultiDiscrete([3, 2, 4]), discrete),
+        "multibinary": (spaces.MultiBinary([2, 3]), discrete),
+        "hwc": (spaces.Box(0, 255, (6, 5, 3), np.uint8), discrete),
+        "int_box": (spaces.Box(-5, 5, (2, 2), np.int64), discrete),
+        "text": (spaces.Text(8), discrete),
+        "nested_sequence": (spaces.Tuple((spaces.Discrete(2), spaces.Sequence(spaces.Discrete(2)))), discrete),
+        "multidiscrete_actions": (spaces.Box(-1, 1, (2,), np.float32), spaces.MultiDiscrete([2, 2])),
+        "discrete_start": (spaces.Discrete(3, start=-1), spaces.Discrete(3, start=10)),
+    }[kind]
+
+
+def spaces_observation(kind, t):
+    """HerdTest/Spaces-v0's observation at step t: every part changes with t."""
+    space, _ = spaces_for(kind)
+    if kind == "tuple":
+        return (t % 3, np.array([t / 10, -t / 20], np.float32), np.array([t % 2, 1 - t % 2], np.int8))
+    if kind == "dict":
+        return {"colour": 1 + t % 4, "position": np.array([t / 8, -0.5], np.float64)}
+    if kind == "multidiscrete":
+        return np.array([t % 3, (t + 1) % 2, (t + 2) % 4], np.int64)
+    if kind == "multibinary":
+        return np.array([[t % 2, 1, 0], [0, (t + 1) % 2, 1]], np.int8)
+    if kind == "hwc":
+        h, w, c = np.meshgrid(np.arange(6), np.arange(5), np.arange(3), indexing="ij")
+        return ((t + 100 * c + 10 * h + w) % 256).astype(np.uint8)
+    if kind == "int_box":
+        return np.array([[t % 5, -1], [2, -(t % 5)]], np.int64)
+    if kind == "discrete_start":
+        return -1 + t % 3
+    return space.sample()
+
+
+class Spaces(gym.Env):
+    """HerdTest/Spaces-v0(kind=...): one observation space of every kind the
+    bridge flattens or refuses (`spaces_for`); the observation at step t is
+    `spaces_observation(kind, t)`, reward the action taken, 4 steps per
+    episode."""
+
+    def __init__(self, kind="tuple"):
+        self.kind = kind
+        self.observation_space, self.action_space = spaces_for(kind)
+        self.t = 0
+
+    def reset(self, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return spaces_observation(self.kind, 0), {}
+
+    def step(self, action):
+        self.t += 1
+        return spaces_observation(self.kind, self.t), float(np.sum(action)), self.t >= 4, False, {}
+
+
+register(id="HerdTest/Spaces-v0", entry_point=Spaces)

@@ -23,6 +23,13 @@ public final class ConvTorso: Layer {
             return "convolutions need image observations [C, H, W]; this environment's are \(observationShape)"
         }
         let image = observationShape.count == 2 ? [1] + observationShape : observationShape
+        // More channels than any frame stack, over a strip at most 4 wide:
+        // height × width × channels sent as if channels came first.
+        if image[0] > 16 && image[2] <= 4 {
+            return "the observations \(observationShape) look like height × width × channels, and convolutions read [C, H, W]: "
+                + "the Gymnasium bridge sends images channels first (environment.settings herd_image_layout: hwc); "
+                + "another worker must send C × H × W"
+        }
         var (height, width) = (image[1], image[2])
         for i in settings.convChannels.indices {
             let kernel = settings.convKernels[min(i, settings.convKernels.count - 1)]

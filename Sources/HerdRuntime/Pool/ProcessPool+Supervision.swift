@@ -24,7 +24,7 @@ extension ProcessPool {
         if c.environment.hasPrefix("gymnasium:") {
             guard let script = c.gymnasiumWorkerScript ?? PoolConfiguration.defaultGymnasiumWorker() else {
                 throw RuntimeError.spawnFailed(executable: "envs/gymnasium_worker.py",
-                                               message: "not found; set HERD_ENVS_DIR to the repository's envs/ directory")
+                                               message: "not found beside this herd (\(Installation.roots().map { $0.appendingPathComponent("envs").path }.joined(separator: ", "))); install Herd with scripts/install.sh or set HERD_ENVS_DIR to the repository's envs/ directory")
             }
             slot.process = try launcher.launch(WorkerLaunch(executable: try resolve(c.pythonExecutable), arguments: [script] + common,
                                                             environment: environment, identity: slot.identity))

@@ -11,19 +11,11 @@ public struct DeviceCatalog {
 
     public init(directory: URL) { self.directory = directory }
 
-    /// `configs/devices` found from `HERD_DEVICES_DIR`, the working
-    /// directory, or next to the executable's checkout.
+    /// `configs/devices` from `HERD_DEVICES_DIR`, the working directory,
+    /// the install prefix or the checkout (`Installation`).
     public static func standard() -> DeviceCatalog {
-        if let env = ProcessInfo.processInfo.environment["HERD_DEVICES_DIR"] {
-            return DeviceCatalog(directory: URL(fileURLWithPath: env))
-        }
-        let candidates = [
-            URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("configs/devices"),
-            // .build/<triple>/<config>/herd → repository root
-            PoolConfiguration.executableDirectory().appendingPathComponent("../../../configs/devices").standardized,
-        ]
-        let found = candidates.first { FileManager.default.fileExists(atPath: $0.path) }
-        return DeviceCatalog(directory: found ?? candidates[0])
+        DeviceCatalog(directory: Installation.directory("configs/devices", override: "HERD_DEVICES_DIR")
+            ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("configs/devices"))
     }
 
     /// Names of the profiles in the directory.

@@ -25,7 +25,7 @@ public final class ProgressDisplay {
     }
 
     /// A mean return with the digits its size needs: 195.8, 4.97, 0.045.
-    static func returnText(_ value: Double) -> String {
+    public static func returnText(_ value: Double) -> String {
         let size = abs(value)
         return String(format: size >= 100 ? "%.1f" : size >= 1 ? "%.2f" : "%.3f", value)
     }
