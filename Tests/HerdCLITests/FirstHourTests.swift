@@ -107,6 +107,32 @@ final class FirstHourTests: XCTestCase {
         XCTAssertFalse(CheckpointStore(directory: run.appendingPathComponent("checkpoints"), keep: 10).list().isEmpty)
     }
 
+    /// A scheduler's stop (Slurm's scancel, Kubernetes, a shell's job
+    /// control) is SIGTERM to the whole process group at once: the learner
+    /// and every worker it started. The learner still writes its final
+    /// checkpoint and summary and exits 0; its workers' exits during the
+    /// stop are not failures.
+    func testSIGTERMToTheProcessGroup_isOneStop_withACheckpointAndSummary() throws {
+        let run = scratch.appendingPathComponent("run")
+        // setsid: the learner leads a process group of its own, which its workers join.
+        let learner = try BackgroundProcess("/usr/bin/setsid", [try herd, "train", "configs/cartpole_ppo.yaml", "--run-dir", run.path,
+                                                                "--set", "total_steps=100000000", "--set", "environment.workers=2",
+                                                                "--set", "evaluation.interval_steps=0", "--set", "logging.interval_steps=1024"],
+                                            log: scratch.appendingPathComponent("learner.log"))
+        XCTAssertTrue(eventually(30) { ((try? MetricsLog.read(run.appendingPathComponent("metrics.jsonl")))?.count ?? 0) >= 1 }, learner.output)
+        XCTAssertEqual(getpgid(learner.pid), learner.pid, "the learner leads its own group")
+        XCTAssertEqual(learner.children.count, 2, "two workers in the group")
+        kill(-learner.pid, SIGTERM)
+        guard learner.waitForExit(60) else {
+            kill(-learner.pid, SIGKILL)
+            return XCTFail("the learner did not stop:\n\(learner.output)")
+        }
+        XCTAssertEqual(learner.process.terminationStatus, 0, learner.output)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: run.appendingPathComponent("summary.json"))) as? [String: Any]
+        XCTAssertEqual(summary?["stopped_by_signal"] as? Bool, true)
+        XCTAssertFalse(CheckpointStore(directory: run.appendingPathComponent("checkpoints"), keep: 10).list().isEmpty)
+    }
+
     /// A port is 1...65535, from --listen and from the config (99999 used
     /// to bind 34463).
     func testListenPort_outOfRange_isRefused() throws {
