@@ -114,14 +114,16 @@ final class FirstHourTests: XCTestCase {
     /// stop are not failures.
     func testSIGTERMToTheProcessGroup_isOneStop_withACheckpointAndSummary() throws {
         let run = scratch.appendingPathComponent("run")
-        // setsid: the learner leads a process group of its own, which its workers join.
-        let learner = try BackgroundProcess("/usr/bin/setsid", [try herd, "train", "configs/cartpole_ppo.yaml", "--run-dir", run.path,
-                                                                "--set", "total_steps=100000000", "--set", "environment.workers=2",
-                                                                "--set", "evaluation.interval_steps=0", "--set", "logging.interval_steps=1024"],
+        // Foundation starts the learner as the leader of a process group of its own, which its workers join.
+        let learner = try BackgroundProcess(try herd, ["train", "configs/cartpole_ppo.yaml", "--run-dir", run.path,
+                                                       "--set", "total_steps=100000000", "--set", "environment.workers=2",
+                                                       "--set", "evaluation.interval_steps=0", "--set", "logging.interval_steps=1024"],
                                             log: scratch.appendingPathComponent("learner.log"))
         XCTAssertTrue(eventually(30) { ((try? MetricsLog.read(run.appendingPathComponent("metrics.jsonl")))?.count ?? 0) >= 1 }, learner.output)
         XCTAssertEqual(getpgid(learner.pid), learner.pid, "the learner leads its own group")
-        XCTAssertEqual(learner.children.count, 2, "two workers in the group")
+        let workers = learner.children
+        XCTAssertEqual(workers.count, 2, "two workers")
+        for worker in workers { XCTAssertEqual(getpgid(worker), learner.pid, "worker \(worker) is in the learner's group") }
         kill(-learner.pid, SIGTERM)
         guard learner.waitForExit(60) else {
             kill(-learner.pid, SIGKILL)
