@@ -271,7 +271,6 @@ def looks_hwc(space):
     return len(space.shape) == 4 or space.shape[0] > 4
 
 
-
 class Group:
     """The k Gymnasium environments of this worker, with same-step auto-reset."""
 

@@ -2,14 +2,19 @@
 # Run by the RecordCommit build plugin before every build of `herd`:
 # writes DIR/BuildCommit.swift with the commit of the checkout at
 # PACKAGE_DIR (12 hex digits, "+modified" when tracked files differ from
-# it), or "unknown" outside a git checkout. The file is rewritten only when
+# it), or "unknown" when PACKAGE_DIR is not the top of a git checkout (a
+# copy of Herd inside another repository is not that repository's commit). The file is rewritten only when
 # its text changes, so an unchanged commit compiles nothing again.
 # Usage: record_commit.sh PACKAGE_DIR DIR
 package_dir=$1 out=$2
 mkdir -p "$out"
 git_() { git -c safe.directory='*' -C "$package_dir" "$@" 2>/dev/null; }
-commit=$(git_ rev-parse --short=12 HEAD) || commit=unknown
-[ -n "$commit" ] || commit=unknown
+commit=unknown
+top=$(git_ rev-parse --show-toplevel) || top=""
+if [ -n "$top" ] && [ "$(cd "$top" && pwd -P)" = "$(cd "$package_dir" && pwd -P)" ]; then
+    commit=$(git_ rev-parse --short=12 HEAD) || commit=unknown
+    [ -n "$commit" ] || commit=unknown
+fi
 if [ "$commit" != unknown ] && ! git_ diff --quiet HEAD --; then
     commit="$commit+modified"
 fi
