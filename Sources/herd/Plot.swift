@@ -7,7 +7,10 @@ struct Plot: ParsableCommand {
         abstract: "Draw learning curves of one or more runs as SVG.",
         discussion: """
         Reads each run's metrics.jsonl and draws a metric (default: the mean training episode \
-        return per log interval) against environment steps or wall-clock seconds, one line per run.
+        return per log interval) against environment steps or wall-clock seconds, one line per run. \
+        With --group-by config, runs whose resolved configs differ only in their seed (as \
+        `herd train --seeds` writes them) are drawn as one line, their mean, with a band from the \
+        least to the greatest of them.
         """)
 
     @Argument(help: "Run directories.")
@@ -25,19 +28,26 @@ struct Plot: ParsableCommand {
     @Option(help: "Chart title.")
     var title: String?
 
+    @Option(name: .customLong("group-by"), help: "none (a line per run) or config (a line per config, the mean over its seeds with their range as a band).")
+    var groupBy = "none"
+
+    @Flag(name: .customLong("log-x"), help: "A logarithmic horizontal axis.")
+    var logX = false
+
     func validate() throws {
         guard !runs.isEmpty else { throw ValidationError("give at least one run directory") }
         guard ["steps", "wall_seconds"].contains(x) else { throw ValidationError("--x must be steps or wall_seconds") }
         guard out.hasSuffix(".svg") else { throw ValidationError("--out must name an .svg file") }
+        guard ["none", "config"].contains(groupBy) else { throw ValidationError("--group-by must be none or config") }
     }
 
     func run() throws {
-        var series: [LinePlot.Series] = []
+        var curves: [(name: String, group: String, points: [(x: Double, y: Double)])] = []
         for run in runs {
-            let url = RunDirectory(url: URL(fileURLWithPath: run)).metrics
+            let directory = RunDirectory(url: URL(fileURLWithPath: run))
             let records: [[String: Double]]
             do {
-                records = try MetricsLog.read(url)
+                records = try MetricsLog.read(directory.metrics)
             } catch {
                 throw CommandError("\(error)")
             }
@@ -46,17 +56,51 @@ struct Plot: ParsableCommand {
                 guard let xv = r[xKey], let yv = r[metric] else { return nil }
                 return (xv, yv)
             }
-            if points.isEmpty { throw CommandError("\(url.path) has no '\(metric)' values") }
-            series.append(LinePlot.Series(name: URL(fileURLWithPath: run).standardized.lastPathComponent, points: points))
+            if points.isEmpty { throw CommandError("\(directory.metrics.path) has no '\(metric)' values") }
+            let name = URL(fileURLWithPath: run).standardized.lastPathComponent
+            curves.append((name, groupBy == "config" ? try Self.configWithoutSeed(directory) : name, points))
         }
-        let plot = LinePlot(title: title ?? metric.replacingOccurrences(of: "_", with: " "),
+        var series: [LinePlot.Series] = []
+        if groupBy == "config" {
+            var order: [String] = []
+            for curve in curves where !order.contains(curve.group) { order.append(curve.group) }
+            var names: [String] = []
+            for group in order {
+                let members = curves.filter { $0.group == group }
+                var name = Self.configName(group) ?? members[0].name
+                if names.contains(name) { name += " #\(names.filter { $0.hasPrefix(name) }.count + 1)" }
+                names.append(name)
+                let label = members.count == 1 ? name : "\(name) (mean of \(members.count), band: min–max)"
+                series.append(.aggregate(members.map(\.points), name: label))
+            }
+        } else {
+            series = curves.map { LinePlot.Series(name: $0.name, points: $0.points) }
+        }
+        var plot = LinePlot(title: title ?? metric.replacingOccurrences(of: "_", with: " "),
                             xLabel: x == "steps" ? "environment steps" : "wall-clock time (s)",
                             yLabel: metric.hasSuffix("return_mean") ? "mean episode return" : metric, series: series)
+        plot.logX = logX
         do {
             try Data(plot.svg.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
         } catch {
             throw CommandError("cannot write \(out): \(error.localizedDescription)")
         }
         print("wrote \(out)")
+    }
+
+    /// A run's resolved config without its top-level `seed:` line: runs
+    /// that differ only in their seed have the same.
+    static func configWithoutSeed(_ run: RunDirectory) throws -> String {
+        let url = run.url.appendingPathComponent("config.yaml")
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw CommandError("--group-by config: \(url.path) cannot be read (every run directory holds its resolved config)")
+        }
+        return text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("seed:") }.joined(separator: "\n")
+    }
+
+    /// The `name:` of a resolved config's text.
+    static func configName(_ text: String) -> String? {
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("name:") }) else { return nil }
+        return line.dropFirst(5).trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
     }
 }

@@ -191,6 +191,17 @@ final class FirstHourTests: XCTestCase {
         XCTAssertTrue(markdown.contains("| best evaluation (2 seeds) |"), markdown)
         XCTAssertTrue(result.stdout.contains("| across seeds | mean | std | IQM | min | max |"), result.stdout)
 
+        // `herd plot --group-by config` draws the two seeds as one mean with a band.
+        let svg = scratch.appendingPathComponent("seeds.svg")
+        let plot = try runProcess(try herd, ["plot", parent.appendingPathComponent("seed-0").path, parent.appendingPathComponent("seed-1").path,
+                                             "--group-by", "config", "--log-x", "--out", svg.path])
+        XCTAssertEqual(plot.status, 0, plot.stderr)
+        let drawn = try String(contentsOf: svg, encoding: .utf8)
+        XCTAssertEqual(drawn.components(separatedBy: "<polyline").count - 1, 1, "one line for the two seeds")
+        XCTAssertEqual(drawn.components(separatedBy: "<polygon").count - 1, 1, "and one band")
+        XCTAssertTrue(drawn.contains(">cartpole_ppo (mean of 2, band: min–max)</text>"), drawn)
+        XCTAssertTrue(drawn.contains("(log scale)"), drawn)
+
         let both = try runProcess(try herd, ["train", "configs/cartpole_ppo.yaml", "--seeds", "0-1", "--seed", "3"], currentDirectory: repositoryRoot)
         XCTAssertTrue(both.stderr.contains("--seeds and --seed"), both.stderr)
         let again = try runProcess(try herd, ["train", "configs/cartpole_ppo.yaml", "--seeds", "1", "--run-dir", parent.path],

@@ -117,6 +117,37 @@ final class RunFilesTests: XCTestCase {
         XCTAssertTrue(svg.contains("environment steps") && svg.contains("<polyline"))
     }
 
+    /// Tick labels as people write them, decades on a log axis, seeds
+    /// aggregated into a mean with a min–max band (a run missing a step
+    /// interpolated there), and the legend beside the plot, not over it.
+    func testLinePlot_labels_logTicks_bands_andALegendOutsideThePlot() throws {
+        XCTAssertEqual([500, 1000, 1500, 20_000, 1_000_000, 2_500_000, 0.25, -2000].map(LinePlot.label),
+                       ["500", "1k", "1.5k", "20k", "1M", "2.5M", "0.25", "-2k"])
+        XCTAssertEqual(LinePlot.logTicks(1024, 1_000_000), [1000, 10_000, 100_000, 1_000_000])
+        XCTAssertEqual(LinePlot.logTicks(2000, 50_000), [1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000])
+        let mean = LinePlot.Series.aggregate([[(0, 0), (10, 10), (20, 20)], [(0, 2), (20, 0)]], name: "m")
+        XCTAssertEqual(mean.points.map(\.y), [1, 5.5, 10], "the second run is 1 at step 10, halfway from 2 to 0")
+        XCTAssertEqual(mean.band.map(\.low), [0, 1, 0])
+        XCTAssertEqual(mean.band.map(\.high), [2, 10, 20])
+
+        var plot = LinePlot(title: "t", xLabel: "environment steps", yLabel: "y",
+                            series: [mean, .init(name: "a long series name", points: [(0, 1), (20, 5)])])
+        plot.logX = true
+        let svg = plot.svg
+        XCTAssertEqual(svg.components(separatedBy: "<polygon").count - 1, 1)
+        XCTAssertTrue(svg.contains("(log scale)"))
+        // The plot's frame ends where the legend begins.
+        let frame = try XCTUnwrap(svg.range(of: #"<rect x="([0-9.]+)" y="[0-9.]+" width="([0-9.]+)""#, options: .regularExpression))
+        let numbers = svg[frame].split(separator: "\"").compactMap { Double($0) }
+        let plotRight = numbers[0] + numbers[2]
+        let legendText = try XCTUnwrap(svg.range(of: #"<text x="([0-9.]+)" y="[0-9.]+">a long series name"#, options: .regularExpression))
+        let legendX = try XCTUnwrap(svg[legendText].split(separator: "\"").compactMap { Double($0) }.first)
+        XCTAssertGreaterThan(legendX, plotRight, "the legend is right of the plot")
+        // Nine series: the ninth repeats the first colour, dashed.
+        let nine = LinePlot(title: "t", xLabel: "x", yLabel: "y", series: (0..<9).map { .init(name: "s\($0)", points: [(0, Double($0)), (1, 1)]) })
+        XCTAssertEqual(nine.svg.components(separatedBy: "stroke-dasharray").count - 1, 2, "the ninth line and its legend entry")
+    }
+
     /// A checkpoint's format names its agent; a config inside that names
     /// another is refused with a reason, not a trap.
     func testCheckpointConfig_agentMustMatchTheFormat() throws {
