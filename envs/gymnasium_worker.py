@@ -315,7 +315,6 @@ class Group:
                              "not rgb_array, so it cannot be recorded")
         self.seeds, self.seeded = seeds, False
         self.observations = ObservationCodec(self.envs[0].observation_space, encoding, discrete_as, image_layout)
-        self.obs_shape, self.obs_size, self.dtype = self.observations.shape, self.observations.size, self.observations.dtype
         self.action_space = self.envs[0].action_space
         if isinstance(self.action_space, gym.spaces.Discrete):
             self.action_kind, self.discrete, self.action_size = 0, int(self.action_space.n), 1
@@ -329,18 +328,19 @@ class Group:
                              "those onto it")
 
     def ready(self):
-        return (struct.pack("<IIBIBIB", len(self.envs), self.obs_size, self.dtype, self.action_size, self.action_kind,
-                            self.discrete, len(self.obs_shape)) + struct.pack(f"<{len(self.obs_shape)}I", *self.obs_shape))
+        o = self.observations
+        return (struct.pack("<IIBIBIB", len(self.envs), o.size, o.dtype, self.action_size, self.action_kind,
+                            self.discrete, len(o.shape)) + struct.pack(f"<{len(o.shape)}I", *o.shape))
 
     def flat(self, observation):
         return self.observations.flat(observation)
 
     def encode(self, observations):
         """Observations (one array or a list of rows) as the wire's bytes."""
-        if self.dtype == U8:
+        if self.observations.dtype == U8:
             return np.asarray(observations, dtype=np.uint8).tobytes()
         values = np.ascontiguousarray(observations, dtype="<f4")
-        if self.dtype == F32:
+        if self.observations.dtype == F32:
             return values.tobytes()
         # bfloat16: the upper half of each float32, rounded to nearest even; NaN stays NaN.
         bits = values.view("<u4").astype(np.uint64)
@@ -351,7 +351,7 @@ class Group:
 
     def results(self, observations, rewards, flags, finals):
         k = len(self.envs)
-        body = struct.pack("<IIB", k, self.obs_size, self.dtype) + self.encode(observations)
+        body = struct.pack("<IIB", k, self.observations.size, self.observations.dtype) + self.encode(observations)
         body += np.asarray(rewards, dtype="<f8").tobytes() + bytes(flags) + struct.pack("<I", len(finals))
         for index, obs in finals:
             body += struct.pack("<I", index) + self.encode(obs)

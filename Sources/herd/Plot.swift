@@ -42,7 +42,7 @@ struct Plot: ParsableCommand {
     }
 
     func run() throws {
-        var curves: [(name: String, group: String, points: [(x: Double, y: Double)])] = []
+        var curves: [(name: String, group: String, configName: String, points: [(x: Double, y: Double)])] = []
         for run in runs {
             let directory = RunDirectory(url: URL(fileURLWithPath: run))
             let records: [[String: Double]]
@@ -58,18 +58,22 @@ struct Plot: ParsableCommand {
             }
             if points.isEmpty { throw CommandError("\(directory.metrics.path) has no '\(metric)' values") }
             let name = URL(fileURLWithPath: run).standardized.lastPathComponent
-            curves.append((name, groupBy == "config" ? try Self.configWithoutSeed(directory) : name, points))
+            guard groupBy == "config" else {
+                curves.append((name, name, name, points))
+                continue
+            }
+            curves.append((name, try Self.configWithoutSeed(directory), (try? TrainConfig.load(directory.config))?.name ?? name, points))
         }
         var series: [LinePlot.Series] = []
         if groupBy == "config" {
             var order: [String] = []
             for curve in curves where !order.contains(curve.group) { order.append(curve.group) }
-            var names: [String] = []
+            var uses: [String: Int] = [:]
             for group in order {
                 let members = curves.filter { $0.group == group }
-                var name = Self.configName(group) ?? members[0].name
-                if names.contains(name) { name += " #\(names.filter { $0.hasPrefix(name) }.count + 1)" }
-                names.append(name)
+                var name = members[0].configName
+                uses[name, default: 0] += 1
+                if uses[name]! > 1 { name += " #\(uses[name]!)" }
                 let label = members.count == 1 ? name : "\(name) (mean of \(members.count), band: min–max)"
                 series.append(.aggregate(members.map(\.points), name: label))
             }
@@ -91,16 +95,9 @@ struct Plot: ParsableCommand {
     /// A run's resolved config without its top-level `seed:` line: runs
     /// that differ only in their seed have the same.
     static func configWithoutSeed(_ run: RunDirectory) throws -> String {
-        let url = run.url.appendingPathComponent("config.yaml")
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            throw CommandError("--group-by config: \(url.path) cannot be read (every run directory holds its resolved config)")
+        guard let text = try? String(contentsOf: run.config, encoding: .utf8) else {
+            throw CommandError("--group-by config: \(run.config.path) cannot be read (every run directory holds its resolved config)")
         }
         return text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("seed:") }.joined(separator: "\n")
-    }
-
-    /// The `name:` of a resolved config's text.
-    static func configName(_ text: String) -> String? {
-        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("name:") }) else { return nil }
-        return line.dropFirst(5).trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
     }
 }
