@@ -81,6 +81,15 @@ public struct PoolConfiguration: Sendable {
     public var remoteWorkers = 0
     /// Seconds without a message after which a remote worker counts as gone.
     public var remoteTimeout = 5.0
+    /// Seconds of silence after which a remote worker's place goes to a
+    /// newcomer from the same source (CURVE key or address) when every
+    /// place is taken: the same daemon, back. Idle workers send a heartbeat
+    /// every second, so a live one is never this silent.
+    public var reclaimSilence = 2.0
+    /// Seconds a source may take no remote place after its first place left
+    /// before serving (``Admission``); doubled with each further one, up
+    /// to a minute.
+    public var admissionBackoff = 0.5
     /// CURVE authentication and encryption for every connection (local
     /// workers get a key pair of the pool's own); `nil`: none.
     public var curve: CurveServerSettings?

@@ -65,6 +65,16 @@ public final class Frame {
 
     /// A copy as `Data` (for identities and tests).
     public var data: Data { withBytes { Data($0) } }
+
+    /// A metadata property of the connection the frame came on
+    /// (`zmq_msg_gets`): `"Peer-Address"` (a TCP peer's IP address) or
+    /// `"User-Id"` (what the ZAP handler named the peer); nil when the
+    /// connection has none.
+    public func property(_ name: String) -> String? {
+        guard let value = zmq_msg_gets(message, name) else { return nil }
+        let text = String(cString: value)
+        return text.isEmpty ? nil : text
+    }
 }
 
 /// A ZeroMQ socket that closes itself. Not thread-safe: use it from one

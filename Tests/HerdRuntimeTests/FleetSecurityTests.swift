@@ -264,4 +264,83 @@ final class FleetSecurityTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(stepsAfter, 3, "\(name): the local worker goes on stepping")
         }
     }
+
+    // MARK: Admission control
+
+    /// The next message on `socket` other than a heartbeat, within `seconds`.
+    func next(_ socket: ZMQSocket, within seconds: Double = 10) throws -> (message: WireMessage, sequence: UInt64)? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            guard let frames = try socket.receive(timeoutMilliseconds: 50) else { continue }
+            let decoded = try WireCodec.decode(frames[0].byteArray)
+            if decoded.message != .heartbeat { return decoded }
+        }
+        return nil
+    }
+
+    static let cartPoleReady = Ready(environmentCount: 2, observationSize: 4, actionSize: 1, actionKind: 0, discreteActions: 2, observationShape: [4])
+
+    /// A raw peer that says hello and ready (and, if `answerReset`, answers
+    /// its reset); nil when it was not assigned a place.
+    func joinedPeer(_ context: ZMQContext, port: Int, label: String, answerReset: Bool) throws -> ZMQSocket? {
+        let peer = try rawPeer(context, port: port)
+        try peer.send([WireCodec.encode(.hello(Hello(capacity: 2, pid: 1, label: label)), sequence: 0)])
+        guard case .assign = try next(peer)?.message else { return nil }
+        try peer.send([WireCodec.encode(.ready(Self.cartPoleReady), sequence: 0)])
+        guard answerReset else { return peer }
+        guard let reset = try next(peer), reset.message == .reset else { return nil }
+        try peer.send([WireCodec.encode(.results(Results(environmentCount: 2, observationSize: 4, observations: [Float](repeating: 0.01, count: 8),
+                                                         rewards: [0, 0], terminated: [false, false], truncated: [false, false], finalObservations: [])),
+                                        sequence: reset.sequence)])
+        return peer
+    }
+
+    /// Over real TCP a peer's source is its address (libzmq's
+    /// `Peer-Address`): one that joins, says ready and goes silent loses
+    /// its place at the remote timeout, and the next hello from that
+    /// address is refused with `error` 5 saying how long to wait.
+    func testSilentJoiner_barsItsAddress_theNextHelloIsToldWhenToComeBack() throws {
+        let port = freeTCPPort()
+        let pool = try remotePool(port: port, curve: nil) { config in
+            config.remoteTimeout = 1
+            config.admissionBackoff = 60  // the refusal below cannot race the end of the bar
+        }
+        defer { pool.close() }
+        let context = ZMQContext()
+        let silent = try XCTUnwrap(try joinedPeer(context, port: port, label: "silent", answerReset: false))
+        _ = try drive(pool, 20) { pool.remoteLost >= 1 }
+        XCTAssertEqual(pool.remoteLost, 1, "the silent peer loses its place")
+        let again = try rawPeer(context, port: port)
+        try again.send([WireCodec.encode(.hello(Hello(capacity: 2, pid: 1, label: "again")), sequence: 0)])
+        guard case let .error(error)? = try next(again)?.message else { return XCTFail("the peer should be refused") }
+        XCTAssertEqual(error.code, .refused)
+        XCTAssertTrue(error.message.contains("address 127.0.0.1") && error.message.contains("try again"), error.message)
+        XCTAssertEqual(pool.admissionRefused, 1)
+        withExtendedLifetime(silent) {}
+    }
+
+    /// Two peers take both places, answer their reset and close their
+    /// sockets (as workers killed with their daemon do). With a remote
+    /// timeout of a minute, only the probe on the next hello can free their
+    /// places: a newcomer joins long before any timeout.
+    func testPlacesOfClosedConnections_goToTheNextHello_withoutWaitingForATimeout() throws {
+        let port = freeTCPPort()
+        let pool = try remotePool(port: port, curve: nil) { $0.remoteTimeout = 60 }
+        defer { pool.close() }
+        let context = ZMQContext()
+        var old: [ZMQSocket?] = [try joinedPeer(context, port: port, label: "old-a", answerReset: true),
+                                 try joinedPeer(context, port: port, label: "old-b", answerReset: true)]
+        XCTAssertEqual(old.compactMap { $0 }.count, 2)
+        XCTAssertTrue(eventually(10) { pool.remoteJoined == 2 })
+        old = []  // closed (linger 0): libzmq drops their routes
+        var newcomer: ZMQSocket?
+        for attempt in 0..<50 where newcomer == nil {
+            newcomer = try joinedPeer(context, port: port, label: "new-\(attempt)", answerReset: false)
+        }
+        XCTAssertNotNil(newcomer, "no newcomer got a place")
+        XCTAssertGreaterThanOrEqual(pool.placesReclaimed, 1)
+        XCTAssertEqual(pool.remoteLost, pool.placesReclaimed, "every place freed was freed by the probe, none by a timeout")
+        withExtendedLifetime(old) {}
+    }
 }
+

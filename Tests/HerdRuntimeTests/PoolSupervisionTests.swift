@@ -415,4 +415,137 @@ final class PoolSupervisionTests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.contains("bad\\u{0}news") }, "\(lines)")
         XCTAssertTrue(lines.contains { $0.contains("peer 0xab00cd") }, "\(lines)")
     }
+
+    // MARK: Admission control
+
+    /// A remote worker from `source` that joins and is ready, and, unless
+    /// `silent`, answers at once (a silent one never answers its reset).
+    @discardableResult
+    func join(_ pool: ProcessPool, _ identity: String, from source: String, silent: Bool = false) -> FakeWorker {
+        let worker = FakeWorker(identity: Array(identity.utf8), pid: 9)
+        worker.hang = silent
+        transport.sources[worker.identity] = source
+        worker.start(on: transport, label: identity)
+        _ = pool.heartbeatTick()
+        return worker
+    }
+
+    func refusal(_ worker: FakeWorker) -> String? {
+        for case let .error(error) in transport.messages(to: worker.identity) where error.code == .refused { return error.message }
+        return nil
+    }
+
+    /// Peers that join, say ready and go silent, again and again: each
+    /// place they leave before serving is a strike against their source,
+    /// which then waits 0.5 s, 1 s, 2 s, … before it may take a place again
+    /// (refused with `error` 5 saying how long). Another source is not
+    /// affected, and no batch waits for a place whose worker never answered.
+    func testJoinAndGoSilentPeers_areBackedOffEverLonger_aGoodWorkerIsNotSlowed() throws {
+        let pool = try makePool(workers: 1, remote: 2) { $0.remoteTimeout = 5 }
+        let good = join(pool, "good", from: "address 10.0.0.1")
+        let local = try pool.reset()
+        try pool.send([0, 0], environmentIDs: local.environmentIDs)
+        var waits: [Double] = []
+        for round in 0..<4 {
+            let flooder = join(pool, "flood-\(round)", from: "address 10.0.0.66", silent: true)
+            XCTAssertNotNil(flooder.assigned, "round \(round): the backoff has passed, so it gets a place")
+            // A batch with a silent newcomer in the pool does not wait for its deadline.
+            let before = transport.clock.now()
+            let batch = try pool.receiveReady(maxBatchSize: 6, fullBatchSize: 6, timeout: 1)
+            XCTAssertEqual(Set(batch.environmentIDs), [0, 1, 2, 3], "round \(round)")
+            XCTAssertLessThan(transport.clock.now() - before, 0.5, "round \(round): the batch waited for a worker that never answered")
+            try pool.send([Float](repeating: 0, count: batch.count), environmentIDs: batch.environmentIDs)
+            transport.clock.advance(5.5)
+            transport.deliver(.heartbeat, from: good.identity)
+            _ = pool.heartbeatTick()
+            XCTAssertFalse(pool.slots.contains { $0.remoteIdentity == flooder.identity }, "round \(round): vacated when silent")
+            let barred = join(pool, "flood-\(round)-again", from: "address 10.0.0.66")
+            XCTAssertNil(barred.assigned, "round \(round): refused while barred")
+            let message = try XCTUnwrap(refusal(barred), "round \(round)")
+            XCTAssertTrue(message.contains("try again"), message)
+            let seconds = try XCTUnwrap(message.split(separator: " ").compactMap { Double($0) }.first, message)
+            waits.append(seconds)
+            transport.clock.advance(seconds + 0.01)
+        }
+        XCTAssertEqual(waits.map { ($0 * 10).rounded() / 10 }, [0.5, 1, 2, 4], "the backoff doubles with each strike")
+        XCTAssertGreaterThanOrEqual(pool.admissionRefused, 4)
+        XCTAssertNotNil(good.assigned)
+        XCTAssertEqual(pool.slots.first { $0.remoteIdentity == good.identity }?.phase, .idle, "the good worker keeps its place")
+    }
+
+    /// A daemon killed with `kill -9` and started again: its new workers'
+    /// hellos find every place taken by their dead predecessors, whose
+    /// connections are closed. The pool probes, frees those places and
+    /// admits the newcomers at once — no timeout to wait for.
+    func testRestartedDaemon_takesItsDeadPredecessorsPlacesAtOnce() throws {
+        let pool = try makePool(workers: 1, remote: 2) { $0.remoteTimeout = 60 }
+        let old = [join(pool, "old-a", from: "address 10.0.0.2"), join(pool, "old-b", from: "address 10.0.0.2")]
+        _ = try pool.receiveReady(maxBatchSize: 4, fullBatchSize: 4, timeout: 0.01)
+        for worker in old { transport.disconnect(worker.identity) }
+        let new = [join(pool, "new-a", from: "address 10.0.0.2"), join(pool, "new-b", from: "address 10.0.0.2")]
+        XCTAssertTrue(new.allSatisfy { $0.assigned != nil }, "\(new.map { refusal($0) ?? "-" })")
+        XCTAssertEqual(pool.placesReclaimed, 2)
+        XCTAssertEqual(pool.remoteRefused, 0)
+        // A third newcomer from another source finds live workers only: refused.
+        let late = join(pool, "late", from: "address 10.0.0.3")
+        XCTAssertNil(late.assigned)
+        XCTAssertEqual(pool.placesReclaimed, 2)
+    }
+
+    /// The same daemon back after losing its connections without closing
+    /// them (its machine restarted): a place of its own source that is idle
+    /// and silent past `reclaimSilence` goes to the newcomer; one of another
+    /// source, or one not yet that silent, does not.
+    func testSilentPlaceOfTheSameSource_goesToItsNewcomer_othersKeepTheirs() throws {
+        let pool = try makePool(workers: 1, remote: 2) { $0.remoteTimeout = 60 }
+        let stale = join(pool, "stale", from: "key AAA")
+        let other = join(pool, "other", from: "key BBB")
+        for worker in [stale, other] { transport.deliver(.heartbeat, from: worker.identity) }
+        _ = pool.heartbeatTick()
+        _ = try pool.receiveReady(maxBatchSize: 4, fullBatchSize: 4, timeout: 0.01)  // both idle now
+        transport.clock.advance(1)
+        let early = join(pool, "early", from: "key AAA")
+        XCTAssertNil(early.assigned, "1 s of silence is a live worker's")
+        transport.clock.advance(1.5)
+        transport.deliver(.heartbeat, from: other.identity)
+        let back = join(pool, "back", from: "key AAA")
+        XCTAssertNotNil(back.assigned, refusal(back) ?? "-")
+        XCTAssertEqual(pool.slots.first { $0.remoteIdentity == other.identity }?.isOccupied, true)
+        XCTAssertNil(pool.slots.first { $0.remoteIdentity == stale.identity })
+    }
 }
+
+/// Admission control's book alone: the token bucket and the backoff.
+final class AdmissionTests: XCTestCase {
+    func testRate_burstThenOnePerSecond_localPeersUnlimited() {
+        var admission = Admission(places: 2)
+        XCTAssertEqual(admission.burst, 8)
+        for _ in 0..<8 {
+            XCTAssertNil(admission.refusal("address a", now: 0))
+            admission.took("address a", now: 0)
+        }
+        let refused = admission.refusal("address a", now: 0)
+        XCTAssertEqual(refused?.seconds ?? 0, 1, accuracy: 1e-9)
+        XCTAssertTrue(refused?.reason.contains("per second") == true, refused?.reason ?? "-")
+        XCTAssertNil(admission.refusal("address b", now: 0), "another source has its own bucket")
+        XCTAssertNil(admission.refusal("address a", now: 1), "a token a second")
+        XCTAssertNil(admission.refusal(nil, now: 0), "local peers are not limited")
+        XCTAssertEqual(admission.refusals, 1)
+    }
+
+    func testBackoff_doublesPerStrike_upToAMinute_servingWellForgives() {
+        var admission = Admission(places: 4)
+        var bars: [Double] = []
+        for strike in 0..<10 {
+            let now = Double(strike) * 100
+            admission.leftEarly("key k", now: now)
+            bars.append(admission.refusal("key k", now: now)?.seconds ?? 0)
+        }
+        XCTAssertEqual(bars, [0.5, 1, 2, 4, 8, 16, 32, 60, 60, 60])
+        admission.servedWell("key k")
+        XCTAssertEqual(admission.strikes("key k"), 0)
+        admission.leftEarly("key k", now: 2000)
+        XCTAssertEqual(admission.refusal("key k", now: 2000)?.seconds, 0.5)
+    }
+}
+

@@ -12,6 +12,9 @@ public final class LoopbackTransport: PoolTransport {
     public let endpoint = "loopback://pool"
     public let clock: ManualClock
     private var inbox: [[[UInt8]]] = []
+    /// The admission source a peer's messages carry (as a TCP peer's
+    /// address or a CURVE key would); none by default.
+    public var sources: [[UInt8]: String] = [:]
     private var peers: [[UInt8]: LoopbackPeer] = [:]
     /// Every message the pool sent, decoded, with its addressee.
     public private(set) var sent: [(peer: [UInt8], message: WireMessage, sequence: UInt64)] = []
@@ -49,7 +52,8 @@ public final class LoopbackTransport: PoolTransport {
             for peer in Array(peers.values) { peer.tick(now: clock.now(), transport: self) }
         }
         guard !inbox.isEmpty else { return nil }
-        return TransportMessage(frames: inbox.removeFirst())
+        let frames = inbox.removeFirst()
+        return TransportMessage(frames: frames, source: frames.first.flatMap { sources[$0] })
     }
 
     public func close() {}

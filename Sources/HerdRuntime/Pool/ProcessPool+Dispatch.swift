@@ -105,7 +105,7 @@ extension ProcessPool {
         } catch {
             return reject(identity, "\(error)")
         }
-        guard let slot else { return unknownPeer(identity, decoded.message) }
+        guard let slot else { return unknownPeer(identity, decoded.message, source: message.source) }
         slot.lastHeard = clock.now()
         switch (decoded.message, slot.phase) {
         case (.hello, .starting):
@@ -134,6 +134,10 @@ extension ProcessPool {
             if let problem = Self.valueProblem(results) { return badValues(slot, problem) }
             // A step answered: the worker works (a replacement's reset does not show that).
             if !isReset { slot.noteStep() }
+            if slot.isRemote {
+                slot.servedResults += 1
+                if slot.servedResults == Admission.healthySteps { admission.servedWell(slot.remoteSource) }
+            }
             complete(slot, results)
         case let (.frame(frame), .awaiting(sequence, _, _)) where decoded.sequence == sequence && configuration.renderFrames:
             guard frame.index == 0 else { return reject(identity, "a frame of environment \(frame.index); only the first one is drawn") }

@@ -81,6 +81,15 @@ public final class ProcessPool: @unchecked Sendable {
     var peers = PeerBook()
     /// Remote peers disconnected for going over a limit.
     public internal(set) var peersOverLimit = 0
+    /// Who may take a remote place, and when (rate and backoff per source).
+    var admission: Admission
+    /// Remote hellos refused by admission control (also in ``remoteRefused``).
+    public var admissionRefused: Int { lock.withLock { admission.refusals } }
+    /// Places freed because a newcomer's hello found their worker's
+    /// connection closed, or found its own source's place silent.
+    public internal(set) var placesReclaimed = 0
+    /// When places were last probed for closed connections.
+    var lastReclaim = -Double.infinity
     public var curveCounts: CurveAuthenticator.Counts? { transport.curveCounts }
 
     public var environmentCount: Int { configuration.environmentCount }
@@ -108,6 +117,7 @@ public final class ProcessPool: @unchecked Sendable {
         self.transport = transport
         self.launcher = launcher
         self.clock = clock
+        admission = Admission(places: configuration.remoteWorkers, firstBackoff: configuration.admissionBackoff)
         let k = configuration.environmentsPerWorker
         let local = configuration.workers
         let now = clock.now()
@@ -261,7 +271,9 @@ public final class ProcessPool: @unchecked Sendable {
             // short wait lets the caller check on its own state.
             let emptyDeadline = start + max(timeout, 0.05)
             // A full batch is at most what the workers present can give.
-            let full = remote ? max(1, min(fullBatchSize, slots.filter(\.isOccupied).reduce(0) { $0 + $1.count })) : fullBatchSize
+            // A newcomer counts once it has answered: a peer that joins and
+            // goes silent must not make every batch wait for the deadline.
+            let full = remote ? max(1, min(fullBatchSize, slots.filter(\.hasAnswered).reduce(0) { $0 + $1.count })) : fullBatchSize
             try pump(until: {
                 let ready = self.readyCount, now = self.clock.now()
                 return ready >= full || (ready > 0 && now >= deadline)

@@ -77,6 +77,11 @@ final class WorkerSlot {
     var remoteLabel = ""
     /// When the remote worker was last heard from.
     var lastHeard: Double
+    /// The remote worker's admission source (``TransportMessage/source``).
+    var remoteSource: String?
+    /// Results the current remote worker delivered since it took the place
+    /// (``Admission/healthySteps`` of them make a place served well).
+    var servedResults = 0
 
     init(index: Int, firstEnvironment: Int, count: Int, isRemote: Bool = false, now: Double) {
         self.index = index
@@ -93,6 +98,9 @@ final class WorkerSlot {
     }
     /// Holds a worker that has said hello (local, or remote and not vacant).
     var isOccupied: Bool { phase != .vacant }
+    /// Occupied by a worker that has answered since it took the place (a
+    /// local worker once it is ready).
+    var hasAnswered: Bool { isRemote ? phase != .vacant && servedResults > 0 : phase != .starting }
     var environmentIDs: Range<Int> { firstEnvironment..<(firstEnvironment + count) }
     var isAwaiting: Bool { if case .awaiting = phase { return true } else { return false } }
 }

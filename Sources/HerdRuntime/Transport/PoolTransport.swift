@@ -10,9 +10,24 @@ public struct TransportMessage {
     }
 
     let storage: Storage
+    /// Who sent it, for admission control: `key <Z85>` for a CURVE client,
+    /// else `address <IP>` for a TCP peer; nil for local (`ipc://`) peers.
+    public let source: String?
 
-    public init(frames: [[UInt8]]) { storage = .bytes(frames) }
-    init(zmq frames: [Frame]) { storage = .frames(frames) }
+    public init(frames: [[UInt8]], source: String? = nil) {
+        storage = .bytes(frames)
+        self.source = source
+    }
+
+    init(zmq frames: [Frame]) {
+        storage = .frames(frames)
+        // Connection properties ride on every frame after the routing id.
+        if let last = frames.last, frames.count > 1 {
+            source = last.property("User-Id").map { "key \($0)" } ?? last.property("Peer-Address").map { "address \($0)" }
+        } else {
+            source = nil
+        }
+    }
 
     /// Frames in the message, the routing id included.
     public var frameCount: Int {

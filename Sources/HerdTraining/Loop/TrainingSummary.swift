@@ -71,6 +71,8 @@ struct SummaryWriter {
             w.add(S.remoteJoined, pool.remoteJoined)
             w.add(S.remoteLost, pool.remoteLost)
             w.add(S.remoteRefused, pool.remoteRefused)
+            w.add(S.remoteRefusedByAdmission, pool.admissionRefused)
+            w.add(S.remoteReclaimed, pool.placesReclaimed)
         }
         if let curve = pool.curveCounts {
             w.add(S.curveAccepted, curve.accepted)

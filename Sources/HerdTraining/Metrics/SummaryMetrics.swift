@@ -36,6 +36,10 @@ public enum SummaryMetrics {
     public static let remoteLost = Metric("remote_lost", tag: nil, .count, "Remote workers that left or went silent (only when the run listens).")
     public static let remoteRefused = Metric("remote_refused", tag: nil, .count,
                                              "Remote workers refused for want of a place (only when the run listens).")
+    public static let remoteRefusedByAdmission = Metric("remote_refused_by_admission", tag: nil, .count,
+                                                        "Of those, refused by admission control: their source took places too fast, or left them before serving.")
+    public static let remoteReclaimed = Metric("remote_reclaimed", tag: nil, .count,
+                                               "Places freed for a newcomer because their worker's connection had closed or its own source came back.")
     public static let curveAccepted = Metric("curve_accepted", tag: nil, .count, "CURVE handshakes accepted (only with CURVE).")
     public static let curveRefusedUnknownKey = Metric("curve_refused_unknown_key", tag: nil, .count,
                                                       "CURVE clients refused for a key not in `authorized_keys`.")
@@ -54,7 +58,7 @@ public enum SummaryMetrics {
         name, agent, environment, environments, device, seed, steps, updates, episodes, wallSeconds, stepsPerSecond,
         collectSeconds, updateSeconds, evaluationSeconds, episodeReturnMean, evaluationReturnLast, evaluationReturnBest,
         evaluationBestStep, bestCheckpoint, targetReturn, solvedAtStep, solvedWallSeconds, workersReplaced, badFrames, workerErrors, peersOverLimit, remoteJoined, remoteLost,
-        remoteRefused, curveAccepted, curveRefusedUnknownKey, curveRefusedHandshake, deviceBusySeconds, deviceUtilization,
+        remoteRefused, remoteRefusedByAdmission, remoteReclaimed, curveAccepted, curveRefusedUnknownKey, curveRefusedHandshake, deviceBusySeconds, deviceUtilization,
         deviceBytesToDevice, deviceBytesToHost, stoppedBySignal, stoppedByError, checkpoint, herdVersion,
     ]
 }

@@ -123,8 +123,12 @@ public final class CurveAuthenticator: @unchecked Sendable {
             let who = key.count == 32 ? "key \(CurveKeyPair.z85Encode(key))" : "mechanism \(mechanism)"
             refusedOnce(address: address, "\(who) is not authorised")
         }
+        // The user id names an admitted client by its public key (Z85): its
+        // messages carry it as the "User-Id" property, which the pool's
+        // admission control counts by.
+        let userID = allowed ? Array(CurveKeyPair.z85Encode(key).utf8) : []
         let reply: [[UInt8]] = [Array("1.0".utf8), requestID, Array((allowed ? "200" : "400").utf8),
-                                Array((allowed ? "OK" : "not authorised").utf8), [], []]
+                                Array((allowed ? "OK" : "not authorised").utf8), userID, []]
         try? zap.send(reply)
     }
 
