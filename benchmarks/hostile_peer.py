@@ -17,16 +17,28 @@ Modes (each is a finding of issue 22 or a limit of envs/PROTOCOL.md):
   dup_final   answers every step with two final observations for environment 0
   chatty      hello, then ready again and again, out of turn
 
-It speaks for CartPole (4 floats, 2 actions), the soak's environment. The
-frame helpers come from envs/gymnasium_worker.py, so this needs what that
-needs (numpy, pyzmq).
+It speaks for CartPole (4 floats, 2 actions), the soak's environment, with
+its own few lines of framing (only numpy-free standard Python and pyzmq), so
+that starting one costs the machine little: what it costs the learner is
+what is measured. With --repeat it connects again and again (a new routing
+id each time) until --seconds have passed, as a flooding peer would.
 """
 import argparse, json, os, random, struct, sys, time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "envs"))
 import zmq  # noqa: E402
-from gymnasium_worker import (ACTIONS, ASSIGN, ERROR, F32, GOODBYE, HELLO, READY, RESET, RESULTS,  # noqa: E402
-                              Malformed, WrongVersion, decode, frame, text)
+
+MAGIC, VERSION, F32 = b"HERD", 2, 0
+HEADER = struct.Struct("<4sHBBQ")  # envs/PROTOCOL.md: magic, version, kind, flags, sequence
+HELLO, ASSIGN, READY, RESET, ACTIONS, RESULTS, HEARTBEAT, GOODBYE, ERROR = range(1, 10)
+
+
+def frame(kind, sequence, body=b""):
+    return HEADER.pack(MAGIC, VERSION, kind, 0, sequence) + body
+
+
+def text(value, width):
+    data = value.encode("utf-8")
+    return struct.pack("<H" if width == 16 else "<I", len(data)) + data
 
 MODES = ["garbage", "silent", "nan", "inf_obs", "big_reward", "error", "dup_final", "chatty"]
 OBS, ACTS = 4, 2
@@ -35,7 +47,9 @@ K = [2]  # environments of the place assigned (assign's seed count)
 parser = argparse.ArgumentParser()
 parser.add_argument("--connect", required=True)
 parser.add_argument("--mode", choices=MODES, required=True)
-parser.add_argument("--seconds", type=float, default=5, help="longest time to stay connected")
+parser.add_argument("--seconds", type=float, default=5, help="longest time to stay connected (with --repeat: to keep coming back)")
+parser.add_argument("--repeat", action="store_true", help="connect again after each goodbye or --connection-seconds")
+parser.add_argument("--connection-seconds", type=float, default=3)
 parser.add_argument("--curve-key")
 parser.add_argument("--server-key")
 parser.add_argument("--seed", type=int, default=0)
@@ -49,14 +63,18 @@ def read_key(path):
 
 
 context = zmq.Context()
-sock = context.socket(zmq.DEALER)
-sock.setsockopt(zmq.LINGER, 0)
-if args.curve_key:
-    secret = read_key(args.curve_key)
-    sock.curve_secretkey = secret
-    sock.curve_publickey = zmq.curve_public(secret)
-    sock.curve_serverkey = read_key(args.server_key)
-sock.connect(args.connect)
+
+
+def connect():
+    sock = context.socket(zmq.DEALER)
+    sock.setsockopt(zmq.LINGER, 0)
+    if args.curve_key:
+        secret = read_key(args.curve_key)
+        sock.curve_secretkey = secret
+        sock.curve_publickey = zmq.curve_public(secret)
+        sock.curve_serverkey = read_key(args.server_key)
+    sock.connect(args.connect)
+    return sock
 
 
 def ready():
@@ -90,41 +108,52 @@ def step_answer(sequence):
     return results(sequence)
 
 
-got, sent_bad, assigned = [], 0, False
+def one_connection(until):
+    """Misbehaves over one connection until goodbye or `until`; returns what it did."""
+    global sent_bad, assigned, told_goodbye
+    sock = connect()
+    if args.mode == "garbage":
+        for _ in range(20):
+            sock.send(bytes(rng.randrange(256) for _ in range(rng.randrange(1, 64))))
+            sent_bad += 1
+    else:
+        sock.send(frame(HELLO, 0, struct.pack("<II", 1024, os.getpid()) + text(f"hostile-{args.mode}", 16)))
+    poller = zmq.Poller()
+    poller.register(sock, zmq.POLLIN)
+    while time.time() < until:
+        if not poller.poll(50):
+            continue
+        data = sock.recv()
+        if len(data) < HEADER.size:
+            continue
+        _, _, kind, _, sequence = HEADER.unpack_from(data)
+        got.append(kind)
+        if kind == GOODBYE:
+            told_goodbye += 1
+            break
+        if kind == ASSIGN:
+            assigned += 1
+            K[0] = struct.unpack_from("<I", data, HEADER.size + 8)[0]  # worker index, first id, then the seed count
+            sock.send(ready())
+            if args.mode == "chatty":
+                for _ in range(200):
+                    sock.send(ready())
+                    sent_bad += 1
+        elif kind == RESET and args.mode != "silent":
+            sock.send(results(sequence))
+        elif kind == ACTIONS and args.mode not in ("silent", "chatty"):
+            sock.send(step_answer(sequence))
+            sent_bad += 1
+    sock.close()
+
+
+got, sent_bad, assigned, told_goodbye, connections = [], 0, 0, 0, 0
 deadline = time.time() + args.seconds
-if args.mode == "garbage":
-    for _ in range(20):
-        sock.send(bytes(rng.randrange(256) for _ in range(rng.randrange(1, 64))))
-        sent_bad += 1
-else:
-    sock.send(frame(HELLO, 0, struct.pack("<II", 1024, os.getpid()) + text(f"hostile-{args.mode}", 16)))
-poller = zmq.Poller()
-poller.register(sock, zmq.POLLIN)
-while time.time() < deadline:
-    if not poller.poll(50):
-        continue
-    data = sock.recv()
-    try:
-        kind, sequence, body = decode(data)
-    except (Malformed, WrongVersion) as error:
-        got.append(f"malformed: {error}")
-        continue
-    got.append(kind)
-    if kind == GOODBYE:
+while True:
+    connections += 1
+    one_connection(min(deadline, time.time() + args.connection_seconds) if args.repeat else deadline)
+    if not args.repeat or time.time() >= deadline:
         break
-    if kind == ASSIGN:
-        assigned = True
-        K[0] = len(body[2])
-        sock.send(ready())
-        if args.mode == "chatty":
-            for _ in range(200):
-                sock.send(ready())
-                sent_bad += 1
-    elif kind == RESET and args.mode != "silent":
-        sock.send(results(sequence))
-    elif kind == ACTIONS and args.mode not in ("silent", "chatty"):
-        sock.send(step_answer(sequence))
-        sent_bad += 1
-names = {ASSIGN: "assign", RESET: "reset", ACTIONS: "actions", GOODBYE: "goodbye", ERROR: "error", 7: "heartbeat"}
-print(json.dumps({"mode": args.mode, "assigned": assigned, "sent_bad": sent_bad,
-                  "got": [names.get(k, str(k)) for k in got][:12], "told_goodbye": GOODBYE in got}), flush=True)
+names = {ASSIGN: "assign", RESET: "reset", ACTIONS: "actions", GOODBYE: "goodbye", ERROR: "error", HEARTBEAT: "heartbeat"}
+print(json.dumps({"mode": args.mode, "connections": connections, "assigned": assigned, "sent_bad": sent_bad,
+                  "got": [names.get(k, str(k)) for k in got][:12], "told_goodbye": told_goodbye}), flush=True)

@@ -313,7 +313,7 @@ result = {
     "worker_errors": summary.get("worker_errors"), "worker_errors_caused": caused_errors,
     "peers_over_limit": summary.get("peers_over_limit"), "remote_refused": summary.get("remote_refused"),
     "remote_refused_by_admission": summary.get("remote_refused_by_admission"), "remote_reclaimed": summary.get("remote_reclaimed"),
-    "non_finite_skipped": last_record(run).get("non_finite_skipped"),
+    "nonfinite_skipped": last_record(run).get("nonfinite_skipped"),
     "checkpoints_on_disk": files, "checkpoint_problems": checkpoint_problems,
 }
 if failure is None and (growth is None or growth > 0.10):

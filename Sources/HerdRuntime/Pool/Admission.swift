@@ -86,6 +86,24 @@ struct Admission {
 
     func strikes(_ source: String) -> Int { records[source]?.strikes ?? 0 }
 
+    /// Refusals are logged at most once per ``logInterval`` per source, so
+    /// that a peer reconnecting in a loop cannot flood the learner's log:
+    /// nil when this one is only counted, else how many went unlogged
+    /// since the last line.
+    mutating func logPermit(_ source: String, now: Double) -> Int? {
+        if logged[source] == nil, logged.count >= Self.limit { logged.removeAll() }
+        guard let last = logged[source], now - last.time < Self.logInterval else {
+            let skipped = logged[source]?.skipped ?? 0
+            logged[source] = (now, 0)
+            return skipped
+        }
+        logged[source]?.skipped += 1
+        return nil
+    }
+
+    static let logInterval = 10.0
+    private var logged: [String: (time: Double, skipped: Int)] = [:]
+
     private mutating func refilled(_ source: String, now: Double) -> Record {
         if records[source] == nil, records.count >= Self.limit { records.removeAll() }
         var record = records[source] ?? Record(tokens: burst, refilled: now)

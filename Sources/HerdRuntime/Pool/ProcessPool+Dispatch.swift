@@ -87,6 +87,8 @@ extension ProcessPool {
     /// One incoming message: validated, then applied to its worker's slot.
     func dispatch(_ message: TransportMessage) {
         let identity = message.peer
+        dispatchingSource = message.source
+        defer { dispatchingSource = nil }
         guard message.frameCount == 2 else { return reject(identity, "a message of \(message.frameCount) frames") }
         if peers.isBanned(identity) {
             badFrames += 1

@@ -32,7 +32,7 @@ extension ProcessPool {
         peers.ban(identity)
         // ZeroMQ's own routing ids are binary: name an unknown peer by them in hex.
         let label = slot?.remoteLabel ?? peerName(identity)
-        log("disconnected remote worker \(label): over a limit: \(reason)")
+        logPeer(identity, "disconnected remote worker \(label): over a limit: \(reason)", always: true)
         if let slot { vacate(slot, reason: "went over a limit", sayGoodbye: false) }
         sendErrorThenGoodbye(identity, WireError(code: .limitExceeded, message: "over a learner limit: \(reason)"))
     }
@@ -53,9 +53,7 @@ extension ProcessPool {
         badFrames += 1
         let reason = "this learner speaks Herd protocol version \(WireCodec.version) and the worker version \(version): "
             + "upgrade the worker (herd env-worker, herd actor or envs/gymnasium_worker.py from the learner's Herd)"
-        if peers.firstMention(identity) {
-            log("refused a worker speaking protocol version \(version) (\(slot?.remoteLabel ?? "unknown")): \(reason)")
-        }
+        logPeer(identity, "refused a worker speaking protocol version \(version) (\(slot?.remoteLabel ?? "unknown")): \(reason)")
         if let slot {
             if slot.isRemote { vacate(slot, reason: "refused: protocol version \(version)", sayGoodbye: false) } else { slot.failure = reason }
         }
@@ -64,8 +62,18 @@ extension ProcessPool {
 
     func reject(_ peer: [UInt8], _ reason: String) {
         badFrames += 1
-        if peers.firstMention(peer) {
-            log("dropped a bad frame from \(peerName(peer)) (further ones from this peer are counted, not logged): \(reason)")
-        }
+        logPeer(peer, "dropped a bad frame from \(peerName(peer)) (further ones from this peer are counted, not logged): \(reason)")
+    }
+
+    /// Logs a line about a remote or unknown peer: once per peer (unless
+    /// `always`), and, for a peer with a source (the message being
+    /// dispatched came over TCP), at most once per ``Admission/logInterval``
+    /// per source, since a peer reconnecting in a loop is a new peer each
+    /// time. The next line of that source says how many were not logged.
+    func logPeer(_ identity: [UInt8], _ line: String, always: Bool = false) {
+        guard always || peers.firstMention(identity) else { return }
+        guard let source = dispatchingSource else { return log(line) }
+        guard let skipped = admission.logPermit(source, now: clock.now()) else { return }
+        log(skipped > 0 ? "\(line) (and \(skipped) lines about \(source) not logged since the last)" : line)
     }
 }

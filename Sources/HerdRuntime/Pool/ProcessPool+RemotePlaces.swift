@@ -84,7 +84,7 @@ extension ProcessPool {
 
     /// Tells a peer why it is refused, then goodbye (protocol: error code 5).
     func refuse(_ identity: [UInt8], label: String, _ reason: String) {
-        if peers.firstMention(identity) { log("refused remote worker \(label): \(reason)") }
+        logPeer(identity, "refused remote worker \(label): \(reason)")
         sendErrorThenGoodbye(identity, WireError(code: .refused, message: reason))
     }
 

@@ -88,6 +88,9 @@ public final class ProcessPool: @unchecked Sendable {
     /// Places freed because a newcomer's hello found their worker's
     /// connection closed, or found its own source's place silent.
     public internal(set) var placesReclaimed = 0
+    /// The source of the message being dispatched (``TransportMessage/source``),
+    /// for the log's per-source limit.
+    var dispatchingSource: String?
     /// When places were last probed for closed connections.
     var lastReclaim = -Double.infinity
     public var curveCounts: CurveAuthenticator.Counts? { transport.curveCounts }
