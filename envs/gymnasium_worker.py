@@ -275,6 +275,7 @@ class Group:
     """The k Gymnasium environments of this worker, with same-step auto-reset."""
 
     def __init__(self, name, settings_json, seeds, encoding=NATIVE):
+        self.was_reset = False  # actions before the first reset are error 3
         if not name.startswith("gymnasium:"):
             raise ValueError(f"this worker serves gymnasium:<id> environments, not '{name}'")
         settings = json.loads(settings_json)
@@ -482,6 +483,7 @@ def main():
             else:
                 try:
                     reply = frame(RESULTS, sequence, group.reset())
+                    group.was_reset = True
                     picture = group.frame()
                     if picture is not None:
                         sock.send(frame(FRAME, sequence, picture))
@@ -491,6 +493,8 @@ def main():
             k, size, actions = body
             if group is None or k != len(group.envs) or size != group.action_size:
                 reply = frame(ERROR, sequence, struct.pack("<H", ERR_BAD_MESSAGE) + text("actions of the wrong shape", 32))
+            elif not group.was_reset:
+                reply = frame(ERROR, sequence, struct.pack("<H", ERR_BAD_MESSAGE) + text("actions before the first reset", 32))
             else:
                 problem = group.check(actions)
                 if problem:

@@ -43,6 +43,8 @@ public final class EnvironmentWorker {
     public private(set) var badFrames = 0
     private var loggedBadFrame = false
     private var group: EnvironmentGroup?
+    /// Whether the current assignment has been reset (actions before that are error 3).
+    private var hasReset = false
     /// Whether the learner asked for frames (`herd_render`).
     private var renders = false
 
@@ -137,15 +139,18 @@ public final class EnvironmentWorker {
                 let built = try EnvironmentGroup(environment: assign.environment, settings: settings, seeds: assign.seeds,
                                                  observationEncoding: assign.observationEncoding)
                 group = built
+                hasReset = false
                 return .ready(built.ready)
             } catch {
                 return .error(WireError(code: .buildFailed, message: "\(error)"))
             }
         case .reset:
             guard let group else { return .error(WireError(code: .badMessage, message: "reset before assign")) }
+            hasReset = true
             return .results(group.reset())
         case let .actions(actions):
             guard let group else { return .error(WireError(code: .badMessage, message: "actions before assign")) }
+            guard hasReset else { return .error(WireError(code: .badMessage, message: "actions before the first reset")) }
             guard actions.environmentCount == group.count, actions.actionSize == group.actionSpace.flatCount else {
                 reject("actions for \(actions.environmentCount) × \(actions.actionSize), this worker hosts \(group.count) × \(group.actionSpace.flatCount)")
                 return .error(WireError(code: .badMessage, message: "actions of the wrong shape"))

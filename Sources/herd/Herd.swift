@@ -28,7 +28,7 @@ struct Herd: ParsableCommand {
         commandName: "herd",
         abstract: "Batched reinforcement learning: environments in processes over ZeroMQ, a central learner.",
         version: HerdVersion.description,
-        subcommands: [Train.self, Eval.self, Export.self, Plot.self, Envs.self, Bench.self, Actor.self, Keys.self, Metrics.self, EnvWorker.self]
+        subcommands: [Train.self, Eval.self, Export.self, Plot.self, Envs.self, Bench.self, Actor.self, Keys.self, Metrics.self, ProtocolCommand.self, EnvWorker.self]
     )
 }
 

@@ -47,7 +47,7 @@ struct Admission {
     /// and why. Peers without a source (local ones) are not limited.
     mutating func refusal(_ source: String?, now: Double) -> (seconds: Double, reason: String)? {
         guard let source else { return nil }
-        var record = refilled(source, now: now)
+        let record = refilled(source, now: now)
         defer { records[source] = record }
         if now < record.barredUntil {
             refusals += 1
