@@ -38,12 +38,23 @@ extension ProcessPool {
     }
 
     /// Tells a peer why it is sent away (`error`), then `goodbye`. Never
-    /// blocks: a peer that does not read its messages only loses them.
-    /// `version` frames them for a peer of an older protocol (the two
+    /// blocks for long: a peer that does not read its messages only loses
+    /// them. `version` frames them for a peer of an older protocol (the two
     /// bodies are the same in every version).
+    ///
+    /// The `error` is tried three times, a millisecond apart: under
+    /// `ROUTER_MANDATORY` a send to a pipe that is momentarily not writable
+    /// fails with `EAGAIN` at once. The `goodbye` goes only after the
+    /// `error` did, so that a peer never reads a bare goodbye where the
+    /// protocol promises a reason (a limits test once saw exactly that).
     func sendErrorThenGoodbye(_ identity: [UInt8], _ error: WireError, version: UInt16 = WireCodec.version) {
-        for frame in [WireCodec.encode(.error(error), sequence: 0, version: version), WireCodec.encode(.goodbye, sequence: 0, version: version)] {
-            try? transport.send(frame, to: identity, dontWait: true)
+        let reason = WireCodec.encode(.error(error), sequence: 0, version: version)
+        for attempt in 0..<3 {
+            if (try? transport.send(reason, to: identity, dontWait: true)) != nil {
+                try? transport.send(WireCodec.encode(.goodbye, sequence: 0, version: version), to: identity, dontWait: true)
+                return
+            }
+            if attempt < 2 { usleep(1000) }
         }
     }
 
