@@ -6,7 +6,7 @@ times: the daemon is killed with SIGKILL (its workers die with it) and a new
 one is started at once, as a supervisor such as systemd would. Measured
 from the new daemon's start: when the learner has logged both of its
 workers joining, and when training has gone on (metrics.jsonl's step moved
-past where it stood at the kill). Polled every 10 ms. Prints and writes
+2,000 steps past where it stood when the first of them joined). Polled every 10 ms. Prints and writes
 JSON; exit 1 when the slowest round trains again later than --target seconds.
 
     python3 benchmarks/daemon_rejoin.py [--herd .build/release/herd] [--rounds 10] [--out FILE]
@@ -74,11 +74,14 @@ try:
         current = daemon(n)
         started = time.time()
         joined = trained = None
+        joined_step = None
         while time.time() - started < 60 and (joined is None or trained is None):
             now = time.time()
+            if joined is None and joins() >= before_joins + 1:
+                joined_step = step()  # steps logged from here on were taken by the new daemon's workers
             if joined is None and joins() >= before_joins + 2:
                 joined = now - started
-            if trained is None and step() > before_step + 2000:
+            if trained is None and joined_step is not None and step() > joined_step + 2000:
                 trained = now - started
             time.sleep(0.01)
         rounds.append({"joined_seconds": joined, "trained_seconds": trained})

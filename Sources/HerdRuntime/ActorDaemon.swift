@@ -22,6 +22,9 @@ public final class ActorDaemon {
         /// First and largest delay before restarting a worker.
         public var initialBackoff = 0.5
         public var maximumBackoff = 30.0
+        /// Delay before starting a worker again after the learner refused it
+        /// a place, for the first ``ActorDaemon/quickRetries`` refusals in a row.
+        public var refusedRetry = 0.2
         /// A worker that ran at least this long restarts after the initial backoff again.
         public var healthyRun = 30.0
         /// CURVE: this daemon's secret key file and the learner's public key
@@ -50,6 +53,8 @@ public final class ActorDaemon {
     }
 
     public let options: Options
+    /// Refusals in a row retried after ``Options/refusedRetry`` before the backoff grows.
+    public static let quickRetries = 3
     public var log: (String) -> Void = { FileHandle.standardError.write(Data("herd actor: \($0)\n".utf8)) }
     /// Workers started so far, restarts included.
     public private(set) var started = 0
@@ -115,6 +120,10 @@ public final class ActorDaemon {
         var startedAt = [Date](repeating: .distantPast, count: o.workers)
         var backoff = [Double](repeating: o.initialBackoff, count: o.workers)
         var restartAt = [Date](repeating: Date(), count: o.workers)
+        // Refusals in a row: the first few are retried after `refusedRetry`
+        // (a place is often free a moment later: the learner frees those of
+        // dead workers when asked), then the backoff grows as for any exit.
+        var refusals = [Int](repeating: 0, count: o.workers)
         log("lending \(o.workers) workers × \(perWorker) environments to \(o.learner)")
         defer {
             for case let process? in processes { process.terminate() }
@@ -126,6 +135,14 @@ public final class ActorDaemon {
                 if let process = processes[i] {
                     guard !process.isRunning else { continue }
                     let ran = now.timeIntervalSince(startedAt[i])
+                    let refused = process.exitCode == EnvironmentWorker.refusedExitStatus
+                    refusals[i] = refused ? refusals[i] + 1 : 0
+                    if refused, refusals[i] <= Self.quickRetries {
+                        restartAt[i] = now.addingTimeInterval(o.refusedRetry)
+                        log("worker \(i) (pid \(process.pid)) was refused a place; trying again in \(String(format: "%.1f", o.refusedRetry)) s")
+                        processes[i] = nil
+                        continue
+                    }
                     backoff[i] = ran >= o.healthyRun ? o.initialBackoff : min(o.maximumBackoff, backoff[i] * 2)
                     restartAt[i] = now.addingTimeInterval(backoff[i])
                     log("worker \(i) (pid \(process.pid)) exited with status \(process.exitCode.map(String.init) ?? "?") after "

@@ -43,6 +43,8 @@ public final class EnvironmentWorker {
     public private(set) var badFrames = 0
     private var loggedBadFrame = false
     private var group: EnvironmentGroup?
+    /// Whether the learner refused this worker a place before assigning it anything.
+    private var refusedBeforeAssign = false
     /// Whether the current assignment has been reset (actions before that are error 3).
     private var hasReset = false
     /// Whether the learner asked for frames (`herd_render`).
@@ -59,9 +61,15 @@ public final class EnvironmentWorker {
         return (try CurveKeyPair(secretKey: secret), server)
     }
 
+    /// `herd env-worker`'s exit status when the learner refused it a place (EX_TEMPFAIL).
+    public static let refusedExitStatus: Int32 = 75
+
     /// Why the loop ended.
     public enum Exit: Equatable, Sendable {
         case goodbye, learnerSilent, parentGone
+        /// The learner refused the worker a place (`error` 5 before any
+        /// `assign`, then goodbye): no room now; worth trying again soon.
+        case refused
         /// The learner speaks another protocol version.
         case learnerVersion(UInt16)
     }
@@ -83,7 +91,10 @@ public final class EnvironmentWorker {
         let parent = getppid()
         try send(socket, .hello(Hello(capacity: options.capacity, pid: UInt32(getpid()), label: options.label)), sequence: 0)
         var lastHeard = Date()
-        let slice = Int(min(options.heartbeatInterval, 0.25) * 1000)
+        // With a parent to watch, wake every 50 ms: a killed daemon's idle
+        // workers then leave within that, so their places are free when the
+        // daemon's successor asks for them.
+        let slice = Int(min(options.heartbeatInterval, options.exitWithParent ? 0.05 : 0.25) * 1000)
         var lastSent = Date()
         var lastParentCheck = Date()
         while true {
@@ -97,9 +108,9 @@ public final class EnvironmentWorker {
                 continue
             }
             lastHeard = Date()
-            // A busy worker checks on its parent too (at most every 0.1 s), so a
+            // A busy worker checks on its parent too (at most every 0.05 s), so a
             // killed daemon's workers leave the learner instead of serving on.
-            if options.exitWithParent, lastHeard.timeIntervalSince(lastParentCheck) > 0.1 {
+            if options.exitWithParent, lastHeard.timeIntervalSince(lastParentCheck) > 0.05 {
                 lastParentCheck = lastHeard
                 if getppid() != parent { return .parentGone }
             }
@@ -124,7 +135,8 @@ public final class EnvironmentWorker {
                 try send(socket, reply, sequence: decoded.sequence)
                 lastSent = Date()
             }
-            if case .goodbye = decoded.message { return .goodbye }
+            if case let .error(error) = decoded.message, error.code == .refused, group == nil { refusedBeforeAssign = true }
+            if case .goodbye = decoded.message { return refusedBeforeAssign ? .refused : .goodbye }
         }
     }
 

@@ -82,6 +82,9 @@ struct EnvWorker: ParsableCommand {
         case .goodbye: break
         case .learnerSilent: worker.log("the learner was silent for \(learnerTimeout) s; exiting")
         case .parentGone: worker.log("the parent process is gone; exiting")
+        case .refused:
+            // EX_TEMPFAIL: herd actor starts a refused worker again soon, without growing its backoff at first.
+            throw ExitCode(EnvironmentWorker.refusedExitStatus)
         case let .learnerVersion(version):
             throw CommandError("the learner speaks Herd protocol version \(version) and this worker version \(WireCodec.version): "
                                + "run the learner and its workers from the same Herd")

@@ -342,5 +342,23 @@ final class FleetSecurityTests: XCTestCase {
         XCTAssertEqual(pool.remoteLost, pool.placesReclaimed, "every place freed was freed by the probe, none by a timeout")
         withExtendedLifetime(old) {}
     }
+
+    /// A worker the learner refuses a place exits with EX_TEMPFAIL (75),
+    /// which tells `herd actor` to try again soon instead of backing off.
+    func testRefusedWorker_exitsWithTempfail() throws {
+        let port = freeTCPPort()
+        let pool = try remotePool(port: port, curve: nil) { config in
+            config.remoteWorkers = 1
+            config.remoteTimeout = 60
+        }
+        defer { pool.close() }
+        let context = ZMQContext()
+        let holder = try XCTUnwrap(try joinedPeer(context, port: port, label: "holder", answerReset: true))
+        XCTAssertTrue(eventually(10) { pool.remoteJoined == 1 })
+        let refused = try runProcess(try herdExecutable(), ["env-worker", "--connect", "tcp://127.0.0.1:\(port)", "--learner-timeout", "20"])
+        XCTAssertEqual(refused.status, 75, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("refused"), refused.stderr)
+        withExtendedLifetime(holder) {}
+    }
 }
 
