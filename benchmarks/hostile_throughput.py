@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A good worker's training throughput beside hostile ones (issue 22's
-targets): one V-trace learner on CartPole listening on loopback without
-CURVE, one good `herd actor` worker, and windows of --window seconds that
+targets): one V-trace learner on CartPole listening on loopback with CURVE,
+every peer an insider with an authorised key of its own (so admission
+control judges each hostile kind by its own key), one good `herd actor` worker, and windows of --window seconds that
 alternate between the good worker alone and the good worker beside one
 kind of hostile peer (benchmarks/hostile_peer.py --repeat: one process that
 connects again after every goodbye, so that one is always at the door). The flood case runs three silent joiners at
@@ -49,14 +50,35 @@ def last(field="step"):
         return 0
 
 
+def keys(name):
+    d = os.path.join(scratch, "keys", name)
+    subprocess.run([herd, "keys", "generate", "--out", d], check=True, stdout=subprocess.DEVNULL)
+    if name != "learner":
+        os.makedirs(os.path.join(scratch, "authorized"), exist_ok=True)
+        with open(os.path.join(d, "public.key")) as src, open(os.path.join(scratch, "authorized", f"{name}.key"), "w") as dst:
+            dst.write(src.read())
+    return d
+
+
+# Every peer has a CURVE key of its own (an insider, authorised), so that each
+# hostile kind is judged by admission control from a clean slate: its source.
+learner_keys = keys("learner")
+peer_keys = {name: keys(name) for name in ["good"] + MODES}
+
+
+def curve(name):
+    return ["--curve-key", os.path.join(peer_keys[name], "secret.key"), "--server-key", os.path.join(learner_keys, "public.key")]
+
+
 endpoint = f"tcp://127.0.0.1:{free_port()}"
 log = open(os.path.join(scratch, "learner.log"), "w")
 learner = subprocess.Popen(
     [herd, "train", "configs/cartpole_vtrace.yaml", "--listen", endpoint, "--run-dir", run,
+     "--curve-secret-key", os.path.join(learner_keys, "secret.key"), "--authorized-keys", os.path.join(scratch, "authorized"),
      "--set", "fleet.local_workers=0", "--set", "fleet.remote_workers=4", "--set", "total_steps=100000000000",
      "--set", "evaluation.interval_steps=0", "--set", "logging.interval_steps=2000", "--set", "checkpoint.interval_steps=1000000000"],
     stdout=log, stderr=subprocess.STDOUT)
-good = subprocess.Popen([herd, "actor", "--learner", endpoint, "--workers", "1", "--capacity", "16"],
+good = subprocess.Popen([herd, "actor", "--learner", endpoint, "--workers", "1", "--capacity", "16"] + curve("good"),
                         stdout=open(os.path.join(scratch, "actor.log"), "w"), stderr=subprocess.STDOUT)
 hostile = []
 
@@ -67,8 +89,8 @@ def start_hostile(mode):
     count, kind = (3, "silent") if mode == "flood" else (1, mode)
     for _ in range(count):
         hostile.append(subprocess.Popen(["nice", "-n", "19", sys.executable, os.path.join(here, "hostile_peer.py"), "--connect", endpoint,
-                                         "--mode", kind, "--repeat", "--seconds", str(args.window + 30), "--connection-seconds", "3"],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                                         "--mode", kind, "--repeat", "--seconds", str(args.window + 2), "--connection-seconds", "3"] + curve(mode),
+                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
 
 
 def window(mode):
@@ -81,14 +103,22 @@ def window(mode):
             sys.exit(f"the learner exited with status {learner.returncode}; see {scratch}/learner.log")
         time.sleep(0.1)
     rate = (last() - start_step) / (time.time() - start)
+    places = 0
     for p in hostile:
-        p.kill()
-        p.wait()
+        try:
+            out, _ = p.communicate(timeout=10)
+            places += json.loads(out.strip().splitlines()[-1]).get("assigned", 0)
+        except (subprocess.TimeoutExpired, ValueError, IndexError):
+            p.kill()
+            p.wait()
     hostile.clear()
+    if mode:
+        result["hostile_places_taken"][mode] = places
     return rate
 
 
-result = {"window_seconds": args.window, "ratios": {}, "solo_steps_per_second": [], "hostile_steps_per_second": {}}
+result = {"window_seconds": args.window, "ratios": {}, "solo_steps_per_second": [], "hostile_steps_per_second": {},
+          "hostile_places_taken": {}}
 try:
     deadline = time.time() + 60
     while last() < 20000 and time.time() < deadline:

@@ -515,6 +515,32 @@ final class PoolSupervisionTests: XCTestCase {
     }
 }
 
+extension PoolSupervisionTests {
+    /// Results naming one final observation twice cannot be decoded: the
+    /// remote worker that sent them in answer to actions loses its place at
+    /// once (a bad frame), instead of holding it until the step timeout.
+    func testMalformedResultsFromAWorkerThatOwesAnAnswer_sendItAwayAtOnce() throws {
+        let pool = try makePool(workers: 1, remote: 1) { $0.remoteTimeout = 60 }
+        let worker = join(pool, "dup", from: "key DUP")
+        let first = try pool.receiveReady(maxBatchSize: 4, fullBatchSize: 2, timeout: 0.01)
+        XCTAssertEqual(first.environmentIDs, [2, 3])
+        worker.hang = true
+        try pool.send([0, 0], environmentIDs: [2, 3])
+        let sequence = try XCTUnwrap(transport.sent.last { $0.peer == worker.identity && $0.message.kind == .actions }?.sequence)
+        let final: [Float] = [0, 0]
+        let dup = Results(environmentCount: 2, observationSize: 2, observations: [Float](repeating: 0, count: 4), rewards: [0, 0],
+                          terminated: [true, false], truncated: [false, false],
+                          finalObservations: [FinalObservation(index: 0, observation: final), FinalObservation(index: 0, observation: final)])
+        let before = pool.badFrames, clock = transport.clock.now()
+        transport.deliverRaw([worker.identity, WireCodec.encode(.results(dup), sequence: sequence)])
+        _ = pool.heartbeatTick()
+        XCTAssertEqual(pool.badFrames, before + 1)
+        XCTAssertEqual(pool.remoteLost, 1, "its place is freed at once")
+        XCTAssertEqual(transport.clock.now(), clock, "no timeout was waited for")
+        XCTAssertEqual(transport.messages(to: worker.identity).last?.kind, .goodbye)
+    }
+}
+
 /// Admission control's book alone: the token bucket and the backoff.
 final class AdmissionTests: XCTestCase {
     func testRate_burstThenOnePerSecond_localPeersUnlimited() {

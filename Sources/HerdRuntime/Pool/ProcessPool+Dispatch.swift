@@ -103,6 +103,11 @@ extension ProcessPool {
                 return refuseOldVersion(identity, slot, version: version)
             }
             if case .limitExceeded = error, slot?.isRemote != false { return overLimit(identity, slot, "\(error)") }
+            // A worker that owes an answer and sends a frame that cannot be
+            // decoded (a duplicate final observation, a truncated results)
+            // will not answer now: it is sent away at once, as for unusable
+            // values, instead of holding its place until the step timeout.
+            if let slot, slot.isAwaiting { return badValues(slot, "a malformed frame while it owed an answer: \(error)") }
             return outOfTurn(identity, slot, "\(error)")
         } catch {
             return reject(identity, "\(error)")
