@@ -7,8 +7,11 @@ import Foundation
 public final class ZMQContext: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
 
-    public init() {
+    /// A context with `ioThreads` background I/O threads (libzmq's
+    /// `ZMQ_IO_THREADS`; each connection is served by one of them).
+    public init(ioThreads: Int32 = 1) {
         handle = zmq_ctx_new()
+        if ioThreads != 1 { zmq_ctx_set(handle, ZMQ_IO_THREADS, ioThreads) }
     }
 
     deinit { zmq_ctx_term(handle) }

@@ -477,6 +477,40 @@ final class PoolSupervisionTests: XCTestCase {
     /// hellos find every place taken by their dead predecessors, whose
     /// connections are closed. The pool probes, frees those places and
     /// admits the newcomers at once — no timeout to wait for.
+    /// A newcomer that answers its reset and then is slow to step (a hostile
+    /// peer about to send NaN, or one starved of CPU) is not waited for until
+    /// it has served well; its results are still taken as they come.
+    func testNewcomerThatOnlyAnsweredItsReset_isNotWaitedFor_untilItHasServedWell() throws {
+        let pool = try makePool(workers: 1, remote: 1)
+        let local = try pool.reset()
+        try pool.send([0, 0], environmentIDs: local.environmentIDs)
+        let newcomer = join(pool, "slow", from: "address 10.0.0.7")
+        var served = 0
+        func round() throws -> (ids: Set<Int>, waited: Double) {
+            let before = transport.clock.now()
+            let batch = try pool.receiveReady(maxBatchSize: 4, fullBatchSize: 4, timeout: 1)
+            if batch.environmentIDs.contains(2) { served += 1 }
+            try pool.send([Float](repeating: 0, count: batch.count), environmentIDs: batch.environmentIDs)
+            return (Set(batch.environmentIDs), transport.clock.now() - before)
+        }
+        newcomer.delay = 0.6  // its reset is answered; its first step will be slow
+        _ = try round()
+        XCTAssertEqual(served, 1, "the newcomer's reset answer is taken")
+        let slow = try round()
+        XCTAssertEqual(slow.ids, [0, 1])
+        XCTAssertLessThan(slow.waited, 0.5, "a batch waited for a newcomer that has only answered its reset")
+        newcomer.delay = 0
+        transport.clock.advance(0.7)  // its slow step arrives
+        newcomer.tick(now: transport.clock.now(), transport: transport)
+        for _ in 0..<1_000 where served < Admission.healthySteps + 2 { _ = try round() }
+        XCTAssertGreaterThanOrEqual(served, Admission.healthySteps + 2, "the newcomer's results are used as they come")
+        newcomer.delay = 0.4
+        var waitedFor: (ids: Set<Int>, waited: Double) = ([], 0)
+        for _ in 0..<4 where waitedFor.waited < 0.3 { waitedFor = try round() }
+        XCTAssertEqual(waitedFor.ids, [0, 1, 2, 3], "a worker that has served well is waited for")
+        XCTAssertGreaterThanOrEqual(waitedFor.waited, 0.3)
+    }
+
     func testRestartedDaemon_takesItsDeadPredecessorsPlacesAtOnce() throws {
         let pool = try makePool(workers: 1, remote: 2) { $0.remoteTimeout = 60 }
         let old = [join(pool, "old-a", from: "address 10.0.0.2"), join(pool, "old-b", from: "address 10.0.0.2")]

@@ -274,9 +274,10 @@ public final class ProcessPool: @unchecked Sendable {
             // short wait lets the caller check on its own state.
             let emptyDeadline = start + max(timeout, 0.05)
             // A full batch is at most what the workers present can give.
-            // A newcomer counts once it has answered: a peer that joins and
-            // goes silent must not make every batch wait for the deadline.
-            let full = remote ? max(1, min(fullBatchSize, slots.filter(\.hasAnswered).reduce(0) { $0 + $1.count })) : fullBatchSize
+            // A newcomer counts once it has served well (`isWaitedFor`): a
+            // peer that joins and goes silent, or is sent away at its first
+            // step, must not make every batch wait for the deadline.
+            let full = remote ? max(1, min(fullBatchSize, slots.filter(\.isWaitedFor).reduce(0) { $0 + $1.count })) : fullBatchSize
             try pump(until: {
                 let ready = self.readyCount, now = self.clock.now()
                 return ready >= full || (ready > 0 && now >= deadline)

@@ -98,9 +98,12 @@ final class WorkerSlot {
     }
     /// Holds a worker that has said hello (local, or remote and not vacant).
     var isOccupied: Bool { phase != .vacant }
-    /// Occupied by a worker that has answered since it took the place (a
-    /// local worker once it is ready).
-    var hasAnswered: Bool { isRemote ? phase != .vacant && servedResults > 0 : phase != .starting }
+    /// Occupied by a worker that batches may wait for: a local worker once
+    /// it is ready, a remote one once it has served ``Admission/healthySteps``
+    /// results since it took the place. A newcomer's results are used as
+    /// they come, but a peer that answers its reset and then is slow, silent
+    /// or sent away at its first step must not hold every batch to its deadline.
+    var isWaitedFor: Bool { isRemote ? phase != .vacant && servedResults >= Admission.healthySteps : phase != .starting }
     var environmentIDs: Range<Int> { firstEnvironment..<(firstEnvironment + count) }
     var isAwaiting: Bool { if case .awaiting = phase { return true } else { return false } }
 }

@@ -6,13 +6,20 @@ import HerdTransport
 /// a ZAP handler lets in only authorised keys (and the pool's own workers'
 /// key pair, made here).
 final class ZMQRouterTransport: PoolTransport {
-    let context = ZMQContext()
+    let context: ZMQContext
     let router: ZMQSocket
     let endpoint: String
     private let authenticator: CurveAuthenticator?
     let localWorkerKeys: CurveKeyPair?
 
     init(_ configuration: PoolConfiguration) throws {
+        // Listening, a second I/O thread: the handshakes of peers that
+        // connect again and again (CURVE's key exchanges, each in libzmq's
+        // I/O thread) then queue less often in front of the workers that
+        // step (benchmarks/hostile_throughput.py: 0.59-0.71 of solo with
+        // one thread against a NaN peer reconnecting 215 times a second,
+        // 0.77-0.88 with two).
+        context = ZMQContext(ioThreads: configuration.listen == nil ? 1 : 2)
         router = try ZMQSocket(context, .router)
         try router.setRouterMandatory(true)
         // Frames a little over the limit still arrive, so the peer can be told
