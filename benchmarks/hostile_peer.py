@@ -16,6 +16,7 @@ Modes (each is a finding of issue 22 or a limit of envs/PROTOCOL.md):
   error       answers every step with error 2
   dup_final   answers every step with two final observations for environment 0
   chatty      hello, then ready again and again, out of turn
+  out_of_bounds  declares a Box of [-1, 1] at ready, then observes 2
 
 It speaks for CartPole (4 floats, 2 actions), the soak's environment, with
 its own few lines of framing (only numpy-free standard Python and pyzmq), so
@@ -40,7 +41,7 @@ def text(value, width):
     data = value.encode("utf-8")
     return struct.pack("<H" if width == 16 else "<I", len(data)) + data
 
-MODES = ["garbage", "silent", "nan", "inf_obs", "big_reward", "error", "dup_final", "chatty"]
+MODES = ["garbage", "silent", "nan", "inf_obs", "big_reward", "error", "dup_final", "chatty", "out_of_bounds"]
 OBS, ACTS = 4, 2
 K = [2]  # environments of the place assigned (assign's seed count)
 
@@ -79,6 +80,8 @@ def connect():
 
 def ready():
     body = struct.pack("<IIBIBIB", K[0], OBS, F32, 1, 0, ACTS, 1) + struct.pack("<I", OBS)
+    if args.mode == "out_of_bounds":
+        body += struct.pack(f"<{OBS}f", *([-1.0] * OBS)) + struct.pack(f"<{OBS}f", *([1.0] * OBS))
     return frame(READY, 0, body)
 
 
@@ -105,6 +108,8 @@ def step_answer(sequence):
         return frame(ERROR, sequence, struct.pack("<H", 2) + text("hostile: no such action", 32))
     if mode == "dup_final":
         return results(sequence, finals=(0, 0))
+    if mode == "out_of_bounds":
+        return results(sequence, observation=2.0)
     return results(sequence)
 
 

@@ -21,7 +21,7 @@ of at most 20%), and no learner step skipped for non-finite values
 """
 import argparse, json, os, socket, subprocess, sys, tempfile, time
 
-MODES = ["garbage", "silent", "nan", "inf_obs", "big_reward", "error", "dup_final", "chatty", "flood"]
+MODES = ["garbage", "silent", "nan", "inf_obs", "big_reward", "error", "dup_final", "chatty", "out_of_bounds", "flood"]
 parser = argparse.ArgumentParser()
 parser.add_argument("--herd", default=".build/release/herd")
 parser.add_argument("--window", type=float, default=15)

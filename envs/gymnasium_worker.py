@@ -228,6 +228,21 @@ class ObservationCodec:
         else:
             self.dtype = F32  # including indices and one-hot vectors, which bf16 would round
 
+    def bounds(self):
+        """The Box's low and high as float32 rows in the wire's order, for
+        `ready` (PROTOCOL.md: obs_low, obs_high), or None: a float Box with
+        at least one finite bound declares them; byte images, one-hot and
+        flattened spaces do not."""
+        if self.kind != "box" or not np.issubdtype(self.space.dtype, np.floating):
+            return None
+        low, high = (np.broadcast_to(np.asarray(b, dtype=np.float32), self.space.shape) for b in (self.space.low, self.space.high))
+        if self.transpose is not None:
+            low, high = low.transpose(self.transpose), high.transpose(self.transpose)
+        low, high = np.ascontiguousarray(low).reshape(-1), np.ascontiguousarray(high).reshape(-1)
+        if np.isnan(low).any() or np.isnan(high).any() or not (np.isfinite(low).any() or np.isfinite(high).any()):
+            return None
+        return low, high
+
     def flat(self, observation):
         """One observation as a flat row of the wire's dtype."""
         if self.kind == "one_hot":
@@ -295,6 +310,12 @@ class Group:
         # herd_image_layout: how an image Box is laid out (auto, hwc or chw);
         # Herd reads images channels first, so HWC is transposed here, once.
         image_layout = settings.pop("herd_image_layout", "auto")
+        # herd_declare_bounds: declare a float Box's low and high at ready,
+        # so that the learner refuses observations outside them (true, the
+        # default), or not (false: for an environment that leaves its Box).
+        self.declare_bounds = settings.pop("herd_declare_bounds", True)
+        if not isinstance(self.declare_bounds, bool):
+            raise ValueError(f"herd_declare_bounds is true or false, not {self.declare_bounds!r}")
         if image_layout not in ("auto", "hwc", "chw"):
             raise ValueError(f"herd_image_layout is auto, hwc or chw, not {image_layout!r}")
         if self.render_mode not in (None, "rgb_array"):
@@ -330,8 +351,12 @@ class Group:
 
     def ready(self):
         o = self.observations
-        return (struct.pack("<IIBIBIB", len(self.envs), o.size, o.dtype, self.action_size, self.action_kind,
+        body = (struct.pack("<IIBIBIB", len(self.envs), o.size, o.dtype, self.action_size, self.action_kind,
                             self.discrete, len(o.shape)) + struct.pack(f"<{len(o.shape)}I", *o.shape))
+        bounds = o.bounds() if self.declare_bounds else None
+        if bounds is not None:
+            body += bounds[0].astype("<f4").tobytes() + bounds[1].astype("<f4").tobytes()
+        return body
 
     def flat(self, observation):
         return self.observations.flat(observation)

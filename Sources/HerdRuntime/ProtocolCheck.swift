@@ -99,7 +99,8 @@ public final class ProtocolCheck {
     func conversation(_ c: Conversation) throws {
         let ready = try c.assignAndReady(seeds: seedList(1))
         note(c.name, .pass, "hello, assign and ready agree: \(ready.environmentCount) environments, observation \(ready.observationShape) "
-             + "\(ready.observationDType), \(ready.actionKind == 0 ? "\(ready.discreteActions) discrete actions" : "box of \(ready.actionSize)")")
+             + "\(ready.observationDType)\(ready.observationBounds == nil ? "" : " within declared bounds"), "
+             + "\(ready.actionKind == 0 ? "\(ready.discreteActions) discrete actions" : "box of \(ready.actionSize)")")
         var results = try c.request(.reset, ready: ready)
         var ended = 0, missingFinals = 0
         for _ in 0..<options.steps {
@@ -421,7 +422,7 @@ public final class ProtocolCheck {
             guard results.observations.dtype == ready.observationDType else {
                 throw Stop("results in \(results.observations.dtype); ready said \(ready.observationDType)")
             }
-            if let problem = ProcessPool.valueProblem(results) { throw Stop("unusable results: \(problem)") }
+            if let problem = ProcessPool.valueProblem(results, bounds: ready.observationBounds) { throw Stop("unusable results: \(problem)") }
             if message == .reset, results.terminated.contains(true) || results.truncated.contains(true) {
                 throw Stop("a reset's results mark an episode ended")
             }

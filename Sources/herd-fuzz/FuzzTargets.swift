@@ -8,7 +8,8 @@ import HerdTransport
 /// error type) is a finding. Shared by the libFuzzer build and the replayer.
 enum FuzzTarget: String, CaseIterable {
     /// `WireCodec.decode` on one frame, then the pool's check of what the
-    /// numbers in decoded results mean (``ProcessPool/valueProblem(_:)``).
+    /// numbers in decoded results mean (``ProcessPool/valueProblem(_:bounds:)``,
+    /// without bounds and within [-1, 1]).
     case codec
     /// `ConfigCoder.read` of a `TrainConfig` from YAML text.
     case config
@@ -20,7 +21,11 @@ enum FuzzTarget: String, CaseIterable {
             do {
                 let (message, sequence) = try WireCodec.decode(bytes)
                 // Results that decode are then judged on their values; that must not trap.
-                if case let .results(results) = message { _ = ProcessPool.valueProblem(results) }
+                if case let .results(results) = message {
+                    _ = ProcessPool.valueProblem(results)
+                    let size = Int(results.observationSize)
+                    _ = ProcessPool.valueProblem(results, bounds: ObservationBounds(low: Array(repeating: -1, count: size), high: Array(repeating: 1, count: size)))
+                }
                 // What decodes must encode back to the same bytes.
                 let again = WireCodec.encode(message, sequence: sequence)
                 return again.elementsEqual(bytes) ? nil : "a decoded frame re-encodes differently"
@@ -69,6 +74,9 @@ let codecSeeds: [WireMessage] = [
                      rewards: [-1], terminated: [false], truncated: [true],
                      finalObservations: [FinalObservation(index: 0, observation: ObservationBlock([1, 2, 3], as: .bf16))])),
     .frame(RenderedFrame(index: 0, height: 2, width: 2, pixels: Array(0..<12))),
+    // A ready that declares its bounds (some infinite).
+    .ready(Ready(environmentCount: 2, observationSize: 3, actionSize: 1, actionKind: 0, discreteActions: 2, observationShape: [3],
+                 observationBounds: ObservationBounds(low: [-1, -.infinity, 0], high: [1, .infinity, 0]))),
     // Well-formed, with numbers the pool refuses (a bad frame, not a crash).
     .results(Results(environmentCount: 2, observationSize: 1, observations: [.nan, .infinity], rewards: [.nan, 1e39],
                      terminated: [true, false], truncated: [false, false],

@@ -25,6 +25,7 @@ final class ProtocolCheckTests: XCTestCase {
         let bridge = try check(["--environment", "gymnasium:CartPole-v1", "--worker", command])
         XCTAssertEqual(bridge.status, 0, bridge.stdout + bridge.stderr)
         XCTAssertTrue(bridge.stdout.contains("the worker follows the protocol (0 warnings)"), bridge.stdout)
+        XCTAssertTrue(bridge.stdout.contains("f32 within declared bounds"), "CartPole's Box is declared at ready:\n\(bridge.stdout)")
     }
 
     /// A worker that answers every step with a NaN reward and answers

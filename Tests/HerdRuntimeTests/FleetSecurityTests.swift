@@ -213,8 +213,9 @@ final class FleetSecurityTests: XCTestCase {
         XCTAssertTrue(error.message.contains("version 2") && error.message.contains("version 1") && error.message.contains("upgrade"), error.message)
         XCTAssertEqual(pool.remoteJoined, 0)
     }
-    /// A remote worker answering `actions` with `error` (code 2), or with
-    /// results holding NaN, over a real socket: it is counted, told goodbye
+    /// A remote worker answering `actions` with `error` (code 2), with
+    /// results holding NaN, or with observations outside the bounds it
+    /// declared at ready, over a real socket: it is counted, told goodbye
     /// and loses its place; the pool, and the local worker, go on. (The
     /// error used to end the run; the NaN was trusted.)
     func testRemoteWorkerError_orNaNResults_freeItsPlace_thePoolGoesOn() throws {
@@ -223,11 +224,13 @@ final class FleetSecurityTests: XCTestCase {
                                               rewards: [0, 0], terminated: [false, false], truncated: [false, false], finalObservations: [])),
                              sequence: sequence)
         }
-        let answers: [(String, (UInt64) -> [UInt8])] = [
-            ("error", { WireCodec.encode(.error(WireError(code: .invalidAction, message: "no")), sequence: $0) }),
-            ("NaN", { results(.nan, sequence: $0) }),
+        let box = ObservationBounds(low: [-1, -1, -1, -1], high: [1, 1, 1, 1])
+        let answers: [(String, ObservationBounds?, (UInt64) -> [UInt8])] = [
+            ("error", nil, { WireCodec.encode(.error(WireError(code: .invalidAction, message: "no")), sequence: $0) }),
+            ("NaN", nil, { results(.nan, sequence: $0) }),
+            ("outside its declared bounds", box, { results(2, sequence: $0) }),
         ]
-        for (name, answer) in answers {
+        for (name, bounds, answer) in answers {
             let port = freeTCPPort()
             let pool = try steppingRemotePool(port: port)
             defer { pool.close() }
@@ -244,7 +247,8 @@ final class FleetSecurityTests: XCTestCase {
                     switch message {
                     case .assign:
                         try peer.send([WireCodec.encode(.ready(Ready(environmentCount: 2, observationSize: 4, actionSize: 1, actionKind: 0,
-                                                                     discreteActions: 2, observationShape: [4])), sequence: 0)])
+                                                                     discreteActions: 2, observationShape: [4], observationBounds: bounds)),
+                                                        sequence: 0)])
                     case .reset: try peer.send([results(0.01, sequence: sequence)])
                     case .actions: try peer.send([answer(sequence)])
                     default: break

@@ -373,6 +373,30 @@ final class PoolSupervisionTests: XCTestCase {
         XCTAssertTrue(lost, "the remote worker lost its place")
         XCTAssertEqual(pool.badFrames, 1)
     }
+    /// A worker may declare at ready the box its observations lie in: ones
+    /// within it are used, one outside it is a bad frame and the worker is
+    /// sent away, as for NaN.
+    func testObservationsOutsideTheBoundsDeclaredAtReady_areBadFrames() throws {
+        let pool = try makePool(workers: 1, remote: 1)
+        let bounded = FakeWorker(identity: Array("bounded".utf8), pid: 9)
+        bounded.observationBounds = ObservationBounds(low: [0, 0], high: [10, 1000])
+        transport.sources[bounded.identity] = "address 10.0.0.9"
+        bounded.start(on: transport, label: "bounded")
+        _ = pool.heartbeatTick()
+        var lost = false, used = 0
+        for round in 0..<8 where !lost {
+            let batch = try pool.receiveReady(maxBatchSize: 4, fullBatchSize: 2, timeout: 0.01)
+            if batch.environmentIDs.contains(2) { used += 1 }
+            XCTAssertTrue(batch.observations.floatValues.allSatisfy { $0 <= 10 }, "round \(round)")
+            try pool.send([Float](repeating: 0, count: batch.count), environmentIDs: batch.environmentIDs)
+            if round == 3 { bounded.stepObservation = 50 }
+            lost = pool.remoteLost == 1
+        }
+        XCTAssertGreaterThanOrEqual(used, 3, "observations within the bounds are used")
+        XCTAssertTrue(lost, "the worker was sent away")
+        XCTAssertEqual(pool.badFrames, 1)
+    }
+
     /// A remote worker whose environments differ from the others' in their
     /// action count is refused at `ready` (its actions would be read wrong).
     func testRemoteWorker_withOtherActions_isRefusedAtReady() throws {

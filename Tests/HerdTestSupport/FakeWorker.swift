@@ -28,6 +28,8 @@ public final class FakeWorker: LoopbackPeer, WorkerProcess {
     public var stepReward: Double = 1
     /// Send this as the first value of every observation in results to `actions`.
     public var stepObservation: Float?
+    /// The box it declares at ready (none by default).
+    public var observationBounds: ObservationBounds?
     public private(set) var heartbeats = 0
     public private(set) var requests: [WireMessage] = []
     public private(set) var running = true
@@ -55,7 +57,8 @@ public final class FakeWorker: LoopbackPeer, WorkerProcess {
             assigned = assign
             steps = Array(repeating: 0, count: assign.seeds.count)
             transport.deliver(.ready(Ready(environmentCount: UInt32(steps.count), observationSize: 2, actionSize: 1, actionKind: 0,
-                                           discreteActions: discreteActions, observationShape: [2])), from: identity)
+                                           discreteActions: discreteActions, observationShape: [2],
+                                           observationBounds: observationBounds)), from: identity)
         case .reset:
             requests.append(message)
             steps = steps.map { _ in 0 }

@@ -31,7 +31,44 @@ final class WireCodecTests: XCTestCase {
                          finalObservations: [FinalObservation(index: 0, observation: ObservationBlock([3.25, .infinity], as: .bf16))])),
         // A picture for `herd eval --record` (kind 10).
         .frame(RenderedFrame(index: 0, height: 2, width: 3, pixels: Array(0..<18))),
+        // A ready that declares its Box (CartPole's, Gymnasium 1.x).
+        .ready(Ready(environmentCount: 2, observationSize: 4, actionSize: 1, actionKind: 0, discreteActions: 2, observationShape: [4],
+                     observationBounds: ObservationBounds(low: [-4.8, -.infinity, -0.41887903, -.infinity],
+                                                          high: [4.8, .infinity, 0.41887903, .infinity]))),
     ]
+
+    /// `ready`'s optional bounds follow the shape as obs_size f32 lows, then
+    /// highs; a bound pair that is not low ≤ high (or NaN, or a low of +∞) is
+    /// an invalid field, and a partial one is truncated. An observation is
+    /// judged against them element by element, bf16 with its rounding's slack.
+    func testObservationBounds_layoutRejectionAndJudgement() throws {
+        let ready = Ready(environmentCount: 1, observationSize: 2, actionSize: 1, actionKind: 0, discreteActions: 2, observationShape: [2])
+        let plain = WireCodec.encode(.ready(ready), sequence: 0)
+        var bounded = ready
+        bounded.observationBounds = ObservationBounds(low: [-1, 0], high: [1, .infinity])
+        let frame = WireCodec.encode(.ready(bounded), sequence: 0)
+        XCTAssertEqual(Array(frame.prefix(plain.count)), plain, "the bounds come after everything else")
+        XCTAssertEqual(Array(frame.dropFirst(plain.count)),
+                       [0x00, 0x00, 0x80, 0xBF, 0, 0, 0, 0,  // low: -1, 0
+                        0x00, 0x00, 0x80, 0x3F, 0x00, 0x00, 0x80, 0x7F])  // high: 1, +inf
+        for (low, high) in [(Float(2), Float(1)), (.nan, 1), (0, .nan), (.infinity, .infinity), (-.infinity, -.infinity)] {
+            var bad = ready
+            bad.observationBounds = ObservationBounds(low: [low, 0], high: [high, 1])
+            XCTAssertThrowsError(try WireCodec.decode(WireCodec.encode(.ready(bad), sequence: 0)), "\(low)...\(high)") { error in
+                guard case .invalidField? = error as? ProtocolError else { return XCTFail("\(error)") }
+            }
+        }
+        XCTAssertThrowsError(try WireCodec.decode(Array(frame.dropLast(4))))
+        let box = try XCTUnwrap(bounded.observationBounds)
+        XCTAssertNil(ObservationBlock([-1, 0, 1, 1e30, 0.5, 3], as: .f32).firstOutside(box))
+        XCTAssertEqual(ObservationBlock([0, 0, 0, -0.001], as: .f32).firstOutside(box)?.index, 3)
+        XCTAssertEqual(ObservationBlock([1.0001, 0], as: .f32).firstOutside(box)?.value, 1.0001)
+        let cart = ObservationBounds(low: [-4.8], high: [4.8])
+        XCTAssertNil(ObservationBlock([4.8, -4.8], as: .bf16).firstOutside(cart), "4.8 rounds to bf16 4.8125: within the slack")
+        XCTAssertEqual(ObservationBlock([0, 4.9], as: .bf16).firstOutside(cart)?.index, 1, "4.9 rounds to 4.90625")
+        let bytes = ObservationBounds(low: [0, 0], high: [1, 1])
+        XCTAssertEqual(ObservationBlock([0, 1, 1, 2], as: .u8).firstOutside(bytes)?.index, 3)
+    }
 
     func testRoundTrip_everyKind() throws {
         for (i, message) in Self.samples.enumerated() {

@@ -124,6 +124,7 @@ extension ProcessPool {
                 return
             }
             if observationSize == 0 { setShapes(from: ready) }
+            slot.observationBounds = ready.observationBounds
             slot.phase = .idle
             if slot.isRemote {
                 // Its environments join asynchronous stepping once their first observations arrive.
@@ -138,7 +139,7 @@ extension ProcessPool {
             guard results.observations.dtype == observationDType else {
                 return reject(identity, "results in \(results.observations.dtype), agreed \(observationDType) at ready")
             }
-            if let problem = Self.valueProblem(results) { return badValues(slot, problem) }
+            if let problem = Self.valueProblem(results, bounds: slot.observationBounds) { return badValues(slot, problem) }
             // A step answered: the worker works (a replacement's reset does not show that).
             if !isReset { slot.noteStep() }
             if slot.isRemote {
@@ -183,8 +184,9 @@ extension ProcessPool {
 
     /// What makes well-formed results unusable: a reward that is not a
     /// finite f32 (NaN, ±∞, or a finite f64 beyond f32's range such as
-    /// 1e39), or a NaN or infinite observation or final observation.
-    public static func valueProblem(_ results: Results) -> String? {
+    /// 1e39), a NaN or infinite observation or final observation, or, when
+    /// the worker declared `bounds` at ready, an observation outside them.
+    public static func valueProblem(_ results: Results, bounds: ObservationBounds? = nil) -> String? {
         let limit = Double(Float.greatestFiniteMagnitude)
         if let row = results.rewards.firstIndex(where: { !$0.isFinite || abs($0) > limit }) {
             return "reward \(results.rewards[row]) of environment \(row) is not a finite f32"
@@ -192,6 +194,17 @@ extension ProcessPool {
         if !results.observations.isFinite { return "an observation holds NaN or an infinity" }
         if let final = results.finalObservations.first(where: { !$0.observation.isFinite }) {
             return "the final observation of environment \(final.index) holds NaN or an infinity"
+        }
+        guard let bounds, bounds.low.count == Int(results.observationSize) else { return nil }
+        func outside(_ at: (index: Int, value: Float), _ what: String) -> String {
+            let element = at.index % bounds.low.count
+            return "\(what) holds \(at.value) at element \(element), outside the bounds declared at ready (\(bounds.low[element])...\(bounds.high[element]))"
+        }
+        if let at = results.observations.firstOutside(bounds) {
+            return outside(at, "the observation of environment \(at.index / bounds.low.count)")
+        }
+        for final in results.finalObservations {
+            if let at = final.observation.firstOutside(bounds) { return outside(at, "the final observation of environment \(final.index)") }
         }
         return nil
     }

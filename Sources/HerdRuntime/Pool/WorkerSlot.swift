@@ -82,6 +82,8 @@ final class WorkerSlot {
     /// Results the current remote worker delivered since it took the place
     /// (``Admission/healthySteps`` of them make a place served well).
     var servedResults = 0
+    /// The box its worker declared at `ready` that its observations lie in.
+    var observationBounds: ObservationBounds?
 
     init(index: Int, firstEnvironment: Int, count: Int, isRemote: Bool = false, now: Double) {
         self.index = index

@@ -46,6 +46,10 @@ public enum WireCodec {
             w.u32(r.discreteActions)
             w.u8(UInt8(r.observationShape.count))
             for d in r.observationShape { w.u32(d) }
+            if let bounds = r.observationBounds {
+                w.floats(bounds.low)
+                w.floats(bounds.high)
+            }
         case .reset, .heartbeat, .goodbye:
             break
         case let .actions(a):
@@ -132,8 +136,18 @@ public enum WireCodec {
             let shape = (0..<rank).map { _ in r.u32Unchecked() }
             let product = shape.reduce(1) { $0 &* Int($1) }
             guard product == observationSize else { throw ProtocolError.shapeMismatch(field: "observation shape product", expected: observationSize, found: product) }
+            // Optional, after the shape: `obs_low` and `obs_high`, obs_size f32 each.
+            var bounds: ObservationBounds?
+            if r.remaining > 0 {
+                let low = try r.floats(observationSize), high = try r.floats(observationSize)
+                if let i = (0..<observationSize).first(where: { !(low[$0] <= high[$0]) || low[$0] == .infinity || high[$0] == -.infinity }) {
+                    throw ProtocolError.invalidField("observation bounds of element \(i): low \(low[i]), high \(high[i]) (low ≤ high, neither NaN, low below +∞ and high above −∞)")
+                }
+                bounds = ObservationBounds(low: low, high: high)
+            }
             message = .ready(Ready(environmentCount: UInt32(count), observationSize: UInt32(observationSize), actionSize: UInt32(actionSize),
-                                   actionKind: actionKind, discreteActions: discrete, observationShape: shape, observationDType: dtype))
+                                   actionKind: actionKind, discreteActions: discrete, observationShape: shape, observationDType: dtype,
+                                   observationBounds: bounds))
         case .reset:
             message = .reset
         case .heartbeat:

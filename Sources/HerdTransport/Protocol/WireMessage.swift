@@ -107,9 +107,12 @@ public struct Ready: Equatable, Sendable {
     public var observationShape: [UInt32]
     /// The element type every `results` of this worker carries.
     public var observationDType: ObservationDType
+    /// The box its observations lie in, when the worker declares one.
+    public var observationBounds: ObservationBounds?
 
     public init(environmentCount: UInt32, observationSize: UInt32, actionSize: UInt32, actionKind: UInt8,
-                discreteActions: UInt32, observationShape: [UInt32], observationDType: ObservationDType = .f32) {
+                discreteActions: UInt32, observationShape: [UInt32], observationDType: ObservationDType = .f32,
+                observationBounds: ObservationBounds? = nil) {
         self.environmentCount = environmentCount
         self.observationSize = observationSize
         self.actionSize = actionSize
@@ -117,6 +120,20 @@ public struct Ready: Equatable, Sendable {
         self.discreteActions = discreteActions
         self.observationShape = observationShape
         self.observationDType = observationDType
+        self.observationBounds = observationBounds
+    }
+}
+
+/// The closed box a worker's observations lie in (`ready`'s optional
+/// bounds, a Gymnasium `Box`'s `low` and `high`): element `i` of every
+/// observation is within `low[i]...high[i]`; an infinite bound is none.
+public struct ObservationBounds: Equatable, Sendable {
+    public var low: [Float]
+    public var high: [Float]
+
+    public init(low: [Float], high: [Float]) {
+        self.low = low
+        self.high = high
     }
 }
 
