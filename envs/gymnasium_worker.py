@@ -241,6 +241,8 @@ class ObservationCodec:
         low, high = np.ascontiguousarray(low).reshape(-1), np.ascontiguousarray(high).reshape(-1)
         if np.isnan(low).any() or np.isnan(high).any() or not (np.isfinite(low).any() or np.isfinite(high).any()):
             return None
+        if np.isposinf(low).any() or np.isneginf(high).any():
+            return None  # a float64 bound beyond f32's range, which the learner would refuse as malformed
         return low, high
 
     def flat(self, observation):
@@ -311,9 +313,10 @@ class Group:
         # Herd reads images channels first, so HWC is transposed here, once.
         image_layout = settings.pop("herd_image_layout", "auto")
         # herd_declare_bounds: declare a float Box's low and high at ready,
-        # so that the learner refuses observations outside them (true, the
-        # default), or not (false: for an environment that leaves its Box).
-        self.declare_bounds = settings.pop("herd_declare_bounds", True)
+        # so that the learner refuses observations outside them (true), or
+        # not (false, the default: a learner from before the bounds would
+        # not read them, and some environments leave their own Box).
+        self.declare_bounds = settings.pop("herd_declare_bounds", False)
         if not isinstance(self.declare_bounds, bool):
             raise ValueError(f"herd_declare_bounds is true or false, not {self.declare_bounds!r}")
         if image_layout not in ("auto", "hwc", "chw"):

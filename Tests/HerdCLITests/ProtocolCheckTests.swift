@@ -22,10 +22,10 @@ final class ProtocolCheckTests: XCTestCase {
 
         let python = try pythonWith(["gymnasium", "numpy", "zmq"])
         let command = (python == "/usr/bin/env" ? "python3" : "'\(python)'") + " envs/gymnasium_worker.py --connect {endpoint}"
-        let bridge = try check(["--environment", "gymnasium:CartPole-v1", "--worker", command])
+        let bridge = try check(["--environment", "gymnasium:CartPole-v1", "--settings", #"{"herd_declare_bounds": true}"#, "--worker", command])
         XCTAssertEqual(bridge.status, 0, bridge.stdout + bridge.stderr)
         XCTAssertTrue(bridge.stdout.contains("the worker follows the protocol (0 warnings)"), bridge.stdout)
-        XCTAssertTrue(bridge.stdout.contains("f32 within declared bounds"), "CartPole's Box is declared at ready:\n\(bridge.stdout)")
+        XCTAssertTrue(bridge.stdout.contains("f32 within declared bounds"), "CartPole's Box is declared at ready when asked:\n\(bridge.stdout)")
     }
 
     /// A worker that answers every step with a NaN reward and answers

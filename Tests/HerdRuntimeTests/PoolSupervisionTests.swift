@@ -497,10 +497,6 @@ final class PoolSupervisionTests: XCTestCase {
         XCTAssertEqual(pool.slots.first { $0.remoteIdentity == good.identity }?.phase, .idle, "the good worker keeps its place")
     }
 
-    /// A daemon killed with `kill -9` and started again: its new workers'
-    /// hellos find every place taken by their dead predecessors, whose
-    /// connections are closed. The pool probes, frees those places and
-    /// admits the newcomers at once — no timeout to wait for.
     /// A newcomer that answers its reset and then is slow to step (a hostile
     /// peer about to send NaN, or one starved of CPU) is not waited for until
     /// it has served well; its results are still taken as they come.
@@ -535,6 +531,10 @@ final class PoolSupervisionTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(waitedFor.waited, 0.3)
     }
 
+    /// A daemon killed with `kill -9` and started again: its new workers'
+    /// hellos find every place taken by their dead predecessors, whose
+    /// connections are closed. The pool probes, frees those places and
+    /// admits the newcomers at once — no timeout to wait for.
     func testRestartedDaemon_takesItsDeadPredecessorsPlacesAtOnce() throws {
         let pool = try makePool(workers: 1, remote: 2) { $0.remoteTimeout = 60 }
         let old = [join(pool, "old-a", from: "address 10.0.0.2"), join(pool, "old-b", from: "address 10.0.0.2")]

@@ -31,7 +31,7 @@ final class WireCodecTests: XCTestCase {
                          finalObservations: [FinalObservation(index: 0, observation: ObservationBlock([3.25, .infinity], as: .bf16))])),
         // A picture for `herd eval --record` (kind 10).
         .frame(RenderedFrame(index: 0, height: 2, width: 3, pixels: Array(0..<18))),
-        // A ready that declares its Box (CartPole's, Gymnasium 1.x).
+        // A ready that declares its Box (CartPole's, with infinities where Gymnasium has f32's largest value).
         .ready(Ready(environmentCount: 2, observationSize: 4, actionSize: 1, actionKind: 0, discreteActions: 2, observationShape: [4],
                      observationBounds: ObservationBounds(low: [-4.8, -.infinity, -0.41887903, -.infinity],
                                                           high: [4.8, .infinity, 0.41887903, .infinity]))),
@@ -58,14 +58,22 @@ final class WireCodecTests: XCTestCase {
                 guard case .invalidField? = error as? ProtocolError else { return XCTFail("\(error)") }
             }
         }
-        XCTAssertThrowsError(try WireCodec.decode(Array(frame.dropLast(4))))
+        for cut in [Array(frame.dropLast(4)), frame + [0], plain + [0]] {
+            XCTAssertThrowsError(try WireCodec.decode(cut)) { error in
+                guard case .invalidField? = error as? ProtocolError else { return XCTFail("\(error)") }
+            }
+        }
         let box = try XCTUnwrap(bounded.observationBounds)
         XCTAssertNil(ObservationBlock([-1, 0, 1, 1e30, 0.5, 3], as: .f32).firstOutside(box))
         XCTAssertEqual(ObservationBlock([0, 0, 0, -0.001], as: .f32).firstOutside(box)?.index, 3)
         XCTAssertEqual(ObservationBlock([1.0001, 0], as: .f32).firstOutside(box)?.value, 1.0001)
         let cart = ObservationBounds(low: [-4.8], high: [4.8])
-        XCTAssertNil(ObservationBlock([4.8, -4.8], as: .bf16).firstOutside(cart), "4.8 rounds to bf16 4.8125: within the slack")
+        XCTAssertNil(ObservationBlock([4.8, -4.8, 4.79], as: .bf16).firstOutside(cart), "±4.8 round to bf16 ±4.8125, as the bounds do")
         XCTAssertEqual(ObservationBlock([0, 4.9], as: .bf16).firstOutside(cart)?.index, 1, "4.9 rounds to 4.90625")
+        XCTAssertEqual(ObservationBlock([-4.9], as: .bf16).firstOutside(cart)?.index, 0)
+        let tiny = ObservationBounds(low: [0], high: [1e-39])
+        XCTAssertNil(ObservationBlock([1e-39, -0.0, 0], as: .bf16).firstOutside(tiny), "a subnormal bound and -0 against a low of 0")
+        XCTAssertNil(ObservationBlock([-0.0], as: .f32).firstOutside(tiny))
         let bytes = ObservationBounds(low: [0, 0], high: [1, 1])
         XCTAssertEqual(ObservationBlock([0, 1, 1, 2], as: .u8).firstOutside(bytes)?.index, 3)
     }

@@ -276,8 +276,10 @@ public final class ProcessPool: @unchecked Sendable {
             // A full batch is at most what the workers present can give.
             // A newcomer counts once it has served well (`isWaitedFor`): a
             // peer that joins and goes silent, or is sent away at its first
-            // step, must not make every batch wait for the deadline.
-            let full = remote ? max(1, min(fullBatchSize, slots.filter(\.isWaitedFor).reduce(0) { $0 + $1.count })) : fullBatchSize
+            // step, must not make every batch wait for the deadline. While
+            // none has (a learner of remote workers only, just started),
+            // those that have answered a step count.
+            let full = remote ? max(1, min(fullBatchSize, waitedForEnvironments)) : fullBatchSize
             try pump(until: {
                 let ready = self.readyCount, now = self.clock.now()
                 return ready >= full || (ready > 0 && now >= deadline)
@@ -326,6 +328,13 @@ public final class ProcessPool: @unchecked Sendable {
     }
 
     var readyCount: Int { completionOrder.reduce(0) { $0 + slots[$1].count } }
+
+    /// The environments of the places a batch waits for (``WorkerSlot/isWaitedFor``),
+    /// or, while there are none, of remote places that have answered a step.
+    var waitedForEnvironments: Int {
+        let proven = slots.filter(\.isWaitedFor).reduce(0) { $0 + $1.count }
+        return proven > 0 ? proven : slots.filter { $0.isRemote && $0.isOccupied && $0.servedResults > 1 }.reduce(0) { $0 + $1.count }
+    }
 
     func requireAllIdle(_ what: String) throws {
         guard slots.allSatisfy({ $0.phase == .idle && $0.completed == nil }) else {

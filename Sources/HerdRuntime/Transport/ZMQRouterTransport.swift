@@ -16,9 +16,9 @@ final class ZMQRouterTransport: PoolTransport {
         // Listening, a second I/O thread: the handshakes of peers that
         // connect again and again (CURVE's key exchanges, each in libzmq's
         // I/O thread) then queue less often in front of the workers that
-        // step (benchmarks/hostile_throughput.py: 0.59-0.71 of solo with
-        // one thread against a NaN peer reconnecting 215 times a second,
-        // 0.77-0.88 with two).
+        // step (benchmarks/hostile_throughput.py against a NaN peer
+        // reconnecting 215 times a second: 0.69 of solo with one thread on
+        // an idle machine, 0.95 with two; benchmarks/README.md).
         context = ZMQContext(ioThreads: configuration.listen == nil ? 1 : 2)
         router = try ZMQSocket(context, .router)
         try router.setRouterMandatory(true)

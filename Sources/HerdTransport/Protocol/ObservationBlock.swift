@@ -56,26 +56,32 @@ public struct ObservationBlock: Equatable, Sendable {
         }
     }
 
-    /// The first element outside `bounds` (element `i` of the block is
-    /// element `i % low.count` of its observation) and its value, or nil.
-    /// bf16 values are judged against bounds widened by bf16's rounding
-    /// (a relative 2⁻⁸), so that a value at a bound is not outside it once
-    /// rounded. Call on finite blocks.
+    /// An element outside `bounds` (element `i` of the block is element
+    /// `i % low.count` of its observation) and its value, or nil.
+    /// bf16 values are judged against each bound rounded to bf16 as well
+    /// (rounding is monotone, so a value within a bound stays within it);
+    /// u8 values as the numbers 0…255. Call on finite blocks.
     public func firstOutside(_ bounds: ObservationBounds) -> (index: Int, value: Float)? {
         let size = bounds.low.count
         guard size > 0, count % size == 0 else { return count == 0 ? nil : (0, .nan) }
-        let slack: Float = dtype == .bf16 ? 1.0 / 256 : 0
-        let low = bounds.low.map { $0 - abs($0) * slack }, high = bounds.high.map { $0 + abs($0) * slack }
+        func rounded(_ bound: Float) -> Float {
+            dtype == .bf16 && bound.isFinite ? Float(bitPattern: UInt32(Self.bfloat16Bits(bound)) << 16) : bound
+        }
         return bytes.withUnsafeBytes { raw -> (Int, Float)? in
-            for i in 0..<count {
-                let value: Float
-                switch dtype {
-                case .u8: value = Float(raw[i])
-                case .f32: value = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-                case .bf16: value = Float(bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16)
+            for j in 0..<size {
+                let low = rounded(bounds.low[j]), high = rounded(bounds.high[j])
+                if low == -.infinity && high == .infinity { continue }
+                var i = j
+                while i < count {
+                    let value: Float
+                    switch dtype {
+                    case .u8: value = Float(raw[i])
+                    case .f32: value = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                    case .bf16: value = Float(bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16)
+                    }
+                    if value < low || value > high { return (i, value) }
+                    i += size
                 }
-                let j = i % size
-                if value < low[j] || value > high[j] { return (i, value) }
             }
             return nil
         }

@@ -139,6 +139,9 @@ public enum WireCodec {
             // Optional, after the shape: `obs_low` and `obs_high`, obs_size f32 each.
             var bounds: ObservationBounds?
             if r.remaining > 0 {
+                guard r.remaining == 8 * observationSize else {
+                    throw ProtocolError.invalidField("\(r.remaining) bytes after the observation shape; the bounds are 8 × obs_size = \(8 * observationSize)")
+                }
                 let low = try r.floats(observationSize), high = try r.floats(observationSize)
                 if let i = (0..<observationSize).first(where: { !(low[$0] <= high[$0]) || low[$0] == .infinity || high[$0] == -.infinity }) {
                     throw ProtocolError.invalidField("observation bounds of element \(i): low \(low[i]), high \(high[i]) (low ≤ high, neither NaN, low below +∞ and high above −∞)")
