@@ -22,7 +22,10 @@ It speaks for CartPole (4 floats, 2 actions), the soak's environment, with
 its own few lines of framing (only numpy-free standard Python and pyzmq), so
 that starting one costs the machine little: what it costs the learner is
 what is measured. With --repeat it connects again and again (a new routing
-id each time) until --seconds have passed, as a flooding peer would.
+id each time) until --seconds have passed, as a flooding peer would: at
+once after a goodbye, and with CURVE at once after the learner fails its
+handshake (a key barred by admission control is turned away there), the
+worst a peer that ignores "try again in N s" can do.
 """
 import argparse, json, os, random, struct, sys, time
 
@@ -74,8 +77,9 @@ def connect():
         sock.curve_secretkey = secret
         sock.curve_publickey = zmq.curve_public(secret)
         sock.curve_serverkey = read_key(args.server_key)
+    monitor = sock.get_monitor_socket(zmq.EVENT_HANDSHAKE_FAILED_AUTH) if args.curve_key else None
     sock.connect(args.connect)
-    return sock
+    return sock, monitor
 
 
 def ready():
@@ -115,8 +119,8 @@ def step_answer(sequence):
 
 def one_connection(until):
     """Misbehaves over one connection until goodbye or `until`; returns what it did."""
-    global sent_bad, assigned, told_goodbye
-    sock = connect()
+    global sent_bad, assigned, told_goodbye, turned_away
+    sock, monitor = connect()
     if args.mode == "garbage":
         for _ in range(20):
             sock.send(bytes(rng.randrange(256) for _ in range(rng.randrange(1, 64))))
@@ -125,8 +129,14 @@ def one_connection(until):
         sock.send(frame(HELLO, 0, struct.pack("<II", 1024, os.getpid()) + text(f"hostile-{args.mode}", 16)))
     poller = zmq.Poller()
     poller.register(sock, zmq.POLLIN)
+    if monitor is not None:
+        poller.register(monitor, zmq.POLLIN)
     while time.time() < until:
-        if not poller.poll(50):
+        ready_sockets = dict(poller.poll(50))
+        if monitor is not None and monitor in ready_sockets:
+            turned_away += 1  # libzmq gives up on this connection: come back at once
+            break
+        if sock not in ready_sockets:
             continue
         data = sock.recv()
         if len(data) < HEADER.size:
@@ -149,10 +159,13 @@ def one_connection(until):
         elif kind == ACTIONS and args.mode not in ("silent", "chatty"):
             sock.send(step_answer(sequence))
             sent_bad += 1
+    if monitor is not None:
+        sock.disable_monitor()
+        monitor.close()
     sock.close()
 
 
-got, sent_bad, assigned, told_goodbye, connections = [], 0, 0, 0, 0
+got, sent_bad, assigned, told_goodbye, turned_away, connections = [], 0, 0, 0, 0, 0
 deadline = time.time() + args.seconds
 while True:
     connections += 1
@@ -161,4 +174,5 @@ while True:
         break
 names = {ASSIGN: "assign", RESET: "reset", ACTIONS: "actions", GOODBYE: "goodbye", ERROR: "error", HEARTBEAT: "heartbeat"}
 print(json.dumps({"mode": args.mode, "connections": connections, "assigned": assigned, "sent_bad": sent_bad,
-                  "got": [names.get(k, str(k)) for k in got][:12], "told_goodbye": told_goodbye}), flush=True)
+                  "got": [names.get(k, str(k)) for k in got][:12], "told_goodbye": told_goodbye,
+                  "turned_away": turned_away}), flush=True)

@@ -72,6 +72,10 @@ public final class EnvironmentWorker {
         case refused
         /// The learner speaks another protocol version.
         case learnerVersion(UInt16)
+        /// The learner failed this worker's CURVE handshake (ZAP 400):
+        /// its key is not authorised, or admission control bars it for a
+        /// while; libzmq does not try again.
+        case keyRefused
     }
 
     /// Runs until goodbye, silence or orphaning. Throws only for socket
@@ -84,8 +88,16 @@ public final class EnvironmentWorker {
         if let identity = options.identity { try socket.setRoutingID(Array(identity.utf8)) }
         try socket.setMaximumMessageSize(options.limits.maxMessageBytes)
         try socket.setHighWaterMarks(send: 1000, receive: 1000)
+        // With CURVE, a monitor tells a handshake the learner failed
+        // (libzmq then gives up on the connection) from a learner not there yet.
+        var handshakes: ZMQSocket?
         if let curve = options.curve {
             try socket.setCurveClient(publicKey: curve.keys.publicKey, secretKey: curve.keys.secretKey, serverKey: curve.serverKey)
+            let endpoint = "inproc://herd-worker-handshakes-\(getpid())"
+            try socket.monitor(endpoint, events: SocketEvent.handshakeFailedAuth)
+            let pair = try ZMQSocket(context, .pair)
+            try pair.connect(endpoint)
+            handshakes = pair
         }
         try socket.connect(options.endpoint)
         let parent = getppid()
@@ -100,6 +112,8 @@ public final class EnvironmentWorker {
         while true {
             guard let frames = try nextFrames(socket, timeoutMilliseconds: slice) else {
                 if options.exitWithParent, getppid() != parent { return .parentGone }
+                if let monitor = handshakes, let event = try monitor.tryReceive().flatMap(SocketEvent.init),
+                   event.event == SocketEvent.handshakeFailedAuth { return .keyRefused }
                 if Date().timeIntervalSince(lastHeard) > options.learnerTimeout { return .learnerSilent }
                 if Date().timeIntervalSince(lastSent) >= options.heartbeatInterval {
                     try send(socket, .heartbeat, sequence: 0)

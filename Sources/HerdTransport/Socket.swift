@@ -257,3 +257,23 @@ public final class ZMQSocket: @unchecked Sendable {
 }
 
 func lastError() -> String { String(cString: zmq_strerror(zmq_errno())) }
+
+/// One event from a socket monitor (`zmq_socket_monitor`, libzmq's version
+/// 1 format): the event and its value (a file descriptor, an errno, or a
+/// ZAP status code, by event).
+public struct SocketEvent: Equatable, Sendable {
+    public let event: Int32
+    public let value: Int32
+
+    /// The peer's ZAP handler refused the handshake (value: its status code).
+    public static let handshakeFailedAuth = Int32(ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+
+    /// A monitor message: its first frame is 2 bytes of event and 4 of
+    /// value (little-endian), its second the endpoint. Nil if malformed.
+    public init?(_ frames: [Frame]) {
+        guard let head = frames.first, head.count >= 6 else { return nil }
+        let b = head.byteArray
+        event = Int32(b[0]) | Int32(b[1]) << 8
+        value = Int32(bitPattern: UInt32(b[2]) | UInt32(b[3]) << 8 | UInt32(b[4]) << 16 | UInt32(b[5]) << 24)
+    }
+}

@@ -85,6 +85,11 @@ struct EnvWorker: ParsableCommand {
         case .refused:
             // EX_TEMPFAIL: herd actor starts a refused worker again soon, without growing its backoff at first.
             throw ExitCode(EnvironmentWorker.refusedExitStatus)
+        case .keyRefused:
+            // EX_TEMPFAIL too: a barred key may come back after its bar.
+            worker.log("the learner failed this worker's CURVE handshake: its key is not among the learner's authorised keys, "
+                       + "or admission control bars the key for a while (places it left early, or too many too fast); the learner's log says which")
+            throw ExitCode(EnvironmentWorker.refusedExitStatus)
         case let .learnerVersion(version):
             throw CommandError("the learner speaks Herd protocol version \(version) and this worker version \(WireCodec.version): "
                                + "run the learner and its workers from the same Herd")

@@ -68,8 +68,9 @@ final class FleetSecurityTests: XCTestCase {
     }
 
     /// A DEALER connected to the pool's TCP port, as a worker written from the spec would be.
-    func rawPeer(_ context: ZMQContext, port: Int) throws -> ZMQSocket {
+    func rawPeer(_ context: ZMQContext, port: Int, curve: (keys: CurveKeyPair, server: String)? = nil) throws -> ZMQSocket {
         let socket = try ZMQSocket(context, .dealer)
+        if let curve { try socket.setCurveClient(publicKey: curve.keys.publicKey, secretKey: curve.keys.secretKey, serverKey: curve.server) }
         try socket.connect("tcp://127.0.0.1:\(port)")
         return socket
     }
@@ -286,8 +287,9 @@ final class FleetSecurityTests: XCTestCase {
 
     /// A raw peer that says hello and ready (and, if `answerReset`, answers
     /// its reset); nil when it was not assigned a place.
-    func joinedPeer(_ context: ZMQContext, port: Int, label: String, answerReset: Bool) throws -> ZMQSocket? {
-        let peer = try rawPeer(context, port: port)
+    func joinedPeer(_ context: ZMQContext, port: Int, label: String, answerReset: Bool,
+                    curve: (keys: CurveKeyPair, server: String)? = nil) throws -> ZMQSocket? {
+        let peer = try rawPeer(context, port: port, curve: curve)
         try peer.send([WireCodec.encode(.hello(Hello(capacity: 2, pid: 1, label: label)), sequence: 0)])
         guard case .assign = try next(peer)?.message else { return nil }
         try peer.send([WireCodec.encode(.ready(Self.cartPoleReady), sequence: 0)])
@@ -320,6 +322,55 @@ final class FleetSecurityTests: XCTestCase {
         XCTAssertEqual(error.code, .refused)
         XCTAssertTrue(error.message.contains("address 127.0.0.1") && error.message.contains("try again"), error.message)
         XCTAssertEqual(pool.admissionRefused, 1)
+        withExtendedLifetime(silent) {}
+    }
+
+    /// With CURVE a barred key is told once, with `error` 5, when to come
+    /// back; until then its handshakes fail (ZAP 400), so a peer that comes
+    /// back in a loop reaches neither a session nor the protocol. A real
+    /// worker with that key, and one with a key the learner does not know,
+    /// see the failed handshake and exit at once with EX_TEMPFAIL instead
+    /// of waiting out their learner timeout.
+    func testBarredKey_isToldOnce_thenItsHandshakesFail_andItsWorkerExitsAtOnce() throws {
+        let learner = try CurveKeyPair.generate(), peer = try CurveKeyPair.generate(), stranger = try CurveKeyPair.generate()
+        let server = scratch.appendingPathComponent("server"), peerKeys = scratch.appendingPathComponent("peer")
+        let strangerKeys = scratch.appendingPathComponent("stranger")
+        try learner.write(to: server)
+        try peer.write(to: peerKeys)
+        try stranger.write(to: strangerKeys)
+        let port = freeTCPPort()
+        let pool = try remotePool(port: port, curve: CurveServerSettings(keys: learner, authorizedKeys: [peer.publicKey])) { config in
+            config.remoteTimeout = 1
+            config.admissionBackoff = 60  // nothing below can race the end of the bar
+        }
+        defer { pool.close() }
+        let context = ZMQContext()
+        let curve = (keys: peer, server: learner.publicKey)
+        let silent = try XCTUnwrap(try joinedPeer(context, port: port, label: "silent", answerReset: false, curve: curve))
+        _ = try drive(pool, 20) { pool.remoteLost >= 1 }
+        XCTAssertEqual(pool.remoteLost, 1, "the silent peer loses its place")
+        let again = try rawPeer(context, port: port, curve: curve)
+        try again.send([WireCodec.encode(.hello(Hello(capacity: 2, pid: 1, label: "again")), sequence: 0)])
+        guard case let .error(error)? = try next(again)?.message else { return XCTFail("the key should be told when to come back") }
+        XCTAssertEqual(error.code, .refused)
+        XCTAssertTrue(error.message.contains("key \(peer.publicKey)") && error.message.contains("try again"), error.message)
+
+        func worker(_ keys: URL) throws -> ProcessResult {
+            try runProcess(try herdExecutable(), ["env-worker", "--connect", "tcp://127.0.0.1:\(port)", "--learner-timeout", "60",
+                                                  "--curve-key", keys.appendingPathComponent("secret.key").path,
+                                                  "--server-key", server.appendingPathComponent("public.key").path])
+        }
+        let barred = try worker(peerKeys)
+        XCTAssertEqual(barred.status, 75, barred.stderr)
+        XCTAssertTrue(barred.stderr.contains("CURVE handshake"), barred.stderr)
+        let unknown = try worker(strangerKeys)
+        XCTAssertEqual(unknown.status, 75, unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("CURVE handshake"), unknown.stderr)
+        let counts = try XCTUnwrap(pool.curveCounts)
+        XCTAssertEqual(counts.turnedAway, 1, "\(counts)")
+        XCTAssertEqual(counts.unknownKey, 1, "\(counts)")
+        XCTAssertEqual(pool.admissionRefused, 1, "the barred worker never reached the protocol")
+        XCTAssertEqual(pool.remoteJoined, 1)
         withExtendedLifetime(silent) {}
     }
 

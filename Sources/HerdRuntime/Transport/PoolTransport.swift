@@ -13,6 +13,7 @@ public struct TransportMessage {
     /// Who sent it, for admission control: `key <Z85>` for a CURVE client,
     /// else `address <IP>` for a TCP peer; nil for local (`ipc://`) peers.
     public let source: String?
+    static let keyPrefix = "key "
 
     public init(frames: [[UInt8]], source: String? = nil) {
         storage = .bytes(frames)
@@ -23,7 +24,7 @@ public struct TransportMessage {
         storage = .frames(frames)
         // Connection properties ride on every frame after the routing id.
         if let last = frames.last, frames.count > 1 {
-            source = last.property("User-Id").map { "key \($0)" } ?? last.property("Peer-Address").map { "address \($0)" }
+            source = last.property("User-Id").map { Self.keyPrefix + $0 } ?? last.property("Peer-Address").map { "address \($0)" }
         } else {
             source = nil
         }
@@ -70,6 +71,10 @@ public protocol PoolTransport: AnyObject {
     var curveCounts: CurveAuthenticator.Counts? { get }
     /// CURVE: the key pair the pool's own workers use (nil without CURVE).
     var localWorkerKeys: CurveKeyPair? { get }
+    /// Asks the network layer to refuse `source`'s connections for
+    /// `seconds` before they reach the pool: with CURVE, a `key` source's
+    /// handshakes fail (ZAP 400); otherwise nothing happens.
+    func turnAway(_ source: String, forSeconds seconds: Double)
     /// Stops the transport (and its authenticator); removes an `ipc://` file.
     func close()
 }
@@ -77,6 +82,7 @@ public protocol PoolTransport: AnyObject {
 extension PoolTransport {
     public var curveCounts: CurveAuthenticator.Counts? { nil }
     public var localWorkerKeys: CurveKeyPair? { nil }
+    public func turnAway(_ source: String, forSeconds seconds: Double) {}
 }
 
 /// The pool's time, in seconds on a monotonic scale. Tests pass a clock

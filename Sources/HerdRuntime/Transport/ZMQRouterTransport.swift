@@ -51,6 +51,11 @@ final class ZMQRouterTransport: PoolTransport {
 
     var curveCounts: CurveAuthenticator.Counts? { authenticator?.counts }
 
+    func turnAway(_ source: String, forSeconds seconds: Double) {
+        guard source.hasPrefix(TransportMessage.keyPrefix) else { return }
+        authenticator?.turnAway(String(source.dropFirst(TransportMessage.keyPrefix.count)), forSeconds: seconds)
+    }
+
     func send(_ payload: [UInt8], to peer: [UInt8], dontWait: Bool) throws {
         try peer.withUnsafeBytes { id in
             try payload.withUnsafeBytes { body in try router.send([id, body], dontWait: dontWait) }

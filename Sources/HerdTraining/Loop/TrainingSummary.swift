@@ -78,6 +78,7 @@ struct SummaryWriter {
             w.add(S.curveAccepted, curve.accepted)
             w.add(S.curveRefusedUnknownKey, curve.unknownKey)
             w.add(S.curveRefusedHandshake, curve.failedHandshake)
+            w.add(S.curveTurnedAway, curve.turnedAway)
         }
         let c = device.counters
         w.add(S.deviceBusySeconds, c.busySeconds)

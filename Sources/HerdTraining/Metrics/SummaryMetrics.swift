@@ -44,6 +44,8 @@ public enum SummaryMetrics {
     public static let curveRefusedUnknownKey = Metric("curve_refused_unknown_key", tag: nil, .count,
                                                       "CURVE clients refused for a key not in `authorized_keys`.")
     public static let curveRefusedHandshake = Metric("curve_refused_handshake", tag: nil, .count, "CURVE handshakes that failed.")
+    public static let curveTurnedAway = Metric("curve_turned_away", tag: nil, .count,
+                                               "Handshakes of authorised keys failed while admission control barred the key (told once with error 5).")
     public static let deviceBusySeconds = Metric("device_busy_seconds", tag: nil, .seconds, "Simulated device time charged in this session.")
     public static let deviceUtilization = Metric("device_utilization", tag: nil, .fraction, "Share of the simulated matrix unit's peak used.")
     public static let deviceBytesToDevice = Metric("device_bytes_to_device", tag: nil, .bytes, "Bytes copied to the simulated device.")
@@ -58,7 +60,7 @@ public enum SummaryMetrics {
         name, agent, environment, environments, device, seed, steps, updates, episodes, wallSeconds, stepsPerSecond,
         collectSeconds, updateSeconds, evaluationSeconds, episodeReturnMean, evaluationReturnLast, evaluationReturnBest,
         evaluationBestStep, bestCheckpoint, targetReturn, solvedAtStep, solvedWallSeconds, workersReplaced, badFrames, workerErrors, peersOverLimit, remoteJoined, remoteLost,
-        remoteRefused, remoteRefusedByAdmission, remoteReclaimed, curveAccepted, curveRefusedUnknownKey, curveRefusedHandshake, deviceBusySeconds, deviceUtilization,
+        remoteRefused, remoteRefusedByAdmission, remoteReclaimed, curveAccepted, curveRefusedUnknownKey, curveRefusedHandshake, curveTurnedAway, deviceBusySeconds, deviceUtilization,
         deviceBytesToDevice, deviceBytesToHost, stoppedBySignal, stoppedByError, checkpoint, herdVersion,
     ]
 }

@@ -24,7 +24,12 @@ public final class CurveAuthenticator: @unchecked Sendable {
         /// Clients whose handshake failed before authentication (no CURVE,
         /// a wrong server key, not ZeroMQ at all).
         public var failedHandshake = 0
+        /// Handshakes of an authorised key turned away while the pool's
+        /// admission control bars it (``turnAway(_:forSeconds:)``).
+        public var turnedAway = 0
 
+        /// Clients kept out because of who they are: an unknown key or a
+        /// failed handshake (not the authorised ones turned away for a while).
         public var refused: Int { unknownKey + failedHandshake }
     }
 
@@ -32,6 +37,8 @@ public final class CurveAuthenticator: @unchecked Sendable {
 
     private let lock = NSLock()
     private var authorized: Set<[UInt8]>
+    /// Authorised keys turned away until a time (monotonic seconds).
+    private var awayUntil: [[UInt8]: Double] = [:]
     private var tally = Counts()
     private var logged: Set<String> = []
     private let zap: ZMQSocket
@@ -61,6 +68,24 @@ public final class CurveAuthenticator: @unchecked Sendable {
         guard let bytes = CurveKeyPair.z85Decode(publicKey) else { return }
         lock.withLock { _ = authorized.insert(bytes) }
     }
+
+    /// Turns away the handshakes of `publicKey` (Z85) for `seconds`: ZAP
+    /// answers 400 although the key is authorised. The pool calls it for a
+    /// key its admission control bars, after telling that key's peer once
+    /// with `error` 5 when to come back, so that a peer reconnecting in a
+    /// loop costs the learner its key exchange only, not a session, a
+    /// `hello` and a refusal each time. Bounded: at 4096 keys the expired
+    /// ones go.
+    public func turnAway(_ publicKey: String, forSeconds seconds: Double) {
+        guard let bytes = CurveKeyPair.z85Decode(publicKey), seconds > 0 else { return }
+        let now = Self.now()
+        lock.withLock {
+            if awayUntil[bytes] == nil, awayUntil.count >= 4096 { awayUntil = awayUntil.filter { $0.value > now } }
+            awayUntil[bytes] = max(awayUntil[bytes] ?? 0, now + seconds)
+        }
+    }
+
+    private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
     /// Watches `socket`'s handshakes for clients refused before ZAP.
     /// Call before `start()`.
@@ -115,11 +140,20 @@ public final class CurveAuthenticator: @unchecked Sendable {
         let address = String(decoding: frames[3].data, as: UTF8.self)
         let mechanism = String(decoding: frames[5].data, as: UTF8.self)
         let key = frames.count > 6 ? Array(frames[6].data) : []
-        let allowed = mechanism == "CURVE" && key.count == 32 && lock.withLock { authorized.contains(key) }
-        lock.withLock {
-            if allowed { tally.accepted += 1 } else { tally.unknownKey += 1 }
+        let known = mechanism == "CURVE" && key.count == 32 && lock.withLock { authorized.contains(key) }
+        let away = known && lock.withLock { () -> Bool in
+            guard let until = awayUntil[key] else { return false }
+            if until > Self.now() { return true }
+            awayUntil[key] = nil
+            return false
         }
-        if !allowed {
+        let allowed = known && !away
+        lock.withLock {
+            if allowed { tally.accepted += 1 } else if away { tally.turnedAway += 1 } else { tally.unknownKey += 1 }
+        }
+        // A key turned away is not logged here: the pool logged why when it
+        // refused that key's last hello, and counts the rest.
+        if !known {
             let who = key.count == 32 ? "key \(CurveKeyPair.z85Encode(key))" : "mechanism \(mechanism)"
             refusedOnce(address: address, "\(who) is not authorised")
         }
@@ -128,17 +162,15 @@ public final class CurveAuthenticator: @unchecked Sendable {
         // admission control counts by.
         let userID = allowed ? Array(CurveKeyPair.z85Encode(key).utf8) : []
         let reply: [[UInt8]] = [Array("1.0".utf8), requestID, Array((allowed ? "200" : "400").utf8),
-                                Array((allowed ? "OK" : "not authorised").utf8), userID, []]
+                                Array((allowed ? "OK" : away ? "barred for now" : "not authorised").utf8), userID, []]
         try? zap.send(reply)
     }
 
-    /// A monitor event: 2 bytes of event, 4 of value (little-endian), then the endpoint.
+    /// A monitor event of the server socket.
     private func observe(_ frames: [Frame]) {
-        guard let head = frames.first, head.count >= 6 else { return }
-        let bytes = Array(head.data)
-        let event = Int32(bytes[0]) | Int32(bytes[1]) << 8
-        let value = Int32(bitPattern: UInt32(bytes[2]) | UInt32(bytes[3]) << 8 | UInt32(bytes[4]) << 16 | UInt32(bytes[5]) << 24)
-        switch event {
+        guard let event = SocketEvent(frames) else { return }
+        let value = event.value
+        switch event.event {
         case Int32(ZMQ_EVENT_ACCEPTED):
             addresses[value] = peerAddress(of: value) ?? "an address that was gone before it was read"
         case Int32(ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL), Int32(ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL):
