@@ -57,6 +57,7 @@ parser.add_argument("--connection-seconds", type=float, default=3)
 parser.add_argument("--curve-key")
 parser.add_argument("--server-key")
 parser.add_argument("--seed", type=int, default=0)
+parser.add_argument("--source", help="local IP to connect from (e.g. 127.0.0.2), so that a learner without CURVE sees an address of its own")
 args = parser.parse_args()
 rng = random.Random(args.seed)
 
@@ -78,7 +79,8 @@ def connect():
         sock.curve_publickey = zmq.curve_public(secret)
         sock.curve_serverkey = read_key(args.server_key)
     monitor = sock.get_monitor_socket(zmq.EVENT_HANDSHAKE_FAILED_AUTH) if args.curve_key else None
-    sock.connect(args.connect)
+    # libzmq's "tcp://SOURCE:0;HOST:PORT" connects from SOURCE.
+    sock.connect(args.connect.replace("tcp://", f"tcp://{args.source}:0;", 1) if args.source else args.connect)
     return sock, monitor
 
 

@@ -17,7 +17,12 @@ the learner. Targets: every ratio >= 0.80, the flood's >= 0.80 too (a cost
 of at most 20%), and no learner step skipped for non-finite values
 (`nonfinite_skipped` 0). Prints and writes JSON; exit 1 on a miss.
 
-    python3 benchmarks/hostile_throughput.py [--herd .build/release/herd] [--window 15] [--out FILE]
+    python3 benchmarks/hostile_throughput.py [--herd .build/release/herd] [--window 15] [--no-curve] [--out FILE]
+
+With --no-curve the learner listens without CURVE, as a learner on a
+trusted network would; admission control then judges peers by address, so
+each hostile kind connects from a loopback address of its own (127.0.0.2,
+127.0.0.3, ...; the good worker from 127.0.0.1).
 """
 import argparse, json, os, socket, subprocess, sys, tempfile, time
 
@@ -27,6 +32,7 @@ parser.add_argument("--herd", default=".build/release/herd")
 parser.add_argument("--window", type=float, default=15)
 parser.add_argument("--modes", default=",".join(MODES))
 parser.add_argument("--out")
+parser.add_argument("--no-curve", action="store_true", help="listen without CURVE (peers judged by address)")
 args = parser.parse_args()
 herd = os.path.abspath(args.herd)
 here = os.path.dirname(os.path.abspath(__file__))
@@ -67,6 +73,8 @@ peer_keys = {name: keys(name) for name in ["good"] + MODES}
 
 
 def curve(name):
+    if args.no_curve:
+        return []
     return ["--curve-key", os.path.join(peer_keys[name], "secret.key"), "--server-key", os.path.join(learner_keys, "public.key")]
 
 
@@ -74,7 +82,8 @@ endpoint = f"tcp://127.0.0.1:{free_port()}"
 log = open(os.path.join(scratch, "learner.log"), "w")
 learner = subprocess.Popen(
     [herd, "train", "configs/cartpole_vtrace.yaml", "--listen", endpoint, "--run-dir", run,
-     "--curve-secret-key", os.path.join(learner_keys, "secret.key"), "--authorized-keys", os.path.join(scratch, "authorized"),
+     *([] if args.no_curve else ["--curve-secret-key", os.path.join(learner_keys, "secret.key"),
+                                 "--authorized-keys", os.path.join(scratch, "authorized")]),
      "--set", "fleet.local_workers=0", "--set", "fleet.remote_workers=4", "--set", "total_steps=100000000000",
      "--set", "evaluation.interval_steps=0", "--set", "logging.interval_steps=2000", "--set", "checkpoint.interval_steps=1000000000"],
     stdout=log, stderr=subprocess.STDOUT)
@@ -83,13 +92,19 @@ good = subprocess.Popen([herd, "actor", "--learner", endpoint, "--workers", "1",
 hostile = []
 
 
+def source(mode):
+    """Without CURVE, a loopback address of its own for each hostile kind."""
+    return ["--source", f"127.0.0.{2 + MODES.index(mode)}"] if args.no_curve else []
+
+
 def start_hostile(mode):
     """Long-lived hostile peers of `mode` that come back after every goodbye
     (one process each, so that starting interpreters costs nothing in the window)."""
     count, kind = (3, "silent") if mode == "flood" else (1, mode)
     for _ in range(count):
         hostile.append(subprocess.Popen(["nice", "-n", "19", sys.executable, os.path.join(here, "hostile_peer.py"), "--connect", endpoint,
-                                         "--mode", kind, "--repeat", "--seconds", str(args.window + 2), "--connection-seconds", "3"] + curve(mode),
+                                         "--mode", kind, "--repeat", "--seconds", str(args.window + 2), "--connection-seconds", "3"]
+                                        + curve(mode) + source(mode),
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
 
 
@@ -117,7 +132,7 @@ def window(mode):
     return rate
 
 
-result = {"window_seconds": args.window, "ratios": {}, "solo_steps_per_second": [], "hostile_steps_per_second": {},
+result = {"window_seconds": args.window, "curve": not args.no_curve, "ratios": {}, "solo_steps_per_second": [], "hostile_steps_per_second": {},
           "hostile_places_taken": {}}
 try:
     deadline = time.time() + 60

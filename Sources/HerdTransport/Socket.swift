@@ -267,6 +267,8 @@ public struct SocketEvent: Equatable, Sendable {
 
     /// The peer's ZAP handler refused the handshake (value: its status code).
     public static let handshakeFailedAuth = Int32(ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+    /// The handshake went through (security included).
+    public static let handshakeSucceeded = Int32(ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
 
     /// A monitor message: its first frame is 2 bytes of event and 4 of
     /// value (little-endian), its second the endpoint. Nil if malformed.

@@ -45,7 +45,7 @@ public enum SummaryMetrics {
                                                       "CURVE clients refused for a key not in `authorized_keys`.")
     public static let curveRefusedHandshake = Metric("curve_refused_handshake", tag: nil, .count, "CURVE handshakes that failed.")
     public static let curveTurnedAway = Metric("curve_turned_away", tag: nil, .count,
-                                               "Handshakes of authorised keys failed while admission control barred the key (told once with error 5).")
+                                               "Handshakes of authorised keys held and then failed because admission control still barred the key (told once with error 5).")
     public static let deviceBusySeconds = Metric("device_busy_seconds", tag: nil, .seconds, "Simulated device time charged in this session.")
     public static let deviceUtilization = Metric("device_utilization", tag: nil, .fraction, "Share of the simulated matrix unit's peak used.")
     public static let deviceBytesToDevice = Metric("device_bytes_to_device", tag: nil, .bytes, "Bytes copied to the simulated device.")

@@ -4,9 +4,13 @@ import Foundation
 /// Lets into a CURVE server socket only clients whose public key is
 /// authorised, and counts and logs everyone it keeps out with their address.
 ///
-/// It is libzmq's ZAP handler (ZeroMQ RFC 27) for one context: a REP socket
-/// at `inproc://zeromq.zap.01` answering each CURVE handshake's request with
-/// 200 (the client's 32-byte key is authorised) or 400. Clients that fail
+/// It is libzmq's ZAP handler (ZeroMQ RFC 27) for one context: a ROUTER
+/// socket at `inproc://zeromq.zap.01` answering each CURVE handshake's
+/// request with 200 (the client's 32-byte key is authorised) or 400. A key
+/// the pool has turned away for a while is held: its request is answered
+/// when the bar ends (200) or after ``holdSeconds`` (400), whichever comes
+/// first, so a peer that reconnects at once after each failure costs one
+/// key exchange per hold, not hundreds a second. Clients that fail
 /// before ZAP is asked (no CURVE at all, a wrong server key, garbage) are
 /// seen through a monitor on the server socket: a failed handshake followed
 /// by the connection's close, whose peer address was taken when it was
@@ -25,8 +29,11 @@ public final class CurveAuthenticator: @unchecked Sendable {
         /// a wrong server key, not ZeroMQ at all).
         public var failedHandshake = 0
         /// Handshakes of an authorised key turned away while the pool's
-        /// admission control bars it (``turnAway(_:forSeconds:)``).
+        /// admission control bars it (``turnAway(_:forSeconds:)``), each
+        /// after a hold.
         public var turnedAway = 0
+        /// Handshakes being held now.
+        public var held = 0
 
         /// Clients kept out because of who they are: an unknown key or a
         /// failed handshake (not the authorised ones turned away for a while).
@@ -39,6 +46,22 @@ public final class CurveAuthenticator: @unchecked Sendable {
     private var authorized: Set<[UInt8]>
     /// Authorised keys turned away until a time (monotonic seconds).
     private var awayUntil: [[UInt8]: Double] = [:]
+    /// Requests of barred keys waiting for their answer, soonest first.
+    private var holding: [Held] = []
+    private struct Held {
+        var due: Double
+        var envelope: [UInt8]
+        var requestID: [UInt8]
+        var key: [UInt8]
+        /// The client's IP (ZAP gives no port).
+        var host: String
+    }
+    /// The longest a barred key's handshake is held before it fails: well
+    /// under libzmq's handshake timeout (`ZMQ_HANDSHAKE_IVL`, 30 s), after
+    /// which the server would drop the connection itself. Set before `start()`.
+    public var holdSeconds: Double = 5
+    /// At most this many handshakes are held; beyond, a barred key fails at once.
+    public static let maxHeld = 1024
     private var tally = Counts()
     private var logged: Set<String> = []
     private let zap: ZMQSocket
@@ -57,7 +80,7 @@ public final class CurveAuthenticator: @unchecked Sendable {
         self.context = context
         self.log = log
         authorized = Set(authorizedKeys.compactMap(CurveKeyPair.z85Decode))
-        zap = try ZMQSocket(context, .reply)
+        zap = try ZMQSocket(context, .router)
         try zap.bind(Self.zapEndpoint)
     }
 
@@ -69,13 +92,14 @@ public final class CurveAuthenticator: @unchecked Sendable {
         lock.withLock { _ = authorized.insert(bytes) }
     }
 
-    /// Turns away the handshakes of `publicKey` (Z85) for `seconds`: ZAP
-    /// answers 400 although the key is authorised. The pool calls it for a
-    /// key its admission control bars, after telling that key's peer once
-    /// with `error` 5 when to come back, so that a peer reconnecting in a
-    /// loop costs the learner its key exchange only, not a session, a
-    /// `hello` and a refusal each time. Bounded: at 4096 keys the expired
-    /// ones go.
+    /// Turns away the handshakes of `publicKey` (Z85) for `seconds`
+    /// although the key is authorised: each is held until the bar ends
+    /// (then let in) or for ``holdSeconds`` (then failed with ZAP 400).
+    /// The pool calls it for a key its admission control bars, after
+    /// telling that key's peer once with `error` 5 when to come back, so
+    /// that a peer reconnecting in a loop costs the learner one key
+    /// exchange per hold, not a session, a `hello` and a refusal each time.
+    /// Bounded: at 4096 keys the expired ones go.
     public func turnAway(_ publicKey: String, forSeconds seconds: Double) {
         guard let bytes = CurveKeyPair.z85Decode(publicKey), seconds > 0 else { return }
         let now = Self.now()
@@ -123,7 +147,10 @@ public final class CurveAuthenticator: @unchecked Sendable {
     private func serveOnce(timeoutMilliseconds: Int) {
         var items = [zmq_pollitem_t(socket: zap.handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)]
             + monitors.map { zmq_pollitem_t(socket: $0.handle, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0) }
-        guard zmq_poll(&items, Int32(items.count), timeoutMilliseconds) > 0 else { return }
+        var timeout = timeoutMilliseconds
+        if let next = holding.first { timeout = min(timeout, max(0, Int(((next.due - Self.now()) * 1000).rounded(.up)))) }
+        defer { releaseDue() }
+        guard zmq_poll(&items, Int32(items.count), timeout) > 0 else { return }
         if items[0].revents & Int16(ZMQ_POLLIN) != 0, let request = try? zap.receive(timeoutMilliseconds: 0) {
             answer(request)
         }
@@ -132,38 +159,72 @@ public final class CurveAuthenticator: @unchecked Sendable {
         }
     }
 
-    /// A ZAP request: version, request id, domain, address, routing id,
-    /// mechanism, then the mechanism's credentials (CURVE: the client's key).
+    /// A ZAP request, after the ROUTER's envelope (the session's routing
+    /// id and an empty frame): version, request id, domain, address,
+    /// routing id, mechanism, then the mechanism's credentials (CURVE: the
+    /// client's key).
     private func answer(_ frames: [Frame]) {
-        guard frames.count >= 6 else { return }
-        let requestID = Array(frames[1].data)
-        let address = String(decoding: frames[3].data, as: UTF8.self)
-        let mechanism = String(decoding: frames[5].data, as: UTF8.self)
-        let key = frames.count > 6 ? Array(frames[6].data) : []
+        guard frames.count >= 8, frames[1].count == 0 else { return }
+        let envelope = Array(frames[0].data)
+        let requestID = Array(frames[3].data)
+        let address = String(decoding: frames[5].data, as: UTF8.self)
+        let mechanism = String(decoding: frames[7].data, as: UTF8.self)
+        let key = frames.count > 8 ? Array(frames[8].data) : []
         let known = mechanism == "CURVE" && key.count == 32 && lock.withLock { authorized.contains(key) }
-        let away = known && lock.withLock { () -> Bool in
-            guard let until = awayUntil[key] else { return false }
-            if until > Self.now() { return true }
-            awayUntil[key] = nil
-            return false
+        guard known else {
+            lock.withLock { tally.unknownKey += 1 }
+            let who = key.count == 32 ? "key \(CurveKeyPair.z85Encode(key))" : "mechanism \(mechanism)"
+            refusedOnce(address: address, "\(who) is not authorised")
+            return reply(envelope, requestID, key: key, allowed: false, reason: "not authorised")
         }
-        let allowed = known && !away
-        lock.withLock {
-            if allowed { tally.accepted += 1 } else if away { tally.turnedAway += 1 } else { tally.unknownKey += 1 }
+        let now = Self.now()
+        guard let until = barredUntil(key, now: now) else {
+            lock.withLock { tally.accepted += 1 }
+            return reply(envelope, requestID, key: key, allowed: true, reason: "OK")
         }
         // A key turned away is not logged here: the pool logged why when it
         // refused that key's last hello, and counts the rest.
-        if !known {
-            let who = key.count == 32 ? "key \(CurveKeyPair.z85Encode(key))" : "mechanism \(mechanism)"
-            refusedOnce(address: address, "\(who) is not authorised")
+        guard holding.count < Self.maxHeld else {
+            lock.withLock { tally.turnedAway += 1 }
+            return reply(envelope, requestID, key: key, allowed: false, reason: "barred for now")
         }
+        let held = Held(due: min(until, now + holdSeconds), envelope: envelope, requestID: requestID, key: key, host: address)
+        holding.insert(held, at: holding.firstIndex { $0.due > held.due } ?? holding.count)
+        lock.withLock { tally.held = holding.count }
+    }
+
+    /// Answers the held requests that are due: let in if the bar has ended, failed if not.
+    private func releaseDue() {
+        guard !holding.isEmpty else { return }
+        let now = Self.now()
+        let due = holding.prefix { $0.due <= now }
+        guard !due.isEmpty else { return }
+        holding.removeFirst(due.count)
+        for request in due {
+            let allowed = barredUntil(request.key, now: now) == nil
+            lock.withLock { if allowed { tally.accepted += 1 } else { tally.turnedAway += 1 } }
+            reply(request.envelope, request.requestID, key: request.key, allowed: allowed, reason: allowed ? "OK" : "barred for now")
+        }
+        lock.withLock { tally.held = holding.count }
+    }
+
+    /// When `key`'s bar ends, or nil when it is not barred (an ended bar is forgotten).
+    private func barredUntil(_ key: [UInt8], now: Double) -> Double? {
+        lock.withLock {
+            guard let until = awayUntil[key] else { return nil }
+            if until > now { return until }
+            awayUntil[key] = nil
+            return nil
+        }
+    }
+
+    private func reply(_ envelope: [UInt8], _ requestID: [UInt8], key: [UInt8], allowed: Bool, reason: String) {
         // The user id names an admitted client by its public key (Z85): its
         // messages carry it as the "User-Id" property, which the pool's
         // admission control counts by.
         let userID = allowed ? Array(CurveKeyPair.z85Encode(key).utf8) : []
-        let reply: [[UInt8]] = [Array("1.0".utf8), requestID, Array((allowed ? "200" : "400").utf8),
-                                Array((allowed ? "OK" : away ? "barred for now" : "not authorised").utf8), userID, []]
-        try? zap.send(reply)
+        try? zap.send([envelope, [], Array("1.0".utf8), requestID, Array((allowed ? "200" : "400").utf8),
+                       Array(reason.utf8), userID, []])
     }
 
     /// A monitor event of the server socket.
@@ -174,12 +235,19 @@ public final class CurveAuthenticator: @unchecked Sendable {
         case Int32(ZMQ_EVENT_ACCEPTED):
             addresses[value] = peerAddress(of: value) ?? "an address that was gone before it was read"
         case Int32(ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL), Int32(ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL):
-            lock.withLock { tally.failedHandshake += 1 }
+            // The value is an errno, not the connection: the close that
+            // follows names it.
             pendingFailures += 1
         case Int32(ZMQ_EVENT_DISCONNECTED):
             let address = addresses.removeValue(forKey: value) ?? "an unknown address"
             if pendingFailures > 0 {
                 pendingFailures -= 1
+                // A barred key's peer that hung up while its handshake was
+                // held is not a refusal: its held request counts it when
+                // due. (ZAP names the IP only, so this goes by host.)
+                let host = Self.host(of: address)
+                if holding.contains(where: { $0.host == host }) { return }
+                lock.withLock { tally.failedHandshake += 1 }
                 refusedOnce(address: address, "its handshake failed (no CURVE key, or the wrong server key)")
             }
         default:
@@ -190,9 +258,14 @@ public final class CurveAuthenticator: @unchecked Sendable {
     /// Logs the first refusal per host and reason (a refused client
     /// reconnects from a new port every few hundred milliseconds).
     private func refusedOnce(address: String, _ reason: String) {
-        let host = address.hasPrefix("[") ? String(address.prefix { $0 != "]" }) : String(address.prefix { $0 != ":" })
+        let host = Self.host(of: address)
         let first = lock.withLock { logged.insert(host + "\u{0}" + reason).inserted }
         if first { log("refused a client at \(address.isEmpty ? "a local (ipc) socket" : address): \(reason) (further refusals from that host are counted, not logged)") }
+    }
+
+    /// The IP of `HOST:PORT` or `[HOST]:PORT`, as ZAP gives it.
+    private static func host(of address: String) -> String {
+        address.hasPrefix("[") ? String(address.dropFirst().prefix { $0 != "]" }) : String(address.prefix { $0 != ":" })
     }
 
     /// `HOST:PORT` of a TCP peer, "" for a local (ipc) one; nil when the
