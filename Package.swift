@@ -38,6 +38,9 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
         ),
+        // Header only: callgrind's client requests when valgrind's headers
+        // are installed, nothing otherwise (benchmarks/instructions.py).
+        .systemLibrary(name: "CCallgrind"),
 
         // MARK: Libraries
         .target(name: "HerdCore"),
@@ -54,7 +57,7 @@ let package = Package(
             ]
         ),
 
-        .target(name: "HerdBenchmarks", dependencies: ["HerdTraining", "HerdRuntime", "HerdAgents", "HerdTensor", "HerdEnvironments"]),
+        .target(name: "HerdBenchmarks", dependencies: ["CCallgrind", "HerdTraining", "HerdRuntime", "HerdAgents", "HerdTensor", "HerdEnvironments"]),
 
         // MARK: Executable
         .executableTarget(

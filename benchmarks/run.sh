@@ -11,17 +11,22 @@
 # installs Gymnasium, EnvPool, Stable-Baselines3 and PyTorch from PyPI
 # (or uses $HERD_PEERS_PYTHON), so each comparison runs both sides in this
 # run. --quick cuts throughput budgets to a quarter and learning to one seed.
+# Where valgrind is installed, the CPU-bound single-thread figures are also
+# counted in instructions per unit (benchmarks/instructions.py, with a copy
+# of herd built for x86-64-v3 in .build-callgrind, or $HERD_CALLGRIND_EXECUTABLE);
+# --no-instructions leaves them out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-quick=() peers=0 out="benchmarks/results/$(date +%Y%m%d-%H%M%S)" tiny=()
+quick=() peers=0 out="benchmarks/results/$(date +%Y%m%d-%H%M%S)" tiny=() instructions=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=(--quick) ;;
         --tiny) tiny=(--tiny) ;;  # CI only: a minimal budget that checks the suite runs and every key appears
         --with-peers) peers=1 ;;
+        --no-instructions) instructions=0 ;;
         --out) out="$2"; shift ;;
-        *) echo "usage: $0 [--quick] [--with-peers] [--out DIR]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--quick] [--with-peers] [--no-instructions] [--out DIR]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -40,5 +45,18 @@ if [ "$peers" = 1 ]; then
         "gymnasium numpy envpool stable-baselines3 torch" 1)
     peer_args=(--peers "$python")
 fi
-python3 benchmarks/suite.py --herd "$herd" --out "$out" "${quick[@]}" "${tiny[@]}" "${peer_args[@]}"
+instruction_args=()
+# --tiny (CI's check of the suite) counts only with a binary given: building one takes minutes.
+[ ${#tiny[@]} -gt 0 ] && [ -z "${HERD_CALLGRIND_EXECUTABLE:-}" ] && instructions=0
+if [ "$instructions" = 1 ] && command -v valgrind >/dev/null 2>&1; then
+    counted="${HERD_CALLGRIND_EXECUTABLE:-}"
+    if [ -z "$counted" ]; then
+        python3 -c 'import sys; sys.path.insert(0, "benchmarks"); import instructions; print(instructions.build_binary())' >&2
+        counted=.build-callgrind/herd-callgrind
+    fi
+    instruction_args=(--instructions "$counted")
+elif [ "$instructions" = 1 ]; then
+    echo "run.sh: valgrind is not installed: no instruction counts (apt-get install -y valgrind)" >&2
+fi
+python3 benchmarks/suite.py --herd "$herd" --out "$out" "${quick[@]}" "${tiny[@]}" "${peer_args[@]}" "${instruction_args[@]}"
 echo "results: $out/results.md"

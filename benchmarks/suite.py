@@ -290,6 +290,14 @@ class Suite:
                             "unit": "×", "repeats": 1, "median": t[theirs]["median_solve_seconds"] / t[ours]["median_solve_seconds"],
                             "min": None, "max": None, "runs": [], "of": [ours, theirs]}
 
+    def instructions(self):
+        """Instructions per unit under callgrind, merged into the figures."""
+        command = [sys.executable, "benchmarks/instructions.py", "--herd", self.args.instructions]
+        result = json_of(command + (["--tiny", "--envs", "CartPole-v1"] if self.tiny else []))
+        self.results["figures"].update(result["figures"])
+        self.results["versions"]["valgrind"] = result["valgrind"]
+        return {"done": True}
+
     # MARK: Output
 
     def write(self):
@@ -427,6 +435,8 @@ def main():
     parser.add_argument("--tiny", action="store_true", help="a minimal budget that only checks every key appears (CI)")
     parser.add_argument("--rounds", type=int, help="samples of each throughput figure, spread over the run (default 7; 5 with --quick)")
     parser.add_argument("--peers", help="a Python that imports gymnasium, envpool, stable_baselines3 and torch")
+    parser.add_argument("--instructions", metavar="HERD", help="a callgrind-runnable herd (benchmarks/instructions.py): "
+                        "count instructions per unit of the CPU-bound single-thread figures with it")
     args = parser.parse_args()
     suite = Suite(args)
     started = time.time()
@@ -439,6 +449,9 @@ def main():
     suite.record("learning", lambda: suite.learning() or {"done": True})
     suite.results["tables"].pop("learning", None)
     suite.finish_rounds()
+    if args.instructions:
+        suite.record("instructions", suite.instructions)
+        suite.results["tables"].pop("instructions", None)
     suite.results["seconds"] = time.time() - started
     suite.write()
     print(f"suite: wrote {args.out}/results.json and results.md in {suite.results['seconds']:.0f} s", file=sys.stderr)

@@ -56,7 +56,7 @@ public struct InProcessEnvironmentBenchmark {
         try loop(max(steps / 10, 1))
         episodes = 0
         let start = TensorBenchmark.now()
-        try loop(steps)
+        try InstructionCount.region("env_step:\(environment)", units: steps) { try loop(steps) }
         let seconds = TensorBenchmark.now() - start
         return Result(steps: steps, seconds: seconds, episodes: episodes)
     }

@@ -55,6 +55,22 @@ public struct TensorBenchmark {
             o.matmulSize = 128
             return o
         }
+
+        /// For counting instructions under callgrind
+        /// (benchmarks/instructions.py): the figures' own shapes, one timed
+        /// run each, and iterations enough to leave first-call effects to
+        /// the warm-up (valgrind runs code about 50 times slower).
+        public static var instructions: Options {
+            var o = Options()
+            o.repeats = 1
+            o.mlpIterations = 50
+            o.lstmIterations = 20
+            o.ppoUpdates = 2
+            o.natureIterations = 2
+            o.minAtarIterations = 10
+            o.overheadIterations = 20_000
+            return o
+        }
     }
 
     public var options: Options
@@ -71,11 +87,11 @@ public struct TensorBenchmark {
         if wanted("ppo_step_256_us") { out["ppo_step_256_us"] = try ppoStepSeconds(minibatchRows: 256) * 1e6 }
         if wanted("ppo_step_64_us") { out["ppo_step_64_us"] = try ppoStepSeconds(minibatchRows: 64) * 1e6 }
         if wanted("conv_nature_step_us") {
-            out["conv_nature_step_us"] = try convStepSeconds(.nature, batch: 32, image: [4, 84, 84],
+            out["conv_nature_step_us"] = try convStepSeconds("conv_nature_step", .nature, batch: 32, image: [4, 84, 84],
                                                              iterations: options.natureIterations, &rng) * 1e6
         }
         if wanted("conv_minatar_step_us") {
-            out["conv_minatar_step_us"] = try convStepSeconds(.minAtar, batch: 256, image: [4, 10, 10],
+            out["conv_minatar_step_us"] = try convStepSeconds("conv_minatar_step", .minAtar, batch: 256, image: [4, 10, 10],
                                                               iterations: options.minAtarIterations, &rng) * 1e6
         }
         if wanted("op_overhead_ns") { out["op_overhead_ns"] = opOverheadSeconds() * 1e9 }
@@ -87,7 +103,8 @@ public struct TensorBenchmark {
         let a = Tensor.randomNormal([n, n], using: &rng), b = Tensor.randomNormal([n, n], using: &rng)
         let flops = 2 * pow(Double(n), 3)
         let c = Tensor.zeros([n, n])
-        let (tensorSeconds, cblasSeconds) = Self.bestInterleaved(options.repeats, { _ = Tensor.matmul(a, b) }, {
+        let (tensorSeconds, cblasSeconds) = Self.bestInterleaved(options.repeats, "matmul_\(n)", { _ = Tensor.matmul(a, b) },
+                                                                 "cblas_\(n)", {
             a.withUnsafeBufferPointer { pa in
                 b.withUnsafeBufferPointer { pb in
                     c.withUnsafeMutableBufferPointer { pc in
@@ -114,14 +131,14 @@ public struct TensorBenchmark {
             let loss = tape.record { (model(x) - y).square().mean() }
             optimizer.step(tape.gradients(of: loss, wrt: parameters))
         }
-        let seconds = Self.medianPerIteration(options.repeats, iterations: options.mlpIterations, step)
+        let seconds = Self.medianPerIteration("mlp_step", options.repeats, iterations: options.mlpIterations, step)
         try device.synchronize()
         return seconds
     }
 
     /// One training step of a convolutional torso, its dense layers and a
     /// 6-way linear head (`benchmarks/torch_conv_step.py` builds the same).
-    func convStepSeconds(_ settings: NetworkSettings, batch: Int, image: [Int], iterations: Int,
+    func convStepSeconds(_ name: String, _ settings: NetworkSettings, batch: Int, image: [Int], iterations: Int,
                          _ rng: inout RandomGenerator) throws -> Double {
         let device = options.device
         let torso = ConvTorso(observationShape: image, settings: settings, using: &rng)
@@ -133,7 +150,7 @@ public struct TensorBenchmark {
         let x = try Tensor.randomUniform([batch, image.reduce(1, *)], low: 0, high: 1, using: &rng).to(device)
         let y = try Tensor.randomNormal([batch, 6], using: &rng).to(device)
         let parameters = named.map(\.tensor)
-        let seconds = Self.medianPerIteration(options.repeats, iterations: iterations) {
+        let seconds = Self.medianPerIteration(name, options.repeats, iterations: iterations) {
             let tape = GradientTape()
             let loss = tape.record { (dense(torso(x)) - y).square().mean() }
             optimizer.step(tape.gradients(of: loss, wrt: parameters))
@@ -166,7 +183,8 @@ public struct TensorBenchmark {
         rollout.values += [Float](repeating: 0, count: 32)
         let stepsPerUpdate = Double(settings.epochs * settings.minibatches)
         var failure: Error?
-        let seconds = Self.medianPerIteration(options.repeats, iterations: options.ppoUpdates) {
+        let seconds = Self.medianPerIteration("ppo_step_\(minibatchRows)", options.repeats, iterations: options.ppoUpdates,
+                                              unitsPerIteration: settings.epochs * settings.minibatches) {
             do { _ = try learner.update(rollout, progress: 0) } catch { failure = error }
         }
         if let failure { throw failure }
@@ -178,7 +196,7 @@ public struct TensorBenchmark {
         let x = Tensor.randomNormal([64, 128], using: &rng)
         let state = LSTMState(hidden: Tensor.randomNormal([64, 128], using: &rng), cell: Tensor.randomNormal([64, 128], using: &rng))
         let parameters = cell.parameters
-        return Self.medianPerIteration(options.repeats, iterations: options.lstmIterations) {
+        return Self.medianPerIteration("lstm_step", options.repeats, iterations: options.lstmIterations) {
             let tape = GradientTape()
             let loss = tape.record { cell(x, state: state).hidden.sum() }
             _ = tape.gradients(of: loss, wrt: parameters)
@@ -188,7 +206,7 @@ public struct TensorBenchmark {
     func opOverheadSeconds() -> Double {
         let a = Tensor([1]), b = Tensor([2])
         var sink: Float = 0
-        let seconds = Self.medianPerIteration(options.repeats, iterations: options.overheadIterations) {
+        let seconds = Self.medianPerIteration("op_overhead", options.repeats, iterations: options.overheadIterations) {
             sink += (a + b).scalar
         }
         if sink == -1 { print(sink) }  // keeps the adds observable
@@ -205,30 +223,37 @@ public struct TensorBenchmark {
 
     /// Fastest of `repeats` timed calls of each of two bodies, run
     /// alternately (after one warm-up call each) so that clock-frequency
-    /// drift and interference fall on both alike.
-    static func bestInterleaved(_ repeats: Int, _ first: () -> Void, _ second: () -> Void) -> (Double, Double) {
+    /// drift and interference fall on both alike. Each timed call is an
+    /// instruction-count region of its figure (``InstructionCount``).
+    static func bestInterleaved(_ repeats: Int, _ firstFigure: String, _ first: () -> Void,
+                                _ secondFigure: String, _ second: () -> Void) -> (Double, Double) {
         first()
         second()
         var best = (Double.infinity, Double.infinity)
         for _ in 0..<max(repeats, 1) {
             var start = now()
-            first()
+            InstructionCount.region(firstFigure, units: 1, first)
             best.0 = min(best.0, now() - start)
             start = now()
-            second()
+            InstructionCount.region(secondFigure, units: 1, second)
             best.1 = min(best.1, now() - start)
         }
         return best
     }
 
     /// Median over `repeats` runs of the mean time per iteration, after a
-    /// warm-up run of a tenth of the iterations.
-    static func medianPerIteration(_ repeats: Int, iterations: Int, _ body: () -> Void) -> Double {
+    /// warm-up run of a tenth of the iterations. Each timed run is the
+    /// instruction-count region of `figure` (``InstructionCount``), of
+    /// `iterations × unitsPerIteration` units.
+    static func medianPerIteration(_ figure: String, _ repeats: Int, iterations: Int, unitsPerIteration: Int = 1,
+                                   _ body: () -> Void) -> Double {
         for _ in 0..<max(iterations / 10, 1) { body() }
         var samples: [Double] = []
         for _ in 0..<max(repeats, 1) {
             let start = now()
-            for _ in 0..<iterations { body() }
+            InstructionCount.region(figure, units: iterations * unitsPerIteration) {
+                for _ in 0..<iterations { body() }
+            }
             samples.append((now() - start) / Double(iterations))
         }
         samples.sort()

@@ -139,7 +139,8 @@ public final class ActorDaemon {
                     refusals[i] = refused ? refusals[i] + 1 : 0
                     if refused, refusals[i] <= Self.quickRetries {
                         restartAt[i] = now.addingTimeInterval(o.refusedRetry)
-                        log("worker \(i) (pid \(process.pid)) was refused a place; trying again in \(String(format: "%.1f", o.refusedRetry)) s")
+                        log("worker \(i) (pid \(process.pid)) was refused (a place, or its key at the handshake: its own line says which); "
+                            + "trying again in \(String(format: "%.1f", o.refusedRetry)) s")
                         processes[i] = nil
                         continue
                     }

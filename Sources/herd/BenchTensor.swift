@@ -16,6 +16,9 @@ struct BenchTensor: ParsableCommand {
     @Flag(help: "A few iterations of each case, to check the command works (not a measurement).")
     var quick = false
 
+    @Flag(help: "One timed run per case with few iterations, for counting instructions under callgrind (benchmarks/instructions.py).")
+    var instructions = false
+
     @Option(help: "Timed runs per case (the median is reported).")
     var repeats: Int?
 
@@ -31,11 +34,12 @@ struct BenchTensor: ParsableCommand {
     func validate() throws {
         if let repeats, repeats < 1 { throw ValidationError("--repeats must be at least 1") }
         if let blasThreads, blasThreads < 1 { throw ValidationError("--blas-threads must be at least 1") }
+        if quick && instructions { throw ValidationError("--quick and --instructions are two different sizes: give one") }
     }
 
     func run() throws {
         if let blasThreads { BLAS.setThreads(blasThreads) } else { BLAS.configureFromEnvironment() }
-        var options = quick ? TensorBenchmark.Options.quick : TensorBenchmark.Options()
+        var options = quick ? TensorBenchmark.Options.quick : instructions ? .instructions : TensorBenchmark.Options()
         if let repeats { options.repeats = repeats }
         if let only { options.only = only.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         do {

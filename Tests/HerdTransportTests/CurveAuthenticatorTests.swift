@@ -69,12 +69,12 @@ final class CurveAuthenticatorTests: XCTestCase {
         let server = try server(authorizing: [member], holdSeconds: 30)
         defer { server.authenticator.stop() }
         let barSeconds = 1.0
-        let barEnds = Date().addingTimeInterval(barSeconds)
+        let barEnds = DispatchTime.now().uptimeNanoseconds + UInt64(barSeconds * 1e9)
         server.authenticator.turnAway(member.publicKey, forSeconds: barSeconds)
         let context = ZMQContext()
         let peer = try client(member, of: server, context: context)
         XCTAssertEqual(try handshakeOutcome(peer.monitor), SocketEvent.handshakeSucceeded)
-        XCTAssertGreaterThanOrEqual(Date(), barEnds, "let in before its bar ended")
+        XCTAssertGreaterThanOrEqual(DispatchTime.now().uptimeNanoseconds, barEnds, "let in before its bar ended")
         XCTAssertEqual(try server.socket.receive(timeoutMilliseconds: 20_000)?.last?.byteArray, Array("hi".utf8))
         let counts = server.authenticator.counts
         XCTAssertEqual(counts.accepted, 1)

@@ -19,9 +19,9 @@ extension ProcessPool {
         if let (seconds, reason) = admission.refusal(source, now: now) {
             if countOutOfTurn(identity, nil, "a hello while its source may take no place") { return }
             remoteRefused += 1
-            // Told once when to come back; until then its handshakes fail
-            // (with CURVE), so a peer that comes back in a loop costs a key
-            // exchange, not a session, a hello and this refusal.
+            // Told once when to come back; until then its handshakes are
+            // held (with CURVE), so a peer that comes back in a loop costs a
+            // key exchange, not a session, a hello and this refusal.
             if let source { transport.turnAway(source, forSeconds: seconds) }
             return refuse(identity, label: "\(label) (\(source ?? "-"))",
                           "no place for \(source ?? "this peer") for \(String(format: "%.1f", seconds)) s: \(reason); try again then")

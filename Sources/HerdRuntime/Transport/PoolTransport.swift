@@ -73,7 +73,8 @@ public protocol PoolTransport: AnyObject {
     var localWorkerKeys: CurveKeyPair? { get }
     /// Asks the network layer to refuse `source`'s connections for
     /// `seconds` before they reach the pool: with CURVE, a `key` source's
-    /// handshakes fail (ZAP 400); otherwise nothing happens.
+    /// handshakes are held until then (or fail after a hold, ZAP 400);
+    /// otherwise nothing happens.
     func turnAway(_ source: String, forSeconds seconds: Double)
     /// Stops the transport (and its authenticator); removes an `ipc://` file.
     func close()

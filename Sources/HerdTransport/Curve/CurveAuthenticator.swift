@@ -9,8 +9,11 @@ import Foundation
 /// request with 200 (the client's 32-byte key is authorised) or 400. A key
 /// the pool has turned away for a while is held: its request is answered
 /// when the bar ends (200) or after ``holdSeconds`` (400), whichever comes
-/// first, so a peer that reconnects at once after each failure costs one
-/// key exchange per hold, not hundreds a second. Clients that fail
+/// first, so a peer that waits for its answer and then reconnects costs one
+/// key exchange per hold, not hundreds a second. (A client that hangs up
+/// early and reconnects costs a key exchange per connection, as any CURVE
+/// client does, whatever its key: that is for a connection-rate limit at
+/// the network to stop.) Clients that fail
 /// before ZAP is asked (no CURVE at all, a wrong server key, garbage) are
 /// seen through a monitor on the server socket: a failed handshake followed
 /// by the connection's close, whose peer address was taken when it was
@@ -50,18 +53,30 @@ public final class CurveAuthenticator: @unchecked Sendable {
     private var holding: [Held] = []
     private struct Held {
         var due: Double
+        /// When the hold began: it ends by `started + holdSeconds` whatever the bar.
+        var started: Double
         var envelope: [UInt8]
         var requestID: [UInt8]
         var key: [UInt8]
         /// The client's IP (ZAP gives no port).
         var host: String
+        /// A failed handshake from `host` was taken for this client hanging up.
+        var absorbedAFailure = false
     }
-    /// The longest a barred key's handshake is held before it fails: well
-    /// under libzmq's handshake timeout (`ZMQ_HANDSHAKE_IVL`, 30 s), after
-    /// which the server would drop the connection itself. Set before `start()`.
-    public var holdSeconds: Double = 5
-    /// At most this many handshakes are held; beyond, a barred key fails at once.
-    public static let maxHeld = 1024
+    /// The longest a barred key's handshake is held before it fails, at
+    /// most 25 s: under libzmq's handshake timeout (`ZMQ_HANDSHAKE_IVL`,
+    /// 30 s), after which the server would drop the connection itself.
+    /// Set before `start()`.
+    public var holdSeconds: Double {
+        get { holdLimit }
+        set { holdLimit = min(max(newValue, 0), 25) }
+    }
+    private var holdLimit: Double = 5
+    /// At most this many handshakes are held, and at most ``maxHeldPerKey``
+    /// of one key (each is an open connection, a file descriptor); beyond,
+    /// a barred key's handshake fails at once.
+    public static let maxHeld = 256
+    public static let maxHeldPerKey = 8
     private var tally = Counts()
     private var logged: Set<String> = []
     private let zap: ZMQSocket
@@ -81,6 +96,7 @@ public final class CurveAuthenticator: @unchecked Sendable {
         self.log = log
         authorized = Set(authorizedKeys.compactMap(CurveKeyPair.z85Decode))
         zap = try ZMQSocket(context, .router)
+        try zap.setRouterMandatory(true)
         try zap.bind(Self.zapEndpoint)
     }
 
@@ -97,8 +113,9 @@ public final class CurveAuthenticator: @unchecked Sendable {
     /// (then let in) or for ``holdSeconds`` (then failed with ZAP 400).
     /// The pool calls it for a key its admission control bars, after
     /// telling that key's peer once with `error` 5 when to come back, so
-    /// that a peer reconnecting in a loop costs the learner one key
-    /// exchange per hold, not a session, a `hello` and a refusal each time.
+    /// that a peer reconnecting in a loop costs the learner a key exchange
+    /// per connection (one per hold if it waits for its answer), not a
+    /// session, a `hello` and a refusal each time.
     /// Bounded: at 4096 keys the expired ones go.
     public func turnAway(_ publicKey: String, forSeconds seconds: Double) {
         guard let bytes = CurveKeyPair.z85Decode(publicKey), seconds > 0 else { return }
@@ -175,37 +192,56 @@ public final class CurveAuthenticator: @unchecked Sendable {
             lock.withLock { tally.unknownKey += 1 }
             let who = key.count == 32 ? "key \(CurveKeyPair.z85Encode(key))" : "mechanism \(mechanism)"
             refusedOnce(address: address, "\(who) is not authorised")
-            return reply(envelope, requestID, key: key, allowed: false, reason: "not authorised")
+            reply(envelope, requestID, key: key, allowed: false, reason: "not authorised")
+            return
         }
         let now = Self.now()
         guard let until = barredUntil(key, now: now) else {
             lock.withLock { tally.accepted += 1 }
-            return reply(envelope, requestID, key: key, allowed: true, reason: "OK")
+            reply(envelope, requestID, key: key, allowed: true, reason: "OK")
+            return
         }
         // A key turned away is not logged here: the pool logged why when it
         // refused that key's last hello, and counts the rest.
-        guard holding.count < Self.maxHeld else {
+        guard holding.count < Self.maxHeld, holding.lazy.filter({ $0.key == key }).count < Self.maxHeldPerKey else {
             lock.withLock { tally.turnedAway += 1 }
-            return reply(envelope, requestID, key: key, allowed: false, reason: "barred for now")
+            reply(envelope, requestID, key: key, allowed: false, reason: "barred for now")
+            return
         }
-        let held = Held(due: min(until, now + holdSeconds), envelope: envelope, requestID: requestID, key: key, host: address)
-        holding.insert(held, at: holding.firstIndex { $0.due > held.due } ?? holding.count)
+        enqueue(Held(due: min(until, now + holdLimit), started: now, envelope: envelope, requestID: requestID, key: key, host: address))
+    }
+
+    private func enqueue(_ request: Held) {
+        holding.insert(request, at: holding.firstIndex { $0.due > request.due } ?? holding.count)
         lock.withLock { tally.held = holding.count }
     }
 
-    /// Answers the held requests that are due: let in if the bar has ended, failed if not.
+    /// Answers the held requests that are due: let in if the bar has
+    /// ended, failed if the hold has; a request whose bar was extended
+    /// meanwhile waits on, to the end of its hold at most. A request whose
+    /// client hung up meanwhile gets no answer (the send finds no session)
+    /// and counts as turned away.
     private func releaseDue() {
         guard !holding.isEmpty else { return }
         let now = Self.now()
         let due = holding.prefix { $0.due <= now }
         guard !due.isEmpty else { return }
         holding.removeFirst(due.count)
-        for request in due {
-            let allowed = barredUntil(request.key, now: now) == nil
-            lock.withLock { if allowed { tally.accepted += 1 } else { tally.turnedAway += 1 } }
-            reply(request.envelope, request.requestID, key: request.key, allowed: allowed, reason: allowed ? "OK" : "barred for now")
+        var answers: [(Held, Bool)] = []
+        for var request in due {
+            if let until = barredUntil(request.key, now: now), request.started + holdLimit > now {
+                request.due = min(until, request.started + holdLimit)
+                enqueue(request)
+            } else {
+                answers.append((request, barredUntil(request.key, now: now) == nil))
+            }
         }
         lock.withLock { tally.held = holding.count }
+        for (request, allowed) in answers {
+            let delivered = reply(request.envelope, request.requestID, key: request.key, allowed: allowed,
+                                  reason: allowed ? "OK" : "barred for now")
+            lock.withLock { if allowed && delivered { tally.accepted += 1 } else { tally.turnedAway += 1 } }
+        }
     }
 
     /// When `key`'s bar ends, or nil when it is not barred (an ended bar is forgotten).
@@ -218,13 +254,16 @@ public final class CurveAuthenticator: @unchecked Sendable {
         }
     }
 
-    private func reply(_ envelope: [UInt8], _ requestID: [UInt8], key: [UInt8], allowed: Bool, reason: String) {
+    /// Whether the answer reached the handshake's session (the socket is
+    /// ROUTER_MANDATORY: a client that hung up has none).
+    @discardableResult
+    private func reply(_ envelope: [UInt8], _ requestID: [UInt8], key: [UInt8], allowed: Bool, reason: String) -> Bool {
         // The user id names an admitted client by its public key (Z85): its
         // messages carry it as the "User-Id" property, which the pool's
         // admission control counts by.
         let userID = allowed ? Array(CurveKeyPair.z85Encode(key).utf8) : []
-        try? zap.send([envelope, [], Array("1.0".utf8), requestID, Array((allowed ? "200" : "400").utf8),
-                       Array(reason.utf8), userID, []])
+        return (try? zap.send([envelope, [], Array("1.0".utf8), requestID, Array((allowed ? "200" : "400").utf8),
+                               Array(reason.utf8), userID, []], dontWait: true)) != nil
     }
 
     /// A monitor event of the server socket.
@@ -244,9 +283,13 @@ public final class CurveAuthenticator: @unchecked Sendable {
                 pendingFailures -= 1
                 // A barred key's peer that hung up while its handshake was
                 // held is not a refusal: its held request counts it when
-                // due. (ZAP names the IP only, so this goes by host.)
+                // due. ZAP names the IP only, so this goes by host, and
+                // each held request explains one failure at most.
                 let host = Self.host(of: address)
-                if holding.contains(where: { $0.host == host }) { return }
+                if let index = holding.firstIndex(where: { $0.host == host && !$0.absorbedAFailure }) {
+                    holding[index].absorbedAFailure = true
+                    return
+                }
                 lock.withLock { tally.failedHandshake += 1 }
                 refusedOnce(address: address, "its handshake failed (no CURVE key, or the wrong server key)")
             }

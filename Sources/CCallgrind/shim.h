@@ -1,0 +1,49 @@
+// Callgrind's client requests, for benchmarks/instructions.py: zero the
+// counters before a measured region and dump them, labelled, after it, so
+// one run under `valgrind --tool=callgrind` gives each figure's own
+// instruction count. Outside valgrind they cost a few instructions and do
+// nothing; without valgrind's headers (Debian's `valgrind` package ships
+// them) they compile to nothing at all.
+#ifndef HERD_CALLGRIND_SHIM_H
+#define HERD_CALLGRIND_SHIM_H
+
+#if defined(__has_include)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define HERD_HAS_CALLGRIND 1
+#endif
+#endif
+
+/// 1 when valgrind's headers were found at build time.
+static inline int herd_callgrind_available(void) {
+#ifdef HERD_HAS_CALLGRIND
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+/// Nonzero when running under valgrind.
+static inline int herd_running_on_valgrind(void) {
+#ifdef HERD_HAS_CALLGRIND
+    return (int)RUNNING_ON_VALGRIND;
+#else
+    return 0;
+#endif
+}
+
+static inline void herd_callgrind_zero(void) {
+#ifdef HERD_HAS_CALLGRIND
+    CALLGRIND_ZERO_STATS;
+#endif
+}
+
+static inline void herd_callgrind_dump(const char *label) {
+#ifdef HERD_HAS_CALLGRIND
+    CALLGRIND_DUMP_STATS_AT(label);
+#else
+    (void)label;
+#endif
+}
+
+#endif

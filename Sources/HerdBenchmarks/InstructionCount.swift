@@ -1,0 +1,28 @@
+import CCallgrind
+
+/// Labels a benchmark's measured region for callgrind, so that one run of
+/// `herd bench` under `valgrind --tool=callgrind` (benchmarks/instructions.py)
+/// gives each figure's instructions per unit: the counters are zeroed as the
+/// region starts and dumped as it ends, labelled `herd:FIGURE:UNITS`. The
+/// instruction count of the same binary on the same inputs does not depend
+/// on what else the machine is doing, unlike its seconds.
+///
+/// Outside valgrind this costs a few instructions per region (regions wrap
+/// whole timed loops, never one iteration).
+public enum InstructionCount {
+    /// Whether valgrind's headers were found when Herd was built (without
+    /// them the regions are not marked and instructions.py says so).
+    public static var isAvailable: Bool { herd_callgrind_available() != 0 }
+
+    /// Whether this process runs under valgrind.
+    public static var isRunningOnValgrind: Bool { herd_running_on_valgrind() != 0 }
+
+    /// Runs `body` as the region of `figure`, which does `units` units of
+    /// work (iterations, steps).
+    public static func region<R>(_ figure: String, units: Int, _ body: () throws -> R) rethrows -> R {
+        herd_callgrind_zero()
+        let result = try body()
+        herd_callgrind_dump("herd:\(figure):\(units)")
+        return result
+    }
+}
