@@ -33,6 +33,8 @@ parser.add_argument("--window", type=float, default=15)
 parser.add_argument("--modes", default=",".join(MODES))
 parser.add_argument("--out")
 parser.add_argument("--no-curve", action="store_true", help="listen without CURVE (peers judged by address)")
+parser.add_argument("--connection-seconds", type=float, default=3,
+                    help="how long a hostile peer waits on one connection before it reconnects (0.1: one that hangs up early)")
 args = parser.parse_args()
 herd = os.path.abspath(args.herd)
 here = os.path.dirname(os.path.abspath(__file__))
@@ -103,7 +105,7 @@ def start_hostile(mode):
     count, kind = (3, "silent") if mode == "flood" else (1, mode)
     for _ in range(count):
         hostile.append(subprocess.Popen(["nice", "-n", "19", sys.executable, os.path.join(here, "hostile_peer.py"), "--connect", endpoint,
-                                         "--mode", kind, "--repeat", "--seconds", str(args.window + 2), "--connection-seconds", "3"]
+                                         "--mode", kind, "--repeat", "--seconds", str(args.window + 2), "--connection-seconds", str(args.connection_seconds)]
                                         + curve(mode) + source(mode),
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
 
@@ -132,7 +134,7 @@ def window(mode):
     return rate
 
 
-result = {"window_seconds": args.window, "curve": not args.no_curve, "ratios": {}, "solo_steps_per_second": [], "hostile_steps_per_second": {},
+result = {"window_seconds": args.window, "curve": not args.no_curve, "connection_seconds": args.connection_seconds, "ratios": {}, "solo_steps_per_second": [], "hostile_steps_per_second": {},
           "hostile_places_taken": {}}
 try:
     deadline = time.time() + 60

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares a fresh Debian/Ubuntu machine for Herd: the native libraries
 # (ZeroMQ, OpenBLAS, pkg-config) from apt when missing, and — with
-# --python — the Python packages the interoperability tests use and ffmpeg.
+# --python — the Python packages the interoperability tests use, ffmpeg and
+# valgrind.
 # Swift itself (6.x) must already be installed.
 set -euo pipefail
 
@@ -17,13 +18,20 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}" pkg-config >/dev/null
 fi
-# ffmpeg writes `herd eval --record x.mp4`; its ffprobe reads it back in the tests.
-if [ "${1:-}" = "--python" ] && ! command -v ffmpeg >/dev/null 2>&1; then
+# Tools some tests use, with --python; a failed install only skips those tests.
+optional_tool() {  # COMMAND PACKAGE WHAT-IS-SKIPPED
+    command -v "$1" >/dev/null 2>&1 && return 0
     sudo=""
     [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    echo "setup: installing ffmpeg with apt" >&2
-    { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq ffmpeg >/dev/null; } \
-        || echo "setup: apt-get install ffmpeg failed; the .mp4 recording test will be skipped" >&2
+    echo "setup: installing $2 with apt" >&2
+    { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$2" >/dev/null; } \
+        || echo "setup: apt-get install $2 failed; $3 will be skipped" >&2
+}
+if [ "${1:-}" = "--python" ]; then
+    # ffmpeg writes `herd eval --record x.mp4`; its ffprobe reads it back in the tests.
+    optional_tool ffmpeg ffmpeg "the .mp4 recording test"
+    # valgrind counts instructions (benchmarks/instructions.py and its test).
+    optional_tool valgrind valgrind "the instruction-count test"
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

@@ -82,6 +82,26 @@ final class CurveAuthenticatorTests: XCTestCase {
         XCTAssertEqual(counts.held, 0)
     }
 
+    /// A held client that hangs up frees its hold at once (it counts under
+    /// the caps no longer) and is counted as turned away, not as a failed
+    /// handshake.
+    func testHeldClientThatHangsUp_freesItsHold_andIsTurnedAwayNotFailed() throws {
+        let member = try CurveKeyPair.generate()
+        let server = try server(authorizing: [member], holdSeconds: 25)
+        defer { server.authenticator.stop() }
+        server.authenticator.turnAway(member.publicKey, forSeconds: 600)
+        let context = ZMQContext()
+        var peer: (socket: ZMQSocket, monitor: ZMQSocket)? = try client(member, of: server, context: context)
+        XCTAssertTrue(eventually(20) { server.authenticator.counts.held == 1 }, "\(server.authenticator.counts)")
+        withExtendedLifetime(peer) {}
+        peer = nil  // closed with linger 0: the server sees the connection go mid-handshake
+        XCTAssertTrue(eventually(20) { server.authenticator.counts.held == 0 }, "\(server.authenticator.counts)")
+        let counts = server.authenticator.counts
+        XCTAssertEqual(counts.turnedAway, 1)
+        XCTAssertEqual(counts.failedHandshake, 0)
+        XCTAssertEqual(counts.accepted, 0)
+    }
+
     /// A bar longer than the hold: the handshake fails after the hold
     /// (ZAP 400), and the server socket never hears from the peer.
     func testBarredKey_failsAfterTheHold_whenItsBarOutlastsIt() throws {

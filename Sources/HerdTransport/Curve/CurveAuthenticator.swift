@@ -60,8 +60,6 @@ public final class CurveAuthenticator: @unchecked Sendable {
         var key: [UInt8]
         /// The client's IP (ZAP gives no port).
         var host: String
-        /// A failed handshake from `host` was taken for this client hanging up.
-        var absorbedAFailure = false
     }
     /// The longest a barred key's handshake is held before it fails, at
     /// most 25 s: under libzmq's handshake timeout (`ZMQ_HANDSHAKE_IVL`,
@@ -282,12 +280,19 @@ public final class CurveAuthenticator: @unchecked Sendable {
             if pendingFailures > 0 {
                 pendingFailures -= 1
                 // A barred key's peer that hung up while its handshake was
-                // held is not a refusal: its held request counts it when
-                // due. ZAP names the IP only, so this goes by host, and
-                // each held request explains one failure at most.
+                // held is not a refusal: it was turned away, and its held
+                // request goes at once, so that it holds no place under the
+                // caps. ZAP names the IP only, so this goes by host and
+                // takes the longest held request of that host (should that
+                // be another client, still waiting, it gets no answer and
+                // libzmq's handshake timeout ends its connection).
                 let host = Self.host(of: address)
-                if let index = holding.firstIndex(where: { $0.host == host && !$0.absorbedAFailure }) {
-                    holding[index].absorbedAFailure = true
+                if let index = holding.indices.filter({ holding[$0].host == host }).min(by: { holding[$0].started < holding[$1].started }) {
+                    holding.remove(at: index)
+                    lock.withLock {
+                        tally.held = holding.count
+                        tally.turnedAway += 1
+                    }
                     return
                 }
                 lock.withLock { tally.failedHandshake += 1 }
