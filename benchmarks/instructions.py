@@ -106,6 +106,8 @@ def main():
     parser.add_argument("--envs", default=",".join(ENVS))
     parser.add_argument("--env-steps", type=int, default=200_000)
     parser.add_argument("--tiny", action="store_true", help="seconds, not a measurement: the quick tensor sizes and 2,000 steps")
+    parser.add_argument("--only", help="only these `herd bench tensor` figures (its --only prefixes, e.g. mlp,ppo); "
+                        "the 1024³ products and the Nature conv step take most of the ~8 minutes")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         sys.exit("instructions: valgrind is not installed (apt-get install -y valgrind)")
@@ -120,7 +122,8 @@ def main():
                                           "min": instructions / units, "max": instructions / units,
                                           "runs": [instructions / units], "units": units, "instructions": instructions}
 
-    tensor = count(herd, ["bench", "tensor", "--json", "--quick" if args.tiny else "--instructions"], environment)
+    tensor = count(herd, ["bench", "tensor", "--json", "--quick" if args.tiny else "--instructions"]
+                   + (["--only", args.only] if args.only else []), environment)
     for figure, (instructions, units) in sorted(tensor.items()):
         add(figure, instructions, units, TENSOR_UNITS.get(re.sub(r"_128$", "_1024", figure), "iteration"))
     steps = 2000 if args.tiny else args.env_steps
