@@ -26,7 +26,7 @@ Haswell kernels and one thread, and Swift's hashing made deterministic
 (SWIFT_DETERMINISTIC_HASHING), so that nothing but the code decides what
 is executed.
 
-Prints one JSON object: {"figures": {"instructions_KEY": {"unit", "median",
+Prints one JSON object on one line: {"figures": {"instructions_KEY": {"unit", "median",
 "runs", ...}}, "binary", "valgrind", "seconds"}; the suite (suite.py)
 merges its figures into results.json and compare_runs.py judges them.
 """
@@ -134,11 +134,10 @@ def main():
             add("env_step_" + re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_"), instructions, units, "step")
     version = subprocess.run(["valgrind", "--version"], capture_output=True, text=True).stdout.strip()
     out = {"figures": figures, "binary": herd, "valgrind": version, "seconds": round(time.time() - started, 1)}
-    text = json.dumps(out, indent=2, sort_keys=True)
-    print(text)
+    print(json.dumps(out, sort_keys=True))  # one line: the suite reads the last line
     if args.out:
         with open(args.out, "w") as f:
-            f.write(text + "\n")
+            f.write(json.dumps(out, indent=2, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":

@@ -14,24 +14,6 @@
 #endif
 #endif
 
-/// 1 when valgrind's headers were found at build time.
-static inline int herd_callgrind_available(void) {
-#ifdef HERD_HAS_CALLGRIND
-    return 1;
-#else
-    return 0;
-#endif
-}
-
-/// Nonzero when running under valgrind.
-static inline int herd_running_on_valgrind(void) {
-#ifdef HERD_HAS_CALLGRIND
-    return (int)RUNNING_ON_VALGRIND;
-#else
-    return 0;
-#endif
-}
-
 static inline void herd_callgrind_zero(void) {
 #ifdef HERD_HAS_CALLGRIND
     CALLGRIND_ZERO_STATS;

@@ -9,14 +9,9 @@ import CCallgrind
 ///
 /// Outside valgrind this costs a few instructions per region (regions wrap
 /// whole timed loops, never one iteration).
+/// Without valgrind's headers at build time the regions are not marked,
+/// and instructions.py says so.
 public enum InstructionCount {
-    /// Whether valgrind's headers were found when Herd was built (without
-    /// them the regions are not marked and instructions.py says so).
-    public static var isAvailable: Bool { herd_callgrind_available() != 0 }
-
-    /// Whether this process runs under valgrind.
-    public static var isRunningOnValgrind: Bool { herd_running_on_valgrind() != 0 }
-
     /// Runs `body` as the region of `figure`, which does `units` units of
     /// work (iterations, steps).
     public static func region<R>(_ figure: String, units: Int, _ body: () throws -> R) rethrows -> R {

@@ -227,11 +227,12 @@ public final class CurveAuthenticator: @unchecked Sendable {
         holding.removeFirst(due.count)
         var answers: [(Held, Bool)] = []
         for var request in due {
-            if let until = barredUntil(request.key, now: now), request.started + holdLimit > now {
+            let until = barredUntil(request.key, now: now)
+            if let until, request.started + holdLimit > now {
                 request.due = min(until, request.started + holdLimit)
                 enqueue(request)
             } else {
-                answers.append((request, barredUntil(request.key, now: now) == nil))
+                answers.append((request, until == nil))
             }
         }
         lock.withLock { tally.held = holding.count }
