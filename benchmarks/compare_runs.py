@@ -11,7 +11,8 @@ difference relative to the smaller one, and each run's own spread
 cannot move: instruction counts (unit instructions/…, from
 benchmarks/instructions.py) within --instructions-limit, and ratios (unit
 ×: Herd against a peer, or two of Herd's figures, measured in the same
-run) within --ratio-limit. Wall-clock figures (steps/s, GFLOP/s, µs) drift
+run) within --ratio-limit; a learning ratio (an IQM ratio over seeds, with
+its 95% interval) agrees when the two runs' intervals overlap. Wall-clock figures (steps/s, GFLOP/s, µs) drift
 with the shared host by 15-25% within minutes: they are printed for
 information, beside the host probe (single-thread in-process CartPole),
 and judged only when --wall-clock-limit is given. Exits 1 when a judged
@@ -55,6 +56,11 @@ for key in sorted(set(a) & set(b)):
     smaller = min(abs(ma), abs(mb))
     difference = abs(ma - mb) / smaller if smaller else 0.0
     verdict = "info" if limit is None else f"ok (≤ {limit:.0%})" if difference <= limit else f"OUTSIDE {limit:.0%}"
+    if fa.get("statistic") == "IQM ratio" and None not in (fa.get("min"), fa.get("max"), fb.get("min"), fb.get("max")):
+        # A learning ratio over a few seeds: a sample, whose 95% interval is
+        # typically ±30-50% wide. Two runs agree when their intervals overlap.
+        overlap = fa["min"] <= fb["max"] and fb["min"] <= fa["max"]
+        verdict = "ok (intervals overlap)" if overlap else "OUTSIDE (intervals apart)"
     if verdict.startswith("OUTSIDE"):
         outside.append(key)
     rows.append(f"| {key} | {fa['unit']} | {ma:,.4g} | {mb:,.4g} | {difference * 100:.1f}% | "

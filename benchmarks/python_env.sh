@@ -1,4 +1,11 @@
-# Sourced by the benchmark scripts: picks a Python that can import the peers.
+# Sourced by the benchmark scripts (and scripts/setup.sh).
+#
+# What benchmarks/report.py needs. rliable 1.2.0 imports arch, and arch 7.2
+# fails to import beside pandas 3 (a changed deprecate_kwarg signature):
+# pinned together.
+report_packages="matplotlib rliable==1.2.0 arch==7.2.0 pandas<3"
+
+# peer_python picks a Python that can import the peers.
 #
 #   peer_python OVERRIDE_VAR VENV_DIR "module, module" "pip packages" INSTALL(0|1)
 #

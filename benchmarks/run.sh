@@ -9,8 +9,10 @@
 # DIR/results.json, DIR/results.md and SVG plots (default DIR:
 # benchmarks/results/<date>). --with-peers creates benchmarks/.venv-peers and
 # installs Gymnasium, EnvPool, Stable-Baselines3 and PyTorch from PyPI
-# (or uses $HERD_PEERS_PYTHON), so each comparison runs both sides in this
-# run. --quick cuts throughput budgets to a quarter and learning to one seed.
+# (or uses $HERD_PEERS_PYTHON), and Sample Factory into benchmarks/.venv-sf
+# ($HERD_SF_PYTHON), so each comparison runs both sides in this run.
+# Learning runs 5 seeds (fewer with --quick), aggregated by
+# benchmarks/report.py with rliable (installed for python3 when missing).
 # Where valgrind is installed, the CPU-bound single-thread figures are also
 # counted in instructions per unit (benchmarks/instructions.py, with a copy
 # of herd built for x86-64-v3 in .build-callgrind, or $HERD_CALLGRIND_EXECUTABLE);
@@ -38,12 +40,24 @@ if [ -z "$herd" ]; then
     swift build -c release --product herd "${herd_swift_flags[@]}" >&2
     herd=.build/release/herd
 fi
+. benchmarks/python_env.sh
+if ! python3 -c "import rliable.library, matplotlib" 2>/dev/null; then
+    echo "run.sh: installing $report_packages for python3 (the aggregation over seeds and the plots)" >&2
+    # shellcheck disable=SC2086
+    python3 -m pip install --quiet --disable-pip-version-check $report_packages >&2 \
+        || echo "run.sh: pip install failed: results.json will have no aggregates and no plots" >&2
+fi
 peer_args=()
 if [ "$peers" = 1 ]; then
-    . benchmarks/python_env.sh
     python=$(peer_python HERD_PEERS_PYTHON benchmarks/.venv-peers "gymnasium, envpool, stable_baselines3, torch" \
         "gymnasium numpy envpool stable-baselines3 torch" 1)
     peer_args=(--peers "$python")
+    # Sample Factory pins Gymnasium 0.29 and NumPy 1.26: its own environment.
+    if sf=$(peer_python HERD_SF_PYTHON benchmarks/.venv-sf "sample_factory" "sample-factory==2.1.1 torch" 1); then
+        peer_args+=(--sample-factory "$sf")
+    else
+        echo "run.sh: Sample Factory could not be installed: V-trace runs without its asynchronous peer" >&2
+    fi
 fi
 instruction_args=()
 # --tiny (CI's check of the suite) counts only with a binary given: building one takes minutes.

@@ -99,6 +99,9 @@ class Suite:
                      "    except Exception: out[m] = None\nprint(json.dumps(out))")
             result = sh([self.args.peers, "-c", probe])
             versions["peers"] = json.loads(result.stdout) if result.returncode == 0 else {"error": result.stderr[-300:]}
+        if self.args.sample_factory:
+            result = sh([self.args.sample_factory, "-c", "import importlib.metadata as m; print(m.version('sample-factory'))"])
+            versions["sample_factory"] = result.stdout.strip() if result.returncode == 0 else None
         self.results["machine"] = {"cpu": cpu, "cores": os.cpu_count(), "memory_bytes": memory,
                                    "system": platform.platform(), "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
         self.results["versions"] = versions
@@ -229,18 +232,20 @@ class Suite:
         return summary, curve
 
     def learning_steps(self, budget):
-        # Learning runs stop when solved, so --quick keeps the full budget (and one seed).
+        # Learning runs stop when solved, so --quick keeps the full budget.
         return self.steps(budget, floor=2000) if self.tiny else budget
 
-    def solve(self, name, config, budget, seeds, extra=[]):
-        steps = self.learning_steps(budget)
-        rows, curves = [], []
-        for seed in range(seeds):
-            summary, curve = self.train(config, seed, ["--set", f"total_steps={steps}", "--set", "evaluation.stop_at_target=true",
-                                                       "--set", f"evaluation.interval_steps={max(1000, min(10_000, steps // 5))}"] + extra)
-            rows.append({"seed": seed, "solved_at_step": summary["solved_at_step"], "solved_wall_seconds": summary["solved_wall_seconds"],
-                         "evaluation_return_best": summary["evaluation_return_best"], "steps_per_second": summary["steps_per_second"]})
-            curves.append(curve)
+    def seeds(self, quick):
+        """Seeds of a learning benchmark: 5 in full runs (Agarwal et al. 2021
+        aggregate over at least that many), `quick` with --quick, 2 with --tiny
+        (enough to aggregate)."""
+        return 2 if self.tiny else (quick if self.quick else 5)
+
+    def eval_interval(self, steps):
+        return max(1000, min(10_000, steps // 5))
+
+    @staticmethod
+    def solve_table(steps, rows, curves):
         solved = [r for r in rows if r["solved_at_step"] is not None]
         out = {"budget_steps": steps, "runs": rows, "solved": f"{len(solved)} of {len(rows)}", "curves": curves}
         if solved:
@@ -248,47 +253,75 @@ class Suite:
             out["median_solve_seconds"] = statistics.median(r["solved_wall_seconds"] for r in solved)
         return out
 
+    def solve(self, config, budget, seeds, extra=[]):
+        steps = self.learning_steps(budget)
+        rows, curves = [], []
+        for seed in range(seeds):
+            summary, curve = self.train(config, seed, ["--set", f"total_steps={steps}", "--set", "evaluation.stop_at_target=true",
+                                                       "--set", f"evaluation.interval_steps={self.eval_interval(steps)}"] + extra)
+            learning = summary["wall_seconds"] - (summary.get("evaluation_seconds") or 0)
+            rows.append({"seed": seed, "solved_at_step": summary["solved_at_step"], "solved_wall_seconds": summary["solved_wall_seconds"],
+                         "evaluation_return_best": summary["evaluation_return_best"], "steps_per_second": summary["steps_per_second"],
+                         "total_steps": summary["steps"], "wall_seconds": summary["wall_seconds"],
+                         "training_steps_per_second": summary["steps"] / learning if learning > 0 else None})
+            curves.append(curve)
+        return self.solve_table(steps, rows, curves)
+
     def sb3(self, algo, budget, seeds):
         rows, curves = [], []
         steps = self.learning_steps(budget)
         for seed in range(seeds):
             r = json_of([self.args.peers, "benchmarks/sb3_ppo_cartpole.py", "--algo", algo, "--seed", str(seed),
-                         "--steps", str(steps), "--eval-interval", str(max(1000, min(10_000, steps // 5)))])
+                         "--steps", str(steps), "--eval-interval", str(self.eval_interval(steps))])
+            curve = r.get("curve", [])
             rows.append({"seed": seed, "solved_at_step": r["steps"], "solved_wall_seconds": r["wall_seconds"] if r["solved"] else None,
-                         "final_eval": r["final_eval"]})
-            curves.append(r.get("curve", []))
-        solved = [r for r in rows if r["solved_at_step"] is not None]
-        out = {"runs": rows, "solved": f"{len(solved)} of {len(rows)}", "curves": curves}
-        if solved:
-            out["median_solve_steps"] = statistics.median(r["solved_at_step"] for r in solved)
-            out["median_solve_seconds"] = statistics.median(r["solved_wall_seconds"] for r in solved)
-        return out
+                         "final_eval": r["final_eval"], "evaluation_return_best": max((p[2] for p in curve), default=None),
+                         "total_steps": r["steps"] if r["solved"] else steps, "wall_seconds": r["wall_seconds"]})
+            curves.append(curve)
+        return self.solve_table(steps, rows, curves)
+
+    def sample_factory(self, budget, seeds):
+        """Sample Factory's APPO (benchmarks/sample_factory_cartpole.py). Its
+        clock starts when its processes do; Herd's and SB3's start with their
+        environments running, so its start-up (to its first training
+        iteration) is taken off every time it reports."""
+        rows, curves = [], []
+        steps = self.learning_steps(budget)
+        for seed in range(seeds):
+            r = json_of([self.args.sample_factory, "benchmarks/sample_factory_cartpole.py", "--seed", str(seed), "--steps", str(steps),
+                         "--eval-interval", str(self.eval_interval(steps))])
+            startup = r.get("startup_seconds") or 0
+            curve = [[p[0], p[1] - startup, p[2]] for p in r.get("curve", [])]
+            rows.append({"seed": seed, "solved_at_step": r["steps"], "solved_wall_seconds": r["wall_seconds"] - startup if r["solved"] else None,
+                         "final_eval": r["final_eval"], "evaluation_return_best": max((p[2] for p in curve), default=None),
+                         "total_steps": r["total_steps"], "wall_seconds": r["total_seconds"] - startup, "startup_seconds": startup,
+                         "training_steps_per_second": r["training_steps_per_second"]})
+            curves.append(curve)
+        return self.solve_table(steps, rows, curves)
 
     def learning(self):
-        seeds = 1 if self.quick else 3
-        t = self.results["tables"]
+        # Seeds: as many as --quick's 10 minutes allow (SB3 DQN takes 2-3
+        # minutes a seed: full runs only). The ratios between systems are
+        # IQMs over these seeds with bootstrap intervals (benchmarks/report.py).
         # A throughput round after each learning run spreads the rounds over the suite.
-        self.record("cartpole_ppo_solve", lambda: self.solve("ppo", "configs/cartpole_ppo.yaml", 100_000, seeds))
+        self.record("cartpole_ppo_solve", lambda: self.solve("configs/cartpole_ppo.yaml", 100_000, self.seeds(5)))
         self.next_round()
-        self.record("cartpole_vtrace_solve", lambda: self.solve("vtrace", "configs/cartpole_vtrace.yaml", 1_000_000, seeds))
+        self.record("cartpole_vtrace_solve", lambda: self.solve("configs/cartpole_vtrace.yaml", 1_000_000, self.seeds(5)))
         self.next_round()
-        self.record("cartpole_r2d2_solve", lambda: self.solve("r2d2", "configs/cartpole_r2d2.yaml", 1_000_000, seeds))
+        self.record("cartpole_r2d2_solve", lambda: self.solve("configs/cartpole_r2d2.yaml", 500_000, self.seeds(3)))
         self.next_round()
         pendulum_steps = self.learning_steps(500_000)
         self.record("pendulum_ppo_final_return", lambda: figure([self.train("configs/pendulum_ppo.yaml", seed, [
             "--set", f"total_steps={pendulum_steps}", "--set", f"evaluation.interval_steps={pendulum_steps}"])[0]["evaluation_return_last"]
-            for seed in range(seeds)], "return"))
+            for seed in range(self.seeds(3))], "return"))
         self.next_round()
         if self.args.peers:
-            self.record("sb3_ppo_cartpole_solve", lambda: self.sb3("ppo", 100_000, seeds))
+            self.record("sb3_ppo_cartpole_solve", lambda: self.sb3("ppo", 100_000, self.seeds(5)))
             self.next_round()
-            self.record("sb3_dqn_cartpole_solve", lambda: self.sb3("dqn", 50_000, seeds))
-            for ours in ["cartpole_ppo_solve", "cartpole_vtrace_solve", "cartpole_r2d2_solve"]:
-                for theirs in ["sb3_ppo_cartpole_solve", "sb3_dqn_cartpole_solve"]:
-                    if ours in t and theirs in t and "median_solve_seconds" in t[ours] and "median_solve_seconds" in t[theirs]:
-                        self.results["figures"][f"{ours}_vs_{theirs}_time"] = {
-                            "unit": "×", "repeats": 1, "median": t[theirs]["median_solve_seconds"] / t[ours]["median_solve_seconds"],
-                            "min": None, "max": None, "runs": [], "of": [ours, theirs]}
+            if not self.quick or self.tiny:
+                self.record("sb3_dqn_cartpole_solve", lambda: self.sb3("dqn", 50_000, self.seeds(5)))
+        if self.args.sample_factory:
+            self.record("sf_appo_cartpole_solve", lambda: self.sample_factory(1_000_000, self.seeds(3)))
 
     def instructions(self):
         """Instructions per unit under callgrind, merged into the figures."""
@@ -311,9 +344,30 @@ class Suite:
         os.makedirs(out, exist_ok=True)
         with open(os.path.join(out, "results.json"), "w") as f:
             json.dump(self.results, f, indent=1, default=str)
-        plots(self.results, out)
+        if not self.report(out):
+            with open(os.path.join(out, "results.json"), "w") as f:
+                json.dump(self.results, f, indent=1, default=str)
         with open(os.path.join(out, "results.md"), "w") as f:
             f.write(markdown(self.results))
+
+    def report(self, out):
+        """Aggregates over seeds and draws the plots (benchmarks/report.py,
+        with rliable and matplotlib): with this Python if it has them, else
+        with the peers' Python."""
+        check = "import rliable.library, matplotlib"
+        python = next((p for p in [sys.executable, self.args.peers] if p and sh([p, "-c", check]).returncode == 0), None)
+        if python is None:
+            self.results["errors"]["report"] = (f"rliable and matplotlib are not importable by {sys.executable}"
+                                                f"{' or ' + self.args.peers if self.args.peers else ''}: no aggregates or plots "
+                                                "(scripts/setup.sh --python installs them)")
+            return False
+        reps = ["--reps", "200"] if self.tiny else []
+        result = sh([python, "benchmarks/report.py", out] + reps)
+        if result.returncode != 0:
+            self.results["errors"]["report"] = f"benchmarks/report.py: exit {result.returncode}: {result.stderr.strip()[-400:]}"
+            return False
+        self.results = json.load(open(os.path.join(out, "results.json")))
+        return True
 
 
 def markdown(r):
@@ -344,93 +398,25 @@ def markdown(r):
             lines.append("| " + " | ".join(fmt(row.get(k)) for k in ["device", "envs_per_worker", "mean_batch", "steps_per_second",
                                                                      "latency_p50_us", "latency_p99_us", "device_utilization",
                                                                      "bare_pool_steps_per_second", "ratio_to_bare_pool"]) + " |")
-    solves = [k for k in t if k.endswith("_solve")]
-    if solves:
-        lines += ["", "## CartPole-v1 to a 100-episode evaluation mean ≥ 475", "",
-                  "| run | solved | median steps | median seconds |", "|---|---|---|---|"]
-        for k in solves:
-            lines.append(f"| {k} | {t[k]['solved']} | {fmt(t[k].get('median_solve_steps'))} | {fmt(t[k].get('median_solve_seconds'))} |")
+    aggregates = r.get("aggregates", {})
+    if aggregates.get("systems"):
+        ci = lambda e, f=fmt: f"{f(e['iqm'])} [{f(e['ci'][0])}, {f(e['ci'][1])}]" if e else "—"
+        lines += ["", "## Learning, aggregated over seeds", "", f"{aggregates['method']}. Unsolved runs enter time to solve at "
+                  "their budget (a lower bound).", "",
+                  "| system | seeds | solved (≥ 475) | steps to solve, IQM [95% CI] | seconds to solve | best evaluation return |",
+                  "|---|---|---|---|---|---|"]
+        for key, e in aggregates["systems"].items():
+            if "solve_steps" in e:
+                lines.append(f"| {e['label']} | {e['seeds']} | {e['solved']} | {ci(e['solve_steps'])} | {ci(e.get('solve_seconds'))} "
+                             f"| {ci(e.get('best_return'))} |")
+            elif "final_return" in e:
+                lines.append(f"| {e['label']} | {e['seeds']} | — | — | — | final {ci(e['final_return'])} |")
+        if aggregates.get("ratios"):
+            lines += ["", "| ratio | IQM ratio [95% CI] |", "|---|---|"]
+            lines += [f"| {k} | {ci(v)} |" for k, v in aggregates["ratios"].items()]
     if r["errors"]:
         lines += ["", "## Errors", ""] + [f"- {k}: {e}" for k, e in r["errors"].items()]
     return "\n".join(lines) + "\n"
-
-
-def svg_lines(series, title, xlabel, ylabel, path, logx=False):
-    """A dependency-free SVG line plot: series is [(label, [(x, y)])]."""
-    import math
-    W, H, L, R, T, B = 640, 400, 70, 160, 40, 50
-    points = [p for _, s in series for p in s if p[1] is not None]
-    if not points:
-        return
-    fx = (lambda x: math.log10(max(x, 1e-9))) if logx else (lambda x: x)
-    xs, ys = [fx(p[0]) for p in points], [p[1] for p in points]
-    x0, x1, y0, y1 = min(xs), max(xs), min(0, min(ys)), max(ys)
-    x1 = x1 if x1 > x0 else x0 + 1
-    y1 = y1 if y1 > y0 else y0 + 1
-    px = lambda x: L + (fx(x) - x0) / (x1 - x0) * (W - L - R)
-    py = lambda y: H - B - (y - y0) / (y1 - y0) * (H - T - B)
-    colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">',
-           f'<rect width="{W}" height="{H}" fill="white"/><text x="{W / 2}" y="20" text-anchor="middle" font-size="14">{title}</text>',
-           f'<line x1="{L}" y1="{H - B}" x2="{W - R}" y2="{H - B}" stroke="black"/><line x1="{L}" y1="{T}" x2="{L}" y2="{H - B}" stroke="black"/>',
-           f'<text x="{(L + W - R) / 2}" y="{H - 12}" text-anchor="middle">{xlabel}</text>',
-           f'<text x="16" y="{(T + H - B) / 2}" text-anchor="middle" transform="rotate(-90 16 {(T + H - B) / 2})">{ylabel}</text>']
-    for i in range(5):
-        yv = y0 + (y1 - y0) * i / 4
-        xv = x0 + (x1 - x0) * i / 4
-        xlabel_value = 10 ** xv if logx else xv
-        out.append(f'<text x="{L - 6}" y="{py(yv) + 4}" text-anchor="end">{yv:,.3g}</text>')
-        out.append(f'<text x="{L + (xv - x0) / (x1 - x0) * (W - L - R)}" y="{H - B + 16}" text-anchor="middle">{xlabel_value:,.3g}</text>')
-    for i, (label, s) in enumerate(series):
-        s = [p for p in s if p[1] is not None]
-        if not s:
-            continue
-        color = colors[i % len(colors)]
-        out.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="' + " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in s) + '"/>')
-        out.append(f'<text x="{W - R + 8}" y="{T + 16 * i + 10}" fill="{color}">{label}</text>')
-    out.append("</svg>")
-    with open(path, "w") as f:
-        f.write("\n".join(out))
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        plt.figure(figsize=(6.4, 4))
-        for label, s in series:
-            s = [p for p in s if p[1] is not None]
-            plt.plot([p[0] for p in s], [p[1] for p in s], label=label)
-        if logx:
-            plt.xscale("log")
-        plt.title(title)
-        plt.xlabel(xlabel)
-        plt.ylabel(ylabel)
-        plt.legend()
-        plt.tight_layout()
-        plt.savefig(path[:-4] + ".png", dpi=100)
-        plt.close()
-    except Exception:  # noqa: BLE001 - PNG only where matplotlib is available
-        pass
-
-
-def plots(r, out):
-    t = r["tables"]
-    if "scaling_sweep" in t:
-        series = []
-        for w in sorted({row["workers"] for row in t["scaling_sweep"]}):
-            series.append((f"{w} workers", [(row["envs_per_worker"], row["steps_per_second"]) for row in t["scaling_sweep"] if row["workers"] == w]))
-        svg_lines(series, "Pool scaling, CartPole-v1 (sync)", "environments per worker", "steps/s", os.path.join(out, "scaling.svg"), logx=True)
-    if "inference_vs_batch" in t:
-        series = []
-        for device in sorted({row["device"] for row in t["inference_vs_batch"]}):
-            rows = [row for row in t["inference_vs_batch"] if row["device"] == device]
-            series.append((f"{device} p50", [(row["mean_batch"], row["latency_p50_us"]) for row in rows]))
-            series.append((f"{device} p99", [(row["mean_batch"], row["latency_p99_us"]) for row in rows]))
-        svg_lines(series, "Central inference latency", "mean batch (environments)", "µs", os.path.join(out, "latency_vs_batch.svg"), logx=True)
-    curves = [(k.replace("_solve", ""), t[k]["curves"]) for k in t if k.endswith("_solve") and t[k].get("curves")]
-    if curves:
-        for axis, name, label in [(1, "wall", "wall-clock seconds"), (0, "steps", "environment steps")]:
-            series = [(f"{k} seed {i}", [(p[axis], p[2]) for p in c]) for k, cs in curves for i, c in enumerate(cs) if c]
-            svg_lines(series, "CartPole-v1 evaluation return", label, "mean return", os.path.join(out, f"learning_{name}.svg"))
 
 
 def main():
@@ -441,6 +427,8 @@ def main():
     parser.add_argument("--tiny", action="store_true", help="a minimal budget that only checks every key appears (CI)")
     parser.add_argument("--rounds", type=int, help="samples of each throughput figure, spread over the run (default 7; 5 with --quick)")
     parser.add_argument("--peers", help="a Python that imports gymnasium, envpool, stable_baselines3 and torch")
+    parser.add_argument("--sample-factory", metavar="PYTHON", help="a Python that imports sample_factory: "
+                        "its APPO as V-trace's peer (benchmarks/sample_factory_cartpole.py)")
     parser.add_argument("--instructions", metavar="HERD", help="a callgrind-runnable herd (benchmarks/instructions.py): "
                         "count instructions per unit of the CPU-bound single-thread figures with it")
     args = parser.parse_args()

@@ -73,4 +73,12 @@ if [ "${1:-}" = "--python" ]; then
         "$python" -m pip install --quiet --disable-pip-version-check ale-py opencv-python-headless \
             || echo "setup: pip install ale-py failed; the Atari tests will be skipped" >&2
     fi
+    # The benchmark suite's aggregation over seeds and its plots (benchmarks/report.py).
+    . "$(dirname "$0")/../benchmarks/python_env.sh"
+    if ! "$python" -c "import rliable.library, matplotlib" 2>/dev/null; then
+        echo "setup: installing $report_packages for $python" >&2
+        # shellcheck disable=SC2086
+        "$python" -m pip install --quiet --disable-pip-version-check $report_packages \
+            || echo "setup: pip install rliable matplotlib failed; the benchmark suite's test will fail on its aggregates" >&2
+    fi
 fi

@@ -68,12 +68,9 @@ struct Plot: ParsableCommand {
         if groupBy == "config" {
             var order: [String] = []
             for curve in curves where !order.contains(curve.group) { order.append(curve.group) }
-            var uses: [String: Int] = [:]
-            for group in order {
+            let names = Self.groupNames(order.map { group in (curves.first { $0.group == group }!.configName, group) })
+            for (group, name) in zip(order, names) {
                 let members = curves.filter { $0.group == group }
-                var name = members[0].configName
-                uses[name, default: 0] += 1
-                if uses[name]! > 1 { name += " #\(uses[name]!)" }
                 let label = members.count == 1 ? name : "\(name) (mean of \(members.count), band: min–max)"
                 series.append(.aggregate(members.map(\.points), name: label))
             }
@@ -90,6 +87,42 @@ struct Plot: ParsableCommand {
             throw CommandError("cannot write \(out): \(error.localizedDescription)")
         }
         print("wrote \(out)")
+    }
+
+    /// A legend name per group: its config's name, and where several groups
+    /// share a name, the settings in which their configs differ
+    /// (`cartpole_r2d2 r2d2.replay_ratio=8.0`), or `#2`, `#3` if none is found.
+    static func groupNames(_ groups: [(name: String, config: String)]) -> [String] {
+        let settings = groups.map { flattened($0.config) }
+        var uses: [String: Int] = [:]
+        return groups.indices.map { i in
+            let name = groups[i].name
+            let peers = groups.indices.filter { groups[$0].name == name }
+            guard peers.count > 1 else { return name }
+            let keys = Set(peers.flatMap { settings[$0].keys }).filter { key in Set(peers.map { settings[$0][key] ?? "—" }).count > 1 }.sorted()
+            if keys.isEmpty {
+                uses[name, default: 0] += 1
+                return uses[name]! > 1 ? "\(name) #\(uses[name]!)" : name
+            }
+            return name + " " + keys.map { "\($0)=\(settings[i][$0] ?? "—")" }.joined(separator: ", ")
+        }
+    }
+
+    /// A resolved config's `section.key` → value, from its YAML as
+    /// ConfigCoder writes it (two-space indents, one key per line; list items skipped).
+    static func flattened(_ yaml: String) -> [String: String] {
+        var path: [(indent: Int, key: String)] = [], out: [String: String] = [:]
+        for line in yaml.split(separator: "\n") {
+            let indent = line.prefix { $0 == " " }.count
+            let body = line.dropFirst(indent)
+            guard !body.hasPrefix("#"), !body.hasPrefix("-"), let colon = body.firstIndex(of: ":") else { continue }
+            let key = String(body[..<colon])
+            let value = body[body.index(after: colon)...].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            while let last = path.last, last.indent >= indent { path.removeLast() }
+            let full = (path.map(\.key) + [key]).joined(separator: ".")
+            if value.isEmpty { path.append((indent, key)) } else { out[full] = value }
+        }
+        return out
     }
 
     /// A run's resolved config without its top-level `seed:` line: runs

@@ -78,6 +78,23 @@ final class R2D2ComponentTests: XCTestCase {
         assertClose(plain, [2.5])
     }
 
+    /// A mask 0 step after real ones (the final observation of an episode a
+    /// time limit cut) ends the window: the target bootstraps from it.
+    func testNStepDoubleQ_withAMask_bootstrapsAtTheFirstMaskedStep() {
+        let gamma: Float = 0.9
+        // T = 4, B = 1, A = 2; steps 0 and 1 real, step 2 the bootstrap step, step 3 padding.
+        let rewards: [Float] = [1, 2, 0, 0], discounts: [Float] = [gamma, gamma, 0, 0]
+        let onlineQ: [Float] = [0, 0, 0, 0, 1, 7, 0, 0], targetQ: [Float] = [0, 0, 0, 0, 40, 30, 99, 99]
+        let masked = nStepDoubleQTargets(rewards: rewards, discounts: discounts, onlineQ: onlineQ, targetQ: targetQ, steps: 4, batchSize: 1,
+                                         actions: 2, n: 3, rescale: false, mask: [1, 1, 0, 0])
+        // y₀ = r₀ + γr₁ + γ²·Q_target(s₂, argmax Q_online(s₂)) = 1 + 1.8 + 0.81·30; y₁ = 2 + 0.9·30; y₂ bootstraps from s₃ (untrained).
+        assertClose(masked, [1 + gamma * 2 + gamma * gamma * 30, 2 + gamma * 30, 0 + 0 * 99], atol: 1e-5)
+        // Without the mask the window runs through step 2's discount 0: no bootstrap (a terminated end).
+        let plain = nStepDoubleQTargets(rewards: rewards, discounts: discounts, onlineQ: onlineQ, targetQ: targetQ, steps: 4, batchSize: 1,
+                                        actions: 2, n: 3, rescale: false)
+        assertClose(plain, [1 + gamma * 2, 2, 0], atol: 1e-5)
+    }
+
     func testSequencePriority_mixesMaxAndMean() {
         assertClose(sequencePriority([1, 2, 3], eta: 0.9), 0.9 * 3 + 0.1 * 2, atol: 1e-6)
         assertClose(sequencePriority([4], eta: 0.9), 4)
@@ -174,6 +191,40 @@ final class R2D2ComponentTests: XCTestCase {
         XCTAssertEqual(sequences[1].mask, [1, 1, 1, 1, 0])
         XCTAssertEqual(sequences[1].discounts, [0.9, 0.9, 0.9, 0, 0], "the last step ends the episode")
         XCTAssertFalse(sequences.contains { $0.observations.floatValues.contains(100) }, "no step of the next episode")
+    }
+
+    /// An episode a time limit cut keeps discount γ on its last step and
+    /// holds its final observation in the next slot, unmasked for the
+    /// network's input but never trained on; terminated ones, and truncation
+    /// with `bootstrapTruncation` off, get discount 0 and no such slot.
+    func testTruncation_bootstrapsFromTheFinalObservation() {
+        func episode(truncated: Bool, terminated: Bool, bootstrap: Bool) -> ReplaySequence {
+            var builder = SequenceBuilder(environments: 1, burnIn: 1, trainLength: 4, discount: 0.9, observationSize: 1, actions: 2,
+                                          bootstrapTruncation: bootstrap)
+            var out: [ReplaySequence] = []
+            for t in 0...5 {
+                let end = t == 5
+                let step = ActingStep(observation: [Float(end ? 100 : t)], reward: Float(t), terminated: end && terminated,
+                                      truncated: end && truncated, action: t % 2, q: [Float(t), -Float(t)], state: [],
+                                      finalObservation: end ? [50] : nil)
+                out += builder.add(step, environment: 0)
+            }
+            XCTAssertEqual(out.count, 2)
+            return out[1]  // training part 2..<6: steps 2, 3, 4, then the slot after the episode
+        }
+        let cut = episode(truncated: true, terminated: false, bootstrap: true)
+        XCTAssertEqual(cut.observations, [1, 2, 3, 4, 50], "the final observation follows the last step")
+        XCTAssertEqual(cut.mask, [1, 1, 1, 1, 0], "and is not a training step")
+        XCTAssertEqual(cut.discounts, [0.9, 0.9, 0.9, 0.9, 0], "the last step keeps γ")
+        XCTAssertEqual(cut.rewards, [2, 3, 4, 5, 0])
+        XCTAssertEqual(cut.previousActions[4], 0, "reached by step 4's action")
+        XCTAssertEqual(cut.previousRewards[4], 5, "with the last transition's reward")
+        XCTAssertEqual(Array(cut.actingQ[8...]), [4, -4], "acting Q for the initial priority: the last step's")
+        for (truncated, terminated, bootstrap) in [(false, true, true), (true, true, true), (true, false, false)] {
+            let ended = episode(truncated: truncated, terminated: terminated, bootstrap: bootstrap)
+            XCTAssertEqual(ended.observations, [1, 2, 3, 4, 0], "\((truncated, terminated, bootstrap))")
+            XCTAssertEqual(ended.discounts, [0.9, 0.9, 0.9, 0, 0], "\((truncated, terminated, bootstrap))")
+        }
     }
 
     /// Pixel steps are replayed as bytes: a stored sequence holds a byte per

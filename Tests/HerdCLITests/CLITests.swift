@@ -76,9 +76,40 @@ final class CLITests: XCTestCase {
         for key in ["scaling_sweep", "inference_vs_batch", "cartpole_ppo_solve", "cartpole_vtrace_solve", "cartpole_r2d2_solve"] {
             XCTAssertNotNil(tables[key], "tables.\(key)")
         }
-        for file in ["results.md", "scaling.svg", "latency_vs_batch.svg"] {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "missing \(file)")
+        // Aggregated over seeds by benchmarks/report.py (rliable): an IQM inside its interval for every learning benchmark.
+        let aggregates = try XCTUnwrap(json["aggregates"] as? [String: Any], "aggregates")
+        let systems = try XCTUnwrap(aggregates["systems"] as? [String: [String: Any]])
+        for key in ["cartpole_ppo_solve", "cartpole_vtrace_solve", "cartpole_r2d2_solve"] {
+            let system = try XCTUnwrap(systems[key], "aggregates.systems.\(key)")
+            XCTAssertEqual(system["seeds"] as? Int, 2, key)
+            // (R2D2 may not evaluate in the tiny budget: its learner has not started.)
+            for statistic in ["solve_steps", "solve_seconds"] + (key == "cartpole_r2d2_solve" ? [] : ["best_return"]) {
+                let estimate = try XCTUnwrap(system[statistic] as? [String: Any], "\(key).\(statistic)")
+                let iqm = try XCTUnwrap(estimate["iqm"] as? Double), ci = try XCTUnwrap(estimate["ci"] as? [Double])
+                XCTAssertEqual(ci.count, 2)
+                XCTAssertTrue(ci[0] <= iqm + 1e-9 && iqm <= ci[1] + 1e-9, "\(key).\(statistic): \(iqm) outside \(ci)")
+            }
         }
+        XCTAssertNotNil(systems["pendulum_ppo_final_return"]?["final_return"], "the Pendulum return's IQM")
+        let profile = try XCTUnwrap(aggregates["performance_profile"] as? [String: Any])
+        XCTAssertEqual((profile["tau_return"] as? [Double])?.count, 21)
+        let markdown = try String(contentsOf: out.appendingPathComponent("results.md"), encoding: .utf8)
+        XCTAssertTrue(markdown.contains("## Learning, aggregated over seeds"), markdown)
+        for name in ["scaling", "latency_vs_batch", "learning_steps", "learning_wall", "performance_profile"] {
+            for file in ["\(name).svg", "\(name).png"] {
+                let size = (try? FileManager.default.attributesOfItem(atPath: out.appendingPathComponent(file).path)[.size] as? Int) ?? 0
+                XCTAssertGreaterThan(size ?? 0, 1000, "missing or empty \(file)")
+            }
+        }
+    }
+
+    /// The README's benchmark table is benchmarks/headline.py's output for
+    /// the committed run it names: no number in it is typed by hand.
+    func testReadmeHeadline_isGeneratedFromItsResults() throws {
+        let result = try runProcess("/usr/bin/env", ["python3", "benchmarks/headline.py", "--check", "README.md"], currentDirectory: repositoryRoot)
+        XCTAssertEqual(result.status, 0, result.stderr + result.stdout)
+        let readme = try String(contentsOf: repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        XCTAssertTrue(readme.contains("<!-- headline: benchmarks/results/"), "the README names the run its table comes from")
     }
 
     func testBadArguments_clearErrors() throws {

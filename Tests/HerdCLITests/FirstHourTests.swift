@@ -202,6 +202,19 @@ final class FirstHourTests: XCTestCase {
         XCTAssertTrue(drawn.contains(">cartpole_ppo (mean of 2, band: min–max)</text>"), drawn)
         XCTAssertTrue(drawn.contains("(log scale)"), drawn)
 
+        // Two groups of one config name are told apart by the setting that differs.
+        let other = scratch.appendingPathComponent("other-rate")
+        let trained = try runProcess(try herd, ["train", "configs/cartpole_ppo.yaml", "--run-dir", other.path, "--set", "total_steps=4096",
+                                                "--set", "ppo.learning_rate=0.002", "--set", "evaluation.interval_steps=2048",
+                                                "--set", "evaluation.episodes=5"], currentDirectory: repositoryRoot)
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        let groups = try runProcess(try herd, ["plot", parent.appendingPathComponent("seed-0").path, parent.appendingPathComponent("seed-1").path,
+                                               other.path, "--group-by", "config", "--out", svg.path])
+        XCTAssertEqual(groups.status, 0, groups.stderr)
+        let named = try String(contentsOf: svg, encoding: .utf8)
+        XCTAssertTrue(named.contains(">cartpole_ppo ppo.learning_rate=0.0015 (mean of 2, band: min–max)</text>"), named)
+        XCTAssertTrue(named.contains(">cartpole_ppo ppo.learning_rate=0.002</text>"), named)
+
         let both = try runProcess(try herd, ["train", "configs/cartpole_ppo.yaml", "--seeds", "0-1", "--seed", "3"], currentDirectory: repositoryRoot)
         XCTAssertTrue(both.stderr.contains("--seeds and --seed"), both.stderr)
         let again = try runProcess(try herd, ["train", "configs/cartpole_ppo.yaml", "--seeds", "1", "--run-dir", parent.path],

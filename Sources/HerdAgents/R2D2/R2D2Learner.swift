@@ -147,7 +147,7 @@ public final class R2D2Learner {
             hostQ = try q.hostScalars()
             let y = nStepDoubleQTargets(rewards: rewards, discounts: discounts, onlineQ: hostQ, targetQ: targetQ,
                                         steps: m, batchSize: B, actions: A, n: settings.nSteps,
-                                        rescale: settings.valueRescaling, epsilon: settings.rescalingEpsilon)
+                                        rescale: settings.valueRescaling, epsilon: settings.rescalingEpsilon, mask: mask)
             let taken = q.reshaped([m * B, A]).slice(axis: 0, 0..<((m - 1) * B)).gather(lastAxis: actions)
             let takenHost = try taken.hostScalars()
             tdErrors = zip(y, takenHost).map { $0 - $1 }
@@ -193,7 +193,8 @@ public final class R2D2Learner {
         let q = Array(s.actingQ[(burnIn * A)..<(L * A)])
         let y = nStepDoubleQTargets(rewards: Array(s.rewards[burnIn...]), discounts: Array(s.discounts[burnIn...]), onlineQ: q, targetQ: q,
                                     steps: m, batchSize: 1, actions: A, n: settings.nSteps,
-                                    rescale: settings.valueRescaling, epsilon: settings.rescalingEpsilon)
+                                    rescale: settings.valueRescaling, epsilon: settings.rescalingEpsilon,
+                                    mask: Array(s.mask[burnIn...]))
         var errors: [Float] = []
         for t in 0..<(m - 1) where s.mask[burnIn + t] > 0 {
             errors.append(abs(y[t] - q[t * A + max(0, s.actions[burnIn + t])]))

@@ -30,19 +30,24 @@ public func inverseValueRescaling(_ x: Float, epsilon: Float = 1e-3) -> Float {
 /// window shortens and bootstraps from its last state (rlax's
 /// `n_step_bootstrapped_returns` does the same). `dₜ` is the discount of
 /// transition `t`: γ, or 0 where the episode ended — the sum then stops and
-/// the bootstrap is multiplied away.
+/// the bootstrap is multiplied away. With `mask`, the window also stops at
+/// the first later step whose mask is 0 and bootstraps there: that is where
+/// a sequence holds the final observation of an episode cut by a time limit
+/// (``SequenceBuilder``); after a terminated end the discount is already 0.
 ///
 /// - Parameters:
 ///   - rewards, discounts: `[T, B]` (row `T − 1` is unused).
 ///   - onlineQ, targetQ: `[T, B, A]`.
+///   - mask: `[T, B]`, 1 for real steps, or nil for all real.
 /// - Returns: `[T − 1, B]` targets, in rescaled space when `rescale` (compare them with the online Q values directly).
 public func nStepDoubleQTargets(rewards: [Float], discounts: [Float], onlineQ: [Float], targetQ: [Float],
                                 steps: Int, batchSize: Int, actions: Int, n: Int, rescale: Bool = true,
-                                epsilon: Float = 1e-3) -> [Float] {
+                                epsilon: Float = 1e-3, mask: [Float]? = nil) -> [Float] {
     let (T, B, A) = (steps, batchSize, actions)
     require(T >= 2 && B > 0 && A > 0 && n >= 1, "nStepDoubleQTargets: T = \(T) (≥ 2), B = \(B), A = \(A), n = \(n)")
     require(rewards.count == T * B && discounts.count == T * B && onlineQ.count == T * B * A && targetQ.count == T * B * A,
             "nStepDoubleQTargets: arrays do not match [T, B] = [\(T), \(B)] and A = \(A)")
+    require(mask.map { $0.count == T * B } ?? true, "nStepDoubleQTargets: the mask does not match [T, B] = [\(T), \(B)]")
     // Bootstrap values: Q_target(s, argmax_a Q_online(s, a)), back in reward space.
     var bootstrap = [Float](repeating: 0, count: T * B)
     for i in 0..<(T * B) {
@@ -55,6 +60,8 @@ public func nStepDoubleQTargets(rewards: [Float], discounts: [Float], onlineQ: [
     for t in 0..<(T - 1) {
         let window = min(n, T - 1 - t)
         for b in 0..<B {
+            var window = window
+            if let mask, let stop = (1..<(window + 1)).first(where: { mask[(t + $0) * B + b] == 0 }) { window = stop }
             var total: Float = 0, carried: Float = 1
             for k in 0..<window {
                 let i = (t + k) * B + b

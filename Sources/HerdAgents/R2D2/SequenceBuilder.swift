@@ -13,13 +13,18 @@ public struct ActingStep: Sendable {
     public var action: Int
     public var q: [Float]
     public var state: [Float]
+    /// When the step ends an episode, that episode's last observation (the
+    /// environment has already reset: `observation` is the next episode's first).
+    public var finalObservation: ObservationRows?
 
-    public init(observation: [Float], reward: Float, terminated: Bool, truncated: Bool, action: Int, q: [Float], state: [Float]) {
+    public init(observation: [Float], reward: Float, terminated: Bool, truncated: Bool, action: Int, q: [Float], state: [Float],
+                finalObservation: [Float]? = nil) {
         self.init(observation: ObservationRows(observation), reward: reward, terminated: terminated, truncated: truncated,
-                  action: action, q: q, state: state)
+                  action: action, q: q, state: state, finalObservation: finalObservation.map(ObservationRows.init))
     }
 
-    public init(observation: ObservationRows, reward: Float, terminated: Bool, truncated: Bool, action: Int, q: [Float], state: [Float]) {
+    public init(observation: ObservationRows, reward: Float, terminated: Bool, truncated: Bool, action: Int, q: [Float], state: [Float],
+                finalObservation: ObservationRows? = nil) {
         self.observation = observation
         self.reward = reward
         self.terminated = terminated
@@ -27,6 +32,7 @@ public struct ActingStep: Sendable {
         self.action = action
         self.q = q
         self.state = state
+        self.finalObservation = finalObservation
     }
 }
 
@@ -40,14 +46,21 @@ public struct ActingStep: Sendable {
 /// the learner's burn-in starts where acting did. (seed_rl's R2D2 stores the
 /// state of a step `burnIn` steps off; this does not.)
 ///
-/// Episode ends of either kind (terminated or cut by a time limit) get
-/// discount 0, as in seed_rl's R2D2.
+/// A terminated episode's last transition gets discount 0. One cut by a
+/// time limit keeps discount γ when `bootstrapTruncation` is on and the
+/// step brought the episode's final observation: that observation follows
+/// the last step as a *bootstrap step* (mask 0, never trained on) that the
+/// network unrolls over and the n-step targets bootstrap from. A time limit
+/// the agent cannot observe is not the end of its task (Pardo et al. 2018,
+/// "Time Limits in Reinforcement Learning"). With it off, or without a final
+/// observation, truncation gets discount 0, as in seed_rl's R2D2.
 public struct SequenceBuilder: Sendable {
     public let burnIn: Int
     public let trainLength: Int
     public let discount: Float
     public let observationSize: Int
     public let actions: Int
+    public let bootstrapTruncation: Bool
 
     struct Record {
         var step: ActingStep
@@ -68,13 +81,15 @@ public struct SequenceBuilder: Sendable {
 
     private var episodes: [Episode]
 
-    public init(environments: Int, burnIn: Int, trainLength: Int, discount: Float, observationSize: Int, actions: Int) {
+    public init(environments: Int, burnIn: Int, trainLength: Int, discount: Float, observationSize: Int, actions: Int,
+                bootstrapTruncation: Bool = true) {
         require(burnIn >= 0 && trainLength >= 2 && trainLength % 2 == 0, "SequenceBuilder: burn-in \(burnIn) ≥ 0, even length \(trainLength) ≥ 2")
         self.burnIn = burnIn
         self.trainLength = trainLength
         self.discount = discount
         self.observationSize = observationSize
         self.actions = actions
+        self.bootstrapTruncation = bootstrapTruncation
         episodes = Array(repeating: Episode(), count: environments)
     }
 
@@ -93,10 +108,18 @@ public struct SequenceBuilder: Sendable {
             // The new step carries the outcome of the previous step's transition.
             episode.records[last].reward = step.reward
             let ended = step.terminated || step.truncated
-            episode.records[last].discount = ended ? 0 : discount
+            let final = bootstrapTruncation && step.truncated && !step.terminated ? step.finalObservation : nil
+            episode.records[last].discount = ended && final == nil ? 0 : discount
             if ended {
                 let length = episode.offset + episode.records.count
-                if episode.nextStart < length { out.append(cut(episode, start: episode.nextStart, length: length)) }
+                // The bootstrap step: the final observation, reached by the last step's action.
+                // Nobody acted there: its acting Q (for the initial priority only) is the last step's.
+                let bootstrap = final.map { observation in
+                    Record(step: ActingStep(observation: observation, reward: 0, terminated: false, truncated: false, action: -1,
+                                            q: episode.records[last].step.q, state: []),
+                           previousAction: episode.records[last].step.action, previousReward: step.reward)
+                }
+                if episode.nextStart < length { out.append(cut(episode, start: episode.nextStart, length: length, bootstrap: bootstrap)) }
                 episode = Episode()
             } else {
                 let complete = episode.offset + episode.records.count
@@ -121,8 +144,9 @@ public struct SequenceBuilder: Sendable {
     }
 
     /// The sequence whose training part starts at episode step `start`;
-    /// `length` is the episode's length when it has ended (steps past it are padding).
-    private func cut(_ episode: Episode, start: Int, length: Int?) -> ReplaySequence {
+    /// `length` is the episode's length when it has ended (steps past it are
+    /// padding, but for `bootstrap` at step `length`: unmasked input, no training).
+    private func cut(_ episode: Episode, start: Int, length: Int?, bootstrap: Record? = nil) -> ReplaySequence {
         let L = sequenceLength, n = observationSize, A = actions
         let elementType = episode.records.first?.step.observation.elementType ?? .float32
         var s = ReplaySequence(observations: ObservationRows(zeros: L * n, of: elementType), previousActions: [Int](repeating: -1, count: L),
@@ -132,6 +156,13 @@ public struct SequenceBuilder: Sendable {
                                actingQ: [Float](repeating: 0, count: L * A), initialState: [])
         let firstIndex = start - burnIn
         let end = length ?? (episode.offset + episode.records.count)
+        let bootstrapSlot = bootstrap != nil ? end - firstIndex : -1
+        if let bootstrap, bootstrapSlot < L {
+            s.observations.replaceSubrange((bootstrapSlot * n)..<((bootstrapSlot + 1) * n), with: bootstrap.step.observation)
+            s.previousActions[bootstrapSlot] = bootstrap.previousAction
+            s.previousRewards[bootstrapSlot] = bootstrap.previousReward
+            if bootstrap.step.q.count == A { s.actingQ.replaceSubrange((bootstrapSlot * A)..<((bootstrapSlot + 1) * A), with: bootstrap.step.q) }
+        }
         for j in 0..<L {
             let index = firstIndex + j
             guard index >= 0, index < end, index >= episode.offset else { continue }

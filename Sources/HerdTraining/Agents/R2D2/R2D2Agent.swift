@@ -81,6 +81,9 @@ public struct R2D2Config: AgentSettings, Equatable {
     public var dueling = true
     /// Feed the previous action and reward to the core.
     public var previousInputs = true
+    /// Bootstrap from the final observation where a time limit cut the
+    /// episode (``SequenceBuilder``); off: discount 0 there, as seed_rl.
+    public var bootstrapTruncation = true
     /// Sequences the replay holds (FIFO beyond).
     public var replayCapacity = 10_000
     /// Sequences stored before learning starts.
@@ -123,6 +126,7 @@ public struct R2D2Config: AgentSettings, Equatable {
         try c.field("feed_forward", &feedForward)
         try c.field("dueling", &dueling)
         try c.field("previous_inputs", &previousInputs)
+        try c.field("bootstrap_truncation", &bootstrapTruncation)
         try c.field("replay_capacity", &replayCapacity, must: positive) { $0 > 0 }
         try c.field("min_replay", &minReplay, must: positive) { $0 > 0 }
         try c.field("replay_ratio", &replayRatio, must: positive) { $0 > 0 }

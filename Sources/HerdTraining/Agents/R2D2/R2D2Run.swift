@@ -55,7 +55,8 @@ final class R2D2Run: AgentRun {
         inference.queueCapacity = r.queueCapacity
         source = context.inference(policy: policy, settings: inference)
         builder = SequenceBuilder(environments: context.environmentCount, burnIn: r.learner.burnIn, trainLength: r.learner.sequenceLength,
-                                  discount: r.learner.discount, observationSize: context.observationSize, actions: actions)
+                                  discount: r.learner.discount, observationSize: context.observationSize, actions: actions,
+                                  bootstrapTruncation: r.bootstrapTruncation)
         replay = SequenceReplay(capacity: r.replayCapacity, alpha: r.learner.priorityExponent)
         sampling = RandomGenerator(seed: context.seed, stream: 12)
     }
@@ -69,7 +70,7 @@ final class R2D2Run: AgentRun {
         for step in unroll.steps {
             let acting = ActingStep(observation: step.observation, reward: step.reward, terminated: step.terminated,
                                     truncated: step.truncated, action: Int(step.action.first ?? 0), q: step.behaviour,
-                                    state: step.recurrentState)
+                                    state: step.recurrentState, finalObservation: step.finalObservation)
             for var sequence in builder.add(acting, environment: unroll.environment) {
                 sequence.insertedAt = learner.version
                 replay.add(sequence, priority: learner.initialPriority(sequence))
