@@ -40,7 +40,7 @@ def times(value):
 
 
 def ratio(value):
-    return f"{value:.2g}×"
+    return f"{value:,.0f}×" if abs(value) >= 10 else f"{value:.2g}×"
 
 
 def short(value):
@@ -88,7 +88,7 @@ def block(directory):
     if row:
         lines.append(f"| central inference, 2 × 16, cpu | {human(row['steps_per_second'])} steps/s, p50 {human(row['latency_p50_us'])} µs, "
                      f"p99 {human(row['latency_p99_us'])} µs | bare pool {human(row['bare_pool_steps_per_second'])} | "
-                     f"{row['ratio_to_bare_pool']:.2f} |")
+                     f"{human(row['ratio_to_bare_pool'])} |")
     lines.append(f"| MLP training step (4→64→64→2, batch 256) | {human(median('tensor_mlp_step_us'))} µs | PyTorch "
                  f"{human(median('torch_mlp_step_us'))} µs | {times(median('mlp_step_vs_torch'))} faster |")
     herd = [("PPO", "cartpole_ppo_solve"), ("V-trace", "cartpole_vtrace_solve"), ("R2D2", "cartpole_r2d2_solve")]

@@ -8,10 +8,11 @@ rliable and matplotlib (`scripts/setup.sh --python` installs both).
 
 Aggregation follows Agarwal et al. 2021, "Deep Reinforcement Learning at the
 Edge of the Statistical Precipice", through their library rliable: the
-interquartile mean (IQM, the mean of the middle 50% of runs) with a 95%
+interquartile mean (IQM: the mean after trimming ⌊n/4⌋ runs from each
+end, so the plain mean below 4 runs and the middle 3 of 5) with a 95%
 stratified bootstrap confidence interval (percentile method, `--reps`
-resamples, a fixed random state so the same results give the same
-intervals), and performance profiles (the fraction of runs whose best
+resamples, NumPy's global generator seeded before each, so the same results
+give the same intervals), and performance profiles (the fraction of runs whose best
 evaluation return exceeds τ, with its own interval).
 
 A run that never reached the target enters the time-to-solve aggregates at
@@ -54,9 +55,19 @@ def estimate(point, interval):
     return {"iqm": float(point), "ci": [float(interval[0]), float(interval[1])]}
 
 
+def reseed():
+    """rliable 1.2.0 draws its resamples from NumPy's global generator (the
+    `random_state` it takes is not used for them), so each bootstrap starts
+    from the same global seed: the same results give the same intervals."""
+    np.random.seed(0)
+
+
 def iqm_with_ci(values, reps):
-    """IQM and its 95% stratified bootstrap interval over runs (one task)."""
+    """IQM and its 95% stratified bootstrap interval over runs (one task).
+    rliable trims ⌊n/4⌋ runs from each end: with fewer than 4 runs the IQM
+    is the plain mean."""
     from rliable import library, metrics
+    reseed()
     scores = {"x": np.asarray(values, dtype=float).reshape(-1, 1)}
     points, intervals = library.get_interval_estimates(scores, lambda s: np.array([metrics.aggregate_iqm(s)]), reps=reps,
                                                        random_state=np.random.RandomState(0))
@@ -69,6 +80,7 @@ def ratio_with_ci(ours, theirs, reps):
     from rliable import library, metrics
     x, y = np.asarray(ours, dtype=float).reshape(-1, 1), np.asarray(theirs, dtype=float).reshape(-1, 1)
     ratio = lambda a, b: metrics.aggregate_iqm(b) / metrics.aggregate_iqm(a)
+    reseed()
     bootstrap = library.StratifiedIndependentBootstrap(x, y, random_state=np.random.RandomState(0))
     low, high = bootstrap.conf_int(ratio, reps=reps, size=0.95, method="percentile")
     return estimate(ratio(x, y), [low[0], high[0]])
@@ -128,7 +140,7 @@ def aggregate(results, reps):
         for k, values in throughput.items():
             out["systems"][k]["training_steps_per_second"] = iqm_with_ci(values, reps)
     pendulum = figures.get("pendulum_ppo_final_return")
-    if pendulum and pendulum.get("runs"):
+    if pendulum and pendulum.get("runs") and all(v is not None for v in pendulum["runs"]):
         out["systems"]["pendulum_ppo_final_return"] = {"label": "Herd PPO, Pendulum final return", "seeds": len(pendulum["runs"]),
                                                        "final_return": iqm_with_ci(pendulum["runs"], reps)}
     profile = performance_profile(tables, reps)
@@ -148,6 +160,7 @@ def performance_profile(tables, reps):
     if not score_dict:
         return None
     taus = np.linspace(0, 1, 21)
+    reseed()
     profiles, intervals = library.create_performance_profile(score_dict, taus, reps=reps)
     return {"tau_return": [float(t * MAX_RETURN) for t in taus],
             "systems": {k: {"fraction": [float(v) for v in profiles[k]],
@@ -212,6 +225,7 @@ def band(curves, axis, grid, reps):
     scores = {"x": matrix[:, None, :]}
     # metrics.aggregate_iqm of each point's runs, all points at once.
     per_point = lambda s: scipy.stats.trim_mean(s.reshape(s.shape[0], -1), proportiontocut=0.25, axis=0)
+    reseed()
     points, intervals = library.get_interval_estimates(scores, per_point, reps=reps, random_state=np.random.RandomState(0))
     return grid, points["x"], intervals["x"][0], intervals["x"][1]
 
@@ -288,7 +302,7 @@ def throughput_plots(results, out):
         fig, ax = plt.subplots(figsize=(7, 4.2))
         for i, device in enumerate(sorted({r["device"] for r in rows})):
             mine = sorted((r["mean_batch"], r["latency_p50_us"], r["latency_p99_us"]) for r in rows
-                          if r["device"] == device and r.get("mean_batch"))
+                          if r["device"] == device and None not in (r.get("mean_batch"), r.get("latency_p50_us"), r.get("latency_p99_us")))
             xs = [p[0] for p in mine]
             ax.plot(xs, [p[1] for p in mine], color=colours[i], marker="o", linewidth=2, label=f"{device} p50")
             ax.plot(xs, [p[2] for p in mine], color=colours[i], marker="s", linewidth=1.5, linestyle="--", label=f"{device} p99")
@@ -310,12 +324,26 @@ def main():
     path = os.path.join(args.dir, "results.json")
     results = json.load(open(path))
     aggregate(results, args.reps)
-    plots = throughput_plots(results, args.dir) + learning_plots(results, args.dir, args.reps)
+    write(results, path)
+    # Each figure on its own: one that fails is recorded, the others are drawn.
+    plots, failed = [], {}
+    for name, draw in [("throughput", lambda: throughput_plots(results, args.dir)),
+                       ("learning", lambda: learning_plots(results, args.dir, args.reps))]:
+        try:
+            plots += draw()
+        except Exception as error:  # noqa: BLE001 - recorded in results.json
+            failed[name] = f"{type(error).__name__}: {error}"
     results["aggregates"]["plots"] = plots
+    for name, error in failed.items():
+        results.setdefault("errors", {})[f"plots ({name})"] = error
+    write(results, path)
+    print(json.dumps({"plots": plots, "systems": sorted(results["aggregates"]["systems"]), "failed": failed}))
+
+
+def write(results, path):
     with open(path + ".tmp", "w") as f:
         json.dump(results, f, indent=1, default=str)
     os.replace(path + ".tmp", path)
-    print(json.dumps({"plots": plots, "systems": sorted(results["aggregates"]["systems"])}))
 
 
 if __name__ == "__main__":

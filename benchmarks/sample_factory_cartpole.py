@@ -43,7 +43,8 @@ throughput, excluding process start-up and evaluation. `total_steps` and
 
 Prints one JSON line on stdout: solved, steps, wall_seconds, final_eval,
 curve ([frames, seconds, mean return] per evaluation),
-training_steps_per_second, total_steps, total_seconds, startup_seconds.
+training_steps_per_second, total_steps, total_seconds, startup_seconds,
+evaluation_seconds (the pauses for evaluations, in wall_seconds).
 SF's own log goes to
 stderr.
 """
@@ -231,7 +232,8 @@ def build_evaluator(args, runner):
                     "wall_seconds": self.solved_seconds if self.solved_seconds is not None else total_seconds,
                     "final_eval": self.last, "curve": self.curve,
                     "training_steps_per_second": tps, "total_steps": total_steps, "total_seconds": total_seconds,
-                    "startup_seconds": self.first_iter[1] if self.first_iter else None}
+                    "startup_seconds": self.first_iter[1] if self.first_iter else None,
+                    "evaluation_seconds": self.paused_seconds}
 
     return Evaluator()
 

@@ -225,6 +225,26 @@ final class R2D2ComponentTests: XCTestCase {
             XCTAssertEqual(ended.observations, [1, 2, 3, 4, 0], "\((truncated, terminated, bootstrap))")
             XCTAssertEqual(ended.discounts, [0.9, 0.9, 0.9, 0, 0], "\((truncated, terminated, bootstrap))")
         }
+
+        // A 6-step episode fills the training part 2..<6 exactly, whose last
+        // row is never trained: one more sequence (part 4..<8) holds the last
+        // transition and the bootstrap step. (CartPole's 500 steps with m = 20
+        // end this way.)
+        var builder = SequenceBuilder(environments: 1, burnIn: 1, trainLength: 4, discount: 0.9, observationSize: 1, actions: 2)
+        var sequences: [ReplaySequence] = []
+        for t in 0...6 {
+            let step = ActingStep(observation: [Float(t == 6 ? 100 : t)], reward: Float(t), terminated: false, truncated: t == 6,
+                                  action: t % 2, q: [0, 0], state: [], finalObservation: t == 6 ? [50] : nil)
+            sequences += builder.add(step, environment: 0)
+        }
+        XCTAssertEqual(sequences.map { $0.observations.floatValues }, [[0, 0, 1, 2, 3], [1, 2, 3, 4, 5], [3, 4, 5, 50, 0]])
+        XCTAssertEqual(sequences[2].mask, [1, 1, 1, 0, 0])
+        XCTAssertEqual(sequences[2].discounts, [0.9, 0.9, 0.9, 0, 0], "step 5 keeps γ and bootstraps from the final observation")
+        let q: [Float] = [Float](repeating: 0, count: 5 * 2)
+        let targets = nStepDoubleQTargets(rewards: Array(sequences[2].rewards[1...]), discounts: Array(sequences[2].discounts[1...]),
+                                          onlineQ: Array(q[2...]), targetQ: Array(q[2...]), steps: 4, batchSize: 1, actions: 2, n: 5,
+                                          rescale: false, mask: Array(sequences[2].mask[1...]))
+        assertClose(targets, [5 + 0.9 * 6, 6, 0], atol: 1e-5, "step 5's transition is trained (row 1 of 3), with its reward 6")
     }
 
     /// Pixel steps are replayed as bytes: a stored sequence holds a byte per

@@ -88,6 +88,25 @@ final class R2D2LearnerTests: XCTestCase {
         XCTAssertEqual(learner.target.parameters.map(\.scalars), learner.online.parameters.map(\.scalars), "copied at step 1000")
     }
 
+    /// `annealLearningRate` decays Adam's step size linearly with the run's progress; off, it stays.
+    func testLearningRate_annealsWithProgress_onlyWhenAsked() throws {
+        var settings = R2D2Settings()
+        settings.sequenceLength = 6
+        settings.burnIn = 2
+        settings.nSteps = 2
+        settings.learningRate = 2e-3
+        let batch = sequences(count: 4, length: 8, seed: 6), weights = [Float](repeating: 1, count: 4)
+        let constant = try R2D2Learner(online: network(seed: 3), target: network(seed: 4), settings: settings)
+        _ = try constant.step(batch, weights: weights, progress: 0.75)
+        XCTAssertEqual(constant.optimizer.learningRate, 2e-3)
+        settings.annealLearningRate = true
+        let annealed = try R2D2Learner(online: network(seed: 3), target: network(seed: 4), settings: settings)
+        _ = try annealed.step(batch, weights: weights, progress: 0.75)
+        XCTAssertEqual(annealed.optimizer.learningRate, 5e-4, accuracy: 1e-9)
+        _ = try annealed.step(batch, weights: weights, progress: 1.5)
+        XCTAssertEqual(annealed.optimizer.learningRate, 0, "never below 0 past the end")
+    }
+
     /// A NaN reward: the step is skipped, no priorities come back (NaN ones
     /// would poison the sum tree), and neither network nor version moves.
     func testLearner_nanReward_skipsTheStep_andReturnsNoPriorities() throws {

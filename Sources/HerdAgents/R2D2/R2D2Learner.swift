@@ -17,6 +17,8 @@ public struct R2D2Settings: Equatable, Sendable {
     /// Sequences per learner step.
     public var batchSize = 64
     public var learningRate: Float = 1e-4
+    /// Decay the learning rate linearly to 0 over the run (the paper keeps it constant).
+    public var annealLearningRate = false
     public var adamEpsilon: Float = 1e-3
     /// Global gradient-norm clip (0: off).
     public var maxGradientNorm: Float = 80
@@ -92,9 +94,11 @@ public final class R2D2Learner {
         return inputs
     }
 
-    /// One learner step on sampled sequences with their importance weights.
-    /// Returns the statistics and each sequence's new priority.
-    public func step(_ sequences: [ReplaySequence], weights: [Float]) throws -> (statistics: R2D2StepStatistics, priorities: [Float]) {
+    /// One learner step on sampled sequences with their importance weights,
+    /// `progress` (0…1) through the run. Returns the statistics and each
+    /// sequence's new priority.
+    public func step(_ sequences: [ReplaySequence], weights: [Float], progress: Double = 0) throws
+        -> (statistics: R2D2StepStatistics, priorities: [Float]) {
         let B = sequences.count, A = online.actions
         let L = sequences.first?.length ?? 0, burnIn = settings.burnIn, m = L - burnIn
         require(B > 0 && weights.count == B && m >= 2 && sequences.allSatisfy { $0.length == L },
@@ -165,6 +169,7 @@ public final class R2D2Learner {
             statistics.skipped = true
             return (statistics, [])
         }
+        optimizer.learningRate = settings.learningRate * (settings.annealLearningRate ? Float(max(0, 1 - progress)) : 1)
         optimizer.step(gradients)
         version += 1
         if version % settings.targetUpdatePeriod == 0 { try target.copyParameters(from: online) }

@@ -39,7 +39,9 @@ public struct ActingStep: Sendable {
 /// Cuts each environment's step stream into R2D2's replay sequences
 /// (Kapturowski et al. 2019, §2.3). Training parts of `m` steps start at
 /// episode steps 0, m/2, m, … (consecutive ones overlap by m/2) and never
-/// cross an episode's end: the last one of an episode is padded and masked.
+/// cross an episode's end: the last one of an episode is padded and masked,
+/// and ends at least one step after the episode (the last row of a
+/// training part is not trained: it has no successor).
 /// Each sequence carries a burn-in prefix of up to `burnIn` steps before its
 /// training part (fewer near the episode's start; the rest is left padding)
 /// and the recurrent state the actor had at the prefix's **first** step, so
@@ -120,6 +122,13 @@ public struct SequenceBuilder: Sendable {
                            previousAction: episode.records[last].step.action, previousReward: step.reward)
                 }
                 if episode.nextStart < length { out.append(cut(episode, start: episode.nextStart, length: length, bootstrap: bootstrap)) }
+                // A training part that ends exactly at the episode's end holds
+                // its last transition in the final row, which has no successor
+                // in the sequence and is never trained (nor is there room for
+                // the bootstrap step). One more, m/2 later, holds both.
+                if length - episode.nextStart == trainLength {
+                    out.append(cut(episode, start: episode.nextStart + trainLength / 2, length: length, bootstrap: bootstrap))
+                }
                 episode = Episode()
             } else {
                 let complete = episode.offset + episode.records.count

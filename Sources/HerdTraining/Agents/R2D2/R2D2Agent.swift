@@ -115,6 +115,7 @@ public struct R2D2Config: AgentSettings, Equatable {
         try c.field("gamma", &learner.discount, must: "be in [0, 1]") { (0...1).contains($0) }
         try c.field("batch_size", &learner.batchSize, must: positive) { $0 > 0 }
         try c.field("learning_rate", &learner.learningRate, must: positive) { $0 > 0 }
+        try c.field("anneal_learning_rate", &learner.annealLearningRate)
         try c.field("adam_epsilon", &learner.adamEpsilon, must: positive) { $0 > 0 }
         try c.field("max_grad_norm", &learner.maxGradientNorm, must: "be ≥ 0 (0: off)") { $0 >= 0 }
         try c.field("target_update_period", &learner.targetUpdatePeriod, must: positive) { $0 > 0 }

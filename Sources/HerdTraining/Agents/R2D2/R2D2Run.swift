@@ -101,7 +101,7 @@ final class R2D2Run: AgentRun {
         let learnerStart = Date().timeIntervalSince1970
         defer { learnerSeconds += Date().timeIntervalSince1970 - learnerStart }
         let batch = replay.sample(batchSize, beta: settings.learner.importanceExponent, using: &sampling)
-        let (statistics, priorities) = try learner.step(batch.sequences, weights: batch.weights)
+        let (statistics, priorities) = try learner.step(batch.sequences, weights: batch.weights, progress: progress)
         if !statistics.skipped { replay.update(slots: batch.slots, priorities: priorities) }
         try policy.publish(learner.online, version: learner.version)
         sampled += Double(batchSize)
@@ -118,7 +118,7 @@ final class R2D2Run: AgentRun {
         v[R2D2Agent.tdErrorMean] = MetricValues.mean(s, \.meanAbsoluteTDError)
         v[R2D2Agent.qMean] = MetricValues.mean(s, \.meanQ)
         v[LearnerMetrics.gradientNorm] = MetricValues.mean(s, \.gradientNorm)
-        v[LearnerMetrics.learningRate] = Double(settings.learner.learningRate)
+        v[LearnerMetrics.learningRate] = Double(learner.optimizer.learningRate)
         v[R2D2Agent.replaySize] = Double(replay.count)
         v[R2D2Agent.replayPriorityMean] = replay.meanPriority
         v[R2D2Agent.sequenceAgeMean] = MetricValues.mean(ages) { Double($0) }
