@@ -146,7 +146,7 @@ class Suite:
             peer("envpool_sync_128", "envpool", 128, 2_000_000)
         # The tensor benchmark's own repeats are timed runs in one process;
         # --tiny only checks that it runs.
-        tensor_size = ["--quick"] if self.tiny else ["--repeats", "3" if self.quick else "7"]
+        tensor_size = ["--quick"] if self.tiny else ["--repeats", "2" if self.quick else "7"]
 
         def tensor():
             r = json_of([h, "bench", "tensor", "--json"] + tensor_size)
@@ -157,7 +157,7 @@ class Suite:
             return out
         self.sample("tensors", tensor)
         if self.args.peers:
-            iterations = "100" if self.tiny else ("300" if self.quick else "2000")
+            iterations = "100" if self.tiny else ("200" if self.quick else "2000")
             self.sample("torch_mlp_step_us", lambda: {"torch_mlp_step_us": (json_of(
                 [self.args.peers, "benchmarks/torch_mlp_step.py", "2", iterations])["torch_mlp_step_us"], "µs")})
 
@@ -196,8 +196,9 @@ class Suite:
                                             "min": None, "max": None, "runs": [], "of": [ours, theirs]}
 
     def scaling(self):
-        workers = [1, 2] if self.tiny else [1, 2, 4, 8]
-        envs = [1, 16] if self.tiny else [1, 16, 64, 256]
+        # --quick: the corners and the middle of the sweep (10 minutes in all).
+        workers = [1, 2] if self.tiny else ([1, 2, 8] if self.quick else [1, 2, 4, 8])
+        envs = [1, 16] if self.tiny else ([1, 64, 256] if self.quick else [1, 16, 64, 256])
         rows = []
         for w in workers:
             for k in envs:
@@ -209,9 +210,10 @@ class Suite:
 
     def inference(self):
         rows = []
-        devices = ["cpu"] + ([] if self.tiny else ["gpu-a100", "tpu-v1:bf16"])
+        # --quick: the CPU only, at two batches (the README's row is 2 × 16).
+        devices = ["cpu"] + ([] if self.quick else ["gpu-a100", "tpu-v1:bf16"])
         for device in devices:
-            for k in ([4] if self.tiny else [1, 4, 16, 64]):
+            for k in ([4] if self.tiny else ([16, 64] if self.quick else [1, 4, 16, 64])):
                 # Small batches step slowly: their budget shrinks with the batch (100k steps for 2 environments).
                 steps = self.steps(min(1_000_000, 50_000 * 2 * k))
                 r = json_of([self.herd, "bench", "inference", "--env", "CartPole-v1", "--workers", "2", "--envs-per-worker", str(k),
@@ -330,12 +332,14 @@ class Suite:
         self.next_round()
         self.record("cartpole_vtrace_solve", lambda: self.solve("configs/cartpole_vtrace.yaml", 1_000_000, self.seeds(5)))
         self.next_round()
-        self.record("cartpole_r2d2_solve", lambda: self.solve("configs/cartpole_r2d2.yaml", 500_000, self.seeds(3)))
+        # R2D2 learns at ~4k steps/s (its learner bounds acting): --quick stops a seed at 300k.
+        self.record("cartpole_r2d2_solve", lambda: self.solve("configs/cartpole_r2d2.yaml", 300_000 if self.quick else 500_000,
+                                                              self.seeds(3)))
         self.next_round()
         pendulum_steps = self.learning_steps(500_000)
         self.record("pendulum_ppo_final_return", lambda: figure([self.train("configs/pendulum_ppo.yaml", seed, [
             "--set", f"total_steps={pendulum_steps}", "--set", f"evaluation.interval_steps={pendulum_steps}"])[0]["evaluation_return_last"]
-            for seed in range(self.seeds(3))], "return"))
+            for seed in range(self.seeds(1) if self.quick else self.seeds(3))], "return"))
         self.next_round()
         if self.args.peers:
             self.record("sb3_ppo_cartpole_solve", lambda: self.sb3("ppo", 100_000, self.seeds(5)))
