@@ -64,11 +64,17 @@ final class R2D2LearnerTests: XCTestCase {
         }
     }
 
-    func testLearner_fitsAFixedBatch_returnsPriorities_andCopiesTheTargetOnSchedule() throws {
+    /// Learner settings for the test sequences of 8 steps: burn-in 2, training part 6, n = 2.
+    func shortSequences() -> R2D2Settings {
         var settings = R2D2Settings()
         settings.sequenceLength = 6
         settings.burnIn = 2
         settings.nSteps = 2
+        return settings
+    }
+
+    func testLearner_fitsAFixedBatch_returnsPriorities_andCopiesTheTargetOnSchedule() throws {
+        var settings = shortSequences()
         settings.learningRate = 3e-3
         settings.targetUpdatePeriod = 1000
         let learner = try R2D2Learner(online: network(seed: 3), target: network(seed: 4), settings: settings)
@@ -90,10 +96,7 @@ final class R2D2LearnerTests: XCTestCase {
 
     /// `annealLearningRate` decays Adam's step size linearly with the run's progress; off, it stays.
     func testLearningRate_annealsWithProgress_onlyWhenAsked() throws {
-        var settings = R2D2Settings()
-        settings.sequenceLength = 6
-        settings.burnIn = 2
-        settings.nSteps = 2
+        var settings = shortSequences()
         settings.learningRate = 2e-3
         let batch = sequences(count: 4, length: 8, seed: 6), weights = [Float](repeating: 1, count: 4)
         let constant = try R2D2Learner(online: network(seed: 3), target: network(seed: 4), settings: settings)
@@ -110,10 +113,7 @@ final class R2D2LearnerTests: XCTestCase {
     /// A NaN reward: the step is skipped, no priorities come back (NaN ones
     /// would poison the sum tree), and neither network nor version moves.
     func testLearner_nanReward_skipsTheStep_andReturnsNoPriorities() throws {
-        var settings = R2D2Settings()
-        settings.sequenceLength = 6
-        settings.burnIn = 2
-        settings.nSteps = 2
+        var settings = shortSequences()
         let learner = try R2D2Learner(online: network(seed: 3), target: network(seed: 4), settings: settings)
         var batch = sequences(count: 4, length: 8, seed: 5)
         batch[1].rewards[4] = .nan
@@ -127,10 +127,7 @@ final class R2D2LearnerTests: XCTestCase {
     }
 
     func testImportanceWeights_scaleEachSequencesGradient() throws {
-        var settings = R2D2Settings()
-        settings.sequenceLength = 6
-        settings.burnIn = 2
-        settings.nSteps = 2
+        let settings = shortSequences()
         let batch = sequences(count: 2, length: 8, seed: 6)
         // A zero weight removes a sequence from the loss: the loss equals the other one's alone (at half the batch weight).
         let a = try R2D2Learner(online: network(seed: 7), target: network(seed: 7), settings: settings)
